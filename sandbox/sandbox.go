@@ -1,0 +1,128 @@
+// Package sandbox is a stateful, offline implementation of the MyAPIHQ HQ API
+// (../shared/hq-api.md), in the spirit of stripe-mock and LocalStack but with
+// behaviour: accounts, keys, orgs, webhooks that really fire, billing and
+// asynchronous brand imports. It is an http.Handler, so tests mount it on
+// httptest; ListenAndServe runs it as the `sandbox` subcommand.
+//
+// It imports nothing else from this module: it stands for the real service.
+package sandbox
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Options configure a sandbox. The zero value is a working in-memory sandbox.
+type Options struct {
+	// StatePath is the SQLite file that holds the state; "" keeps it in memory.
+	// Several processes may share one file.
+	StatePath string
+	// TokenTTL is the lifetime of issued JWTs (default 15m).
+	TokenTTL time.Duration
+	// ImportDelay is how long a brand import stays queued, then processing
+	// (default 2s; 0 finishes at once).
+	ImportDelay time.Duration
+	// ImportPriceCents is charged when an import job is created (default 25).
+	ImportPriceCents int64
+	// RateLimit is requests per second per credential (default 1000);
+	// negative disables it. RateBurst defaults to 5×RateLimit.
+	RateLimit float64
+	RateBurst int
+	// PublicURL is the base used in links the sandbox mails or returns
+	// (checkout, verification); default: taken from each request's Host.
+	PublicURL string
+	// Webhook delivery: attempts per event (default 5), first retry delay
+	// (default 1s, doubling), per-attempt timeout (default 5s).
+	WebhookMaxAttempts int
+	WebhookRetryBase   time.Duration
+	WebhookTimeout     time.Duration
+	// WebhookClient sends deliveries (default: a plain client).
+	WebhookClient *http.Client
+	// PasswordIterations for PBKDF2-SHA256 (default 100,000).
+	PasswordIterations int
+	// Now is the clock (default time.Now); tests inject one.
+	Now func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.TokenTTL <= 0 {
+		o.TokenTTL = 15 * time.Minute
+	}
+	if o.ImportDelay < 0 {
+		o.ImportDelay = 0
+	}
+	if o.ImportPriceCents <= 0 {
+		o.ImportPriceCents = 25
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit = 1000
+	}
+	if o.RateBurst <= 0 {
+		o.RateBurst = int(5 * o.RateLimit)
+		if o.RateBurst < 1 {
+			o.RateBurst = 1
+		}
+	}
+	if o.WebhookMaxAttempts <= 0 {
+		o.WebhookMaxAttempts = 5
+	}
+	if o.WebhookRetryBase <= 0 {
+		o.WebhookRetryBase = time.Second
+	}
+	if o.WebhookTimeout <= 0 {
+		o.WebhookTimeout = 5 * time.Second
+	}
+	if o.WebhookClient == nil {
+		o.WebhookClient = &http.Client{}
+	}
+	if o.PasswordIterations <= 0 {
+		o.PasswordIterations = 100_000
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Server is the sandbox. Close it to stop webhook delivery and release the state.
+type Server struct {
+	opts    Options
+	st      *store
+	mux     *http.ServeMux
+	limiter *rateLimiter
+	hooks   *deliverer
+}
+
+// New opens the state and returns a ready sandbox.
+func New(opts Options) (*Server, error) {
+	opts.defaults()
+	st, err := openStore(opts.StatePath)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:    opts,
+		st:      st,
+		mux:     http.NewServeMux(),
+		limiter: newRateLimiter(opts.RateLimit, opts.RateBurst),
+	}
+	s.hooks = newDeliverer(s)
+	s.routes()
+	s.hooks.start()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close stops background delivery and closes the state.
+func (s *Server) Close() error {
+	s.hooks.stop()
+	return s.st.Close()
+}
+
+// FlushWebhooks blocks until no delivery is due now or ctx ends; tests and the
+// demo use it to see deliveries without sleeping.
+func (s *Server) FlushWebhooks(ctx context.Context) error { return s.hooks.flush(ctx) }
+
+func (s *Server) now() time.Time { return s.opts.Now() }

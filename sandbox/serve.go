@@ -1,0 +1,71 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Running is a sandbox served on a TCP address. The embedded sandbox and the
+// subcommand both use it, so they share one code path.
+type Running struct {
+	BaseURL string
+	Server  *Server
+	http    *http.Server
+	done    chan error
+}
+
+// Start serves a new sandbox on addr (port 0 picks a free one).
+func Start(addr string, opts Options) (*Running, error) {
+	s, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
+	}
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	r := &Running{BaseURL: "http://" + ln.Addr().String(), Server: s, http: hs, done: make(chan error, 1)}
+	go func() { r.done <- hs.Serve(ln) }()
+	return r, nil
+}
+
+// Stop drains in-flight requests (up to ctx), then closes the state.
+func (r *Running) Stop(ctx context.Context) error {
+	err := r.http.Shutdown(ctx)
+	if serr := <-r.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if cerr := r.Server.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Serve runs the sandbox subcommand: it announces the base URL on stderr and
+// serves until ctx ends (SIGINT/SIGTERM in main), then shuts down cleanly.
+func Serve(ctx context.Context, addr string, opts Options, stderr io.Writer) error {
+	r, err := Start(addr, opts)
+	if err != nil {
+		return err
+	}
+	state := "in memory (lost on exit)"
+	if opts.StatePath != "" {
+		state = opts.StatePath
+	}
+	fmt.Fprintf(stderr, "MyAPIHQ sandbox listening on %s\n  state: %s\n  base URL for clients: MYAPI_BASE_URL=%s\n", r.BaseURL, state, r.BaseURL)
+	select {
+	case <-ctx.Done():
+	case err := <-r.done:
+		r.done <- err // let Stop see it
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return r.Stop(sctx)
+}
