@@ -303,7 +303,7 @@ func acceptLink(c *call) (int, any, error) {
 // GET /hq/account/agents (human)
 func listAgents(c *call) (int, any, error) {
 	rows, err := c.tx.Query(`SELECT `+prefixCols("a.", accountCols)+`, l.linked_at FROM links l JOIN accounts a ON a.id = l.agent_id
-		WHERE l.human_id = ? ORDER BY l.linked_at, a.id`, c.acct.ID)
+		WHERE l.human_id = ? ORDER BY l.linked_at, l.rowid`, c.acct.ID)
 	if err != nil {
 		return 0, nil, err
 	}

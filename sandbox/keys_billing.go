@@ -13,7 +13,7 @@ import (
 // GET /hq/account/keys: active keys, never the full secret.
 func listKeys(c *call) (int, any, error) {
 	rows, err := c.tx.Query(`SELECT id, name, prefix, last4, scopes, created_at FROM api_keys
-		WHERE account_id = ? AND revoked_at IS NULL ORDER BY created_at, id`, c.acct.ID)
+		WHERE account_id = ? AND revoked_at IS NULL ORDER BY created_at, rowid`, c.acct.ID)
 	if err != nil {
 		return 0, nil, err
 	}

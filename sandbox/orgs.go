@@ -184,7 +184,7 @@ func listOrgs(c *call) (int, any, error) {
 	if err := c.advanceImports(""); err != nil { // auto-accepted imports become orgs when due
 		return 0, nil, err
 	}
-	rows, err := c.tx.Query(`SELECT id, account_id, data, created_at, updated_at FROM orgs WHERE account_id = ? ORDER BY created_at, id`, c.acct.ID)
+	rows, err := c.tx.Query(`SELECT id, account_id, data, created_at, updated_at FROM orgs WHERE account_id = ? ORDER BY created_at, rowid`, c.acct.ID)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -320,7 +320,7 @@ func listWebhooks(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	rows, err := c.tx.Query(`SELECT id, url, name, description, created_at FROM webhooks WHERE org_id = ? ORDER BY created_at, id`, o.ID)
+	rows, err := c.tx.Query(`SELECT id, url, name, description, created_at FROM webhooks WHERE org_id = ? ORDER BY created_at, rowid`, o.ID)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -31,7 +31,7 @@ func Sign(secret string, body []byte) string {
 }
 
 func (c *call) enqueueEvent(o *org, event string, data map[string]any) error {
-	rows, err := c.tx.Query(`SELECT id, url FROM webhooks WHERE org_id = ? ORDER BY created_at, id`, o.ID)
+	rows, err := c.tx.Query(`SELECT id, url FROM webhooks WHERE org_id = ? ORDER BY created_at, rowid`, o.ID)
 	if err != nil {
 		return err
 	}
