@@ -36,7 +36,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is one sandbox on httptest with an injected clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	clock *clock
 	sb    *sandbox.Server
 	srv   *httptest.Server
@@ -45,7 +45,7 @@ type env struct {
 	sleeps []time.Duration
 }
 
-func newEnv(t *testing.T, opts sandbox.Options, wrap ...func(http.Handler) http.Handler) *env {
+func newEnv(t testing.TB, opts sandbox.Options, wrap ...func(http.Handler) http.Handler) *env {
 	t.Helper()
 	e := &env{t: t, clock: newClock()}
 	if opts.Now == nil {
