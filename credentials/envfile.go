@@ -1,0 +1,95 @@
+package credentials
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// ParseEnvFile reads the onboarding .env format (KEY=value lines, optional
+// `export `, quotes, # comments) and returns the MYAPI_* entries.
+func ParseEnvFile(r io.Reader) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("line %d: want KEY=value", n)
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		switch {
+		case len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"':
+			uq, err := strconv.Unquote(v)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %v", n, err)
+			}
+			v = uq
+		case len(v) >= 2 && v[0] == '\'' && v[len(v)-1] == '\'':
+			v = v[1 : len(v)-1]
+		default:
+			if i := strings.Index(v, " #"); i >= 0 {
+				v = strings.TrimSpace(v[:i])
+			}
+		}
+		if strings.HasPrefix(k, "MYAPI_") {
+			out[k] = v
+		}
+	}
+	return out, sc.Err()
+}
+
+// ImportEnv stores the secrets of a parsed .env file in s. A file written
+// for another service (its MYAPI_BASE_URL) is refused rather than filed
+// under the wrong one.
+func ImportEnv(ctx context.Context, s *Store, env map[string]string) ([]string, error) {
+	if base := env["MYAPI_BASE_URL"]; base != "" && TargetForURL(base) != s.Target() {
+		return nil, fmt.Errorf("the file is for %s but the current service is %s: pass --base-url %s", base, s.Target(), base)
+	}
+	v := Values{AccountID: env[EnvVars[FieldAccountID]], PIN: env[EnvVars[FieldPIN]],
+		APIKey: env[EnvVars[FieldAPIKey]], Token: env[EnvVars[FieldToken]]}
+	if v.empty() {
+		return nil, fmt.Errorf("no MYAPI_API_KEY, MYAPI_ACCOUNT_ID, MYAPI_PIN or MYAPI_TOKEN in the file")
+	}
+	var imported []string
+	for _, f := range Fields {
+		if fieldValue(v, f) != "" {
+			imported = append(imported, EnvVars[f])
+		}
+	}
+	return imported, s.Save(ctx, v)
+}
+
+// ExportEnv writes the profile's secrets in the .env format, masked unless
+// showSecrets: the output must be safe to paste by default.
+func ExportEnv(ctx context.Context, s *Store, w io.Writer, baseURL string, showSecrets bool) error {
+	v, err := s.Get(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "# myapihq-mcp credentials, profile %q\n", s.Profile())
+	if !showSecrets {
+		fmt.Fprintln(w, "# secrets are masked: pass --show-secrets to print them")
+	}
+	if baseURL != "" {
+		fmt.Fprintf(w, "MYAPI_BASE_URL=%s\n", baseURL)
+	}
+	for _, f := range Fields {
+		val := fieldValue(v, f)
+		if val == "" {
+			continue
+		}
+		if !showSecrets {
+			val = Mask(f, val)
+		}
+		fmt.Fprintf(w, "%s=%s\n", EnvVars[f], val)
+	}
+	return nil
+}
