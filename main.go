@@ -11,50 +11,174 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/myapihq/myapihq-mcp/app"
+	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/sandbox"
+	"github.com/myapihq/myapihq-mcp/tools"
 )
 
 // version is set with -ldflags "-X main.version=…"; otherwise the module's.
 var version = ""
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+const usage = `myapihq-mcp: an MCP server for MyAPIHQ (identity, keys, orgs, billing, brand imports).
+
+Usage:
+  myapihq-mcp [stdio] [flags]        serve MCP on stdin/stdout (the default)
+  myapihq-mcp demo                   watch the server work on the embedded sandbox
+  myapihq-mcp sandbox [flags]        run the HQ API sandbox on its own
+  myapihq-mcp auth status|logout|import|export [flags]
+  myapihq-mcp tools [--json|--markdown]
+  myapihq-mcp version
+
+Examples:
+  myapihq-mcp --sandbox                       # everything offline, state kept between sessions
+  myapihq-mcp --read-only --toolsets billing  # a safe, small surface
+  myapihq-mcp auth status --sandbox
+  myapihq-mcp auth import --env-file .env
+
+Run 'myapihq-mcp help COMMAND' for a command's flags.
+`
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	cmd := ""
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+	cmd := "stdio"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "help" {
+		if len(args) == 0 {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		cmd, args = args[0], []string{"--help"}
 	}
 	var err error
 	switch cmd {
+	case "stdio":
+		err = runStdio(ctx, args, stdin, stdout, stderr)
 	case "sandbox":
 		err = runSandbox(ctx, args, stderr)
+	case "auth":
+		err = runAuth(ctx, args, stdout, stderr)
+	case "tools":
+		err = runTools(args, stdout, stderr)
+	case "demo":
+		err = runDemo(ctx, args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "myapihq-mcp", buildVersion())
 	default:
-		fmt.Fprintf(stderr, "myapihq-mcp: unknown command %q\n", cmd)
+		fmt.Fprintf(stderr, "myapihq-mcp: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
-	if errors.Is(err, flag.ErrHelp) {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return 0
-	}
-	if err != nil {
+	case errors.Is(err, errUsage):
+		return 2
+	case err != nil:
 		fmt.Fprintln(stderr, "myapihq-mcp:", err)
 		return 1
 	}
 	return 0
 }
 
-func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+var errUsage = errors.New("usage")
+
+// Env twins: a flag's default comes from its MYAPI_* variable.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool { b, _ := strconv.ParseBool(os.Getenv(name)); return b }
+
+func envInt(name string, def int64) int64 {
+	if n, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
+		return n
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: myapihq-mcp %s\n\nFlags (each also set by the MYAPI_* variable named):\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// serverFlags are shared by every command that talks to a service.
+func serverFlags(fs *flag.FlagSet, cfg *app.Config) *string {
+	fs.StringVar(&cfg.BaseURL, "base-url", env("MYAPI_BASE_URL", hqclient.DefaultBaseURL), "HQ API base URL (MYAPI_BASE_URL)")
+	fs.BoolVar(&cfg.Sandbox, "sandbox", envBool("MYAPI_SANDBOX"), "run the HQ sandbox in-process on a loopback port (MYAPI_SANDBOX=1)")
+	fs.StringVar(&cfg.SandboxState, "sandbox-state", env("MYAPI_SANDBOX_STATE", ""), "the sandbox's state file (MYAPI_SANDBOX_STATE; default in the user data dir)")
+	fs.DurationVar(&cfg.ImportDelay, "sandbox-import-delay", envDuration("MYAPI_SANDBOX_IMPORT_DELAY", 2*time.Second), "how long a sandbox brand import takes per phase (MYAPI_SANDBOX_IMPORT_DELAY)")
+	fs.StringVar(&cfg.Profile, "profile", env("MYAPI_PROFILE", "default"), "credentials profile (MYAPI_PROFILE)")
+	fs.StringVar(&cfg.CredentialStore, "credential-store", env("MYAPI_CREDENTIAL_STORE", "auto"), "auto, keyring or file (MYAPI_CREDENTIAL_STORE)")
+	fs.StringVar(&cfg.LogLevel, "log-level", env("MYAPI_LOG_LEVEL", "info"), "debug, info, warn or error (MYAPI_LOG_LEVEL)")
+	fs.StringVar(&cfg.LogFile, "log-file", env("MYAPI_LOG_FILE", ""), "log to this file (mode 0600) instead of stderr (MYAPI_LOG_FILE)")
+	cfg.Version = buildVersion()
+	toolsets := fs.String("toolsets", env("MYAPI_TOOLSETS", "all"), "comma-separated: "+strings.Join(tools.Toolsets, ", ")+" or all (MYAPI_TOOLSETS)")
+	fs.BoolVar(&cfg.ReadOnly, "read-only", envBool("MYAPI_READ_ONLY"), "offer and allow read-only tools only (MYAPI_READ_ONLY=1)")
+	fs.Int64Var(&cfg.MaxTopUpCents, "max-topup-cents", envInt("MYAPI_MAX_TOPUP_CENTS", tools.DefaultMaxTopUpCents), "largest top_up allowed, in cents (MYAPI_MAX_TOPUP_CENTS)")
+	return toolsets
+}
+
+func parseServerFlags(name, synopsis string, args []string, stderr io.Writer) (app.Config, *flag.FlagSet, error) {
+	var cfg app.Config
+	fs := newFlags(name, synopsis, stderr)
+	toolsets := serverFlags(fs, &cfg)
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	err := fs.Parse(args)
+	if err == nil && *showVersion {
+		fmt.Fprintln(stderr, "myapihq-mcp", buildVersion())
+		return cfg, fs, flag.ErrHelp
+	}
+	if err == nil && fs.NArg() > 0 && name != "auth" {
+		fmt.Fprintf(stderr, "unexpected arguments: %v\n", fs.Args())
+		return cfg, fs, errUsage
+	}
+	cfg.Toolsets = strings.Split(*toolsets, ",")
+	return cfg, fs, err
+}
+
+func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, _, err := parseServerFlags("stdio", "[stdio] [flags]", args, stderr)
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.ServeStdio(ctx, stdin, stdout)
+}
+
+func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlags("sandbox", "sandbox [flags]", stderr)
 	addr := fs.String("addr", "127.0.0.1:8787", "address to listen on (port 0 picks a free one)")
 	state := fs.String("state", "", "SQLite state file (default: in memory)")
 	ttl := fs.Duration("token-ttl", 15*time.Minute, "lifetime of issued JWTs")
@@ -64,4 +188,67 @@ func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return sandbox.Serve(ctx, *addr, sandbox.Options{StatePath: *state, TokenTTL: *ttl, ImportDelay: *delay, RateLimit: *rate}, stderr)
+}
+
+func runAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	sub := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	var cfg app.Config
+	fs := newFlags("auth", "auth status|logout|import|export [flags]", stderr)
+	serverFlags(fs, &cfg)
+	asJSON := fs.Bool("json", false, "status: print JSON")
+	envFile := fs.String("env-file", "", "import: the .env file to read")
+	show := fs.Bool("show-secrets", false, "export: print secrets in full")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch sub {
+	case "status":
+		return app.AuthStatus(ctx, cfg, *asJSON, stdout, stderr)
+	case "logout":
+		return app.AuthLogout(ctx, cfg, stdout, stderr)
+	case "import":
+		return app.AuthImport(ctx, cfg, *envFile, stdout, stderr)
+	case "export":
+		return app.AuthExport(ctx, cfg, *show, stdout, stderr)
+	}
+	fmt.Fprintln(stderr, "usage: myapihq-mcp auth status|logout|import|export [flags]")
+	return errUsage
+}
+
+func runTools(args []string, stdout, stderr io.Writer) error {
+	var cfg app.Config
+	fs := newFlags("tools", "tools [--json|--markdown] [flags]", stderr)
+	toolsets := serverFlags(fs, &cfg)
+	asJSON := fs.Bool("json", false, "print what tools/list returns")
+	asMarkdown := fs.Bool("markdown", false, "print the README's tool table")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	all, err := tools.Select(tools.All(tools.Config{MaxTopUpCents: cfg.MaxTopUpCents}), strings.Split(*toolsets, ","), cfg.ReadOnly)
+	if err != nil {
+		return err
+	}
+	format := "text"
+	switch {
+	case *asJSON:
+		format = "json"
+	case *asMarkdown:
+		format = "markdown"
+	}
+	return app.PrintTools(stdout, all, format)
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", "demo", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	return app.Demo(ctx, self, stdout)
 }

@@ -27,6 +27,10 @@ type Values struct {
 	APIKey         string
 	Token          string
 	TokenExpiresAt time.Time
+	// OnboardKey is the Idempotency-Key of an onboarding in progress (not a
+	// secret): stored before agent/create, it lets a run interrupted after
+	// the account exists get the same account back instead of a second one.
+	OnboardKey string
 }
 
 func (v Values) empty() bool { return v == Values{} }
@@ -41,6 +45,11 @@ const (
 
 // Fields in display order.
 var Fields = []string{FieldAccountID, FieldPIN, FieldAPIKey, FieldToken}
+
+// fieldOnboardKey is stored like the others but shown nowhere.
+const fieldOnboardKey = "onboard_key"
+
+var storedFields = append(append([]string{}, Fields...), fieldOnboardKey)
 
 // EnvVars are the overrides: they win over stored values and are never written back.
 var EnvVars = map[string]string{
@@ -195,7 +204,7 @@ type tokenItem struct {
 func (s *Store) readFrom(b backend) (Values, map[string]bool, error) {
 	var v Values
 	found := map[string]bool{}
-	for _, f := range Fields {
+	for _, f := range storedFields {
 		raw, err := b.get(s.item(f))
 		if errors.Is(err, ErrNotFound) {
 			continue
@@ -216,6 +225,8 @@ func (s *Store) readFrom(b backend) (Values, map[string]bool, error) {
 			if json.Unmarshal([]byte(raw), &t) == nil {
 				v.Token, v.TokenExpiresAt = t.Token, t.ExpiresAt
 			}
+		case fieldOnboardKey:
+			v.OnboardKey = raw
 		}
 	}
 	return v, found, nil
@@ -285,6 +296,8 @@ func pick(v Values, field string) Values {
 		return Values{APIKey: v.APIKey}
 	case FieldToken:
 		return Values{Token: v.Token, TokenExpiresAt: v.TokenExpiresAt}
+	case fieldOnboardKey:
+		return Values{OnboardKey: v.OnboardKey}
 	}
 	return Values{}
 }
@@ -302,6 +315,9 @@ func merge(base, over Values) Values {
 	}
 	if over.Token != "" {
 		base.Token, base.TokenExpiresAt = over.Token, over.TokenExpiresAt
+	}
+	if over.OnboardKey != "" {
+		base.OnboardKey = over.OnboardKey
 	}
 	return base
 }
@@ -381,11 +397,14 @@ func (s *Store) Save(ctx context.Context, v Values) error {
 		b, _ := json.Marshal(tokenItem{Token: v.Token, ExpiresAt: v.TokenExpiresAt})
 		items[FieldToken] = string(b)
 	}
+	if v.OnboardKey != "" {
+		items[fieldOnboardKey] = v.OnboardKey
+	}
 	s.stored = merge(s.stored, v)
 	var failed []string
 	var lastErr error
 	// PIN first: it is the one secret that cannot be recovered.
-	for _, f := range []string{FieldPIN, FieldAccountID, FieldAPIKey, FieldToken} {
+	for _, f := range []string{FieldPIN, FieldAccountID, FieldAPIKey, FieldToken, fieldOnboardKey} {
 		raw, ok := items[f]
 		if !ok {
 			continue
@@ -446,7 +465,7 @@ func (s *Store) Logout(ctx context.Context) error {
 		stores = append(stores, s.file)
 	}
 	for _, b := range stores {
-		for _, f := range Fields {
+		for _, f := range storedFields {
 			if err := b.del(s.item(f)); err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", b.name(), err))
 				break

@@ -1,0 +1,416 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/myapihq/myapihq-mcp/credentials"
+	"github.com/myapihq/myapihq-mcp/hqclient"
+)
+
+var (
+	pEmail    = Param{Name: "email", Type: "string", Format: "email", Required: true, MaxLen: 254}
+	pPassword = Param{Name: "password", Type: "string", Required: true, MaxLen: 1024, Desc: "the human's password; never stored"}
+	pAgentID  = Param{Name: "agent_id", Type: "string", Required: true, MaxLen: 100, Desc: "from list_linked_agents"}
+)
+
+func accountTools() []Tool {
+	return []Tool{
+		{
+			Name: "create_agent", Toolset: SetAccount, Title: "Create agent account (onboard)",
+			Description: "Onboard in one call: create this profile's agent account and a permanent API key; the server stores " +
+				"them, you never see them. Does nothing if the profile already has credentials (force=true starts over). Next: create_org.",
+			Params: []Param{
+				{Name: "label", Type: "string", MaxLen: 100, Desc: "a name for the account"},
+				{Name: "force", Type: "boolean", Desc: "replace this profile's stored account with a new one"},
+			},
+			Idempotent: true, OpenWorld: true,
+			Handler: createAgent,
+		},
+		{
+			Name: "whoami", Toolset: SetAccount, Title: "Who am I",
+			Description: "Call first. Shows the profile, the service (sandbox or live), the account id and which credentials " +
+				"are stored and where, masked. Needs no network.",
+			ReadOnly: true, Idempotent: true,
+			Handler: whoami,
+		},
+		{
+			Name: "logout", Toolset: SetAccount, Title: "Forget stored credentials",
+			Description: "Delete this profile's stored credentials from this machine. The account stays on the service, but " +
+				"without its PIN it cannot be recovered. Only when the user asks.",
+			Destructive: true, Idempotent: true,
+			Confirm: func(Args) string {
+				return "Forget this profile's MyAPIHQ credentials on this machine? Without its PIN the agent account cannot be recovered."
+			},
+			Handler: logout,
+		},
+		{
+			Name: "login", Toolset: SetAccount, Title: "Log in a human",
+			Description: "Log a human account in with email and password, for the human-only tools (link_agent, " +
+				"list_linked_agents, get_agent_balance, get_agent_usage). The session is kept in memory only.",
+			Params:     []Param{pEmail, pPassword},
+			Idempotent: true, OpenWorld: true,
+			Handler: login,
+		},
+		{
+			Name: "register_account", Toolset: SetAccount, Title: "Register a human account",
+			Description: "Create a human account; a verification email follows and login works once it is verified.",
+			Params:      []Param{pEmail, {Name: "password", Type: "string", Required: true, MaxLen: 1024, Desc: "at least 8 characters; never stored"}},
+			OpenWorld:   true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				r, err := d.Client.Register(ctx, hqclient.EmailPassword{Email: a.Str("email"), Password: a.Str("password")})
+				if err != nil {
+					return nil, err
+				}
+				next := "open the verification link sent to " + a.Str("email") + ", then call login"
+				if d.Sandbox {
+					next += " (sandbox: the mail is at " + d.BaseURL + "/_sandbox/outbox)"
+				}
+				return ok(r.Raw, "Registered "+a.Str("email")+". Next: "+next+".")
+			},
+		},
+		{
+			Name: "link_agent", Toolset: SetAccount, Title: "Link an agent to the human",
+			Description: "Link an agent account to the logged-in human (login first). Without pin it links this profile's " +
+				"own agent, using its stored PIN.",
+			Params:     []Param{{Name: "pin", Type: "string", MaxLen: 200, Desc: "another agent's PIN; omit for this profile's agent"}},
+			Idempotent: true, OpenWorld: true,
+			Handler: linkAgent,
+		},
+		{
+			Name: "accept_agent_link", Toolset: SetAccount, Title: "Accept an agent link",
+			Description: "As the logged-in human, accept the link request token from a send_link_email message.",
+			Params:      []Param{{Name: "token", Type: "string", Required: true, MaxLen: 200, Desc: "from the link email"}},
+			Idempotent:  true, OpenWorld: true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				h, err := d.humanClient()
+				if err != nil {
+					return nil, err
+				}
+				r, err := h.AcceptAgentLink(ctx, a.Str("token"))
+				if err != nil {
+					return nil, err
+				}
+				return ok(r.Raw, "Agent linked to the human account.")
+			},
+		},
+		{
+			Name: "send_link_email", Toolset: SetAccount, Title: "Ask a human to link this agent",
+			Description: "Email a human a request to link this agent to their account; they accept it after logging in.",
+			Params:      []Param{pEmail},
+			OpenWorld:   true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				r, err := d.Client.SendLinkEmail(ctx, a.Str("email"))
+				if err != nil {
+					return nil, err
+				}
+				return ok(r.Raw, "Link request sent to "+a.Str("email")+".")
+			},
+		},
+		{
+			Name: "list_linked_agents", Toolset: SetAccount, Title: "List linked agents",
+			Description: "List the agent accounts linked to the logged-in human (login first).",
+			ReadOnly:    true, Idempotent: true, OpenWorld: true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				h, err := d.humanClient()
+				if err != nil {
+					return nil, err
+				}
+				r, err := h.ListAgents(ctx)
+				if err != nil {
+					return nil, err
+				}
+				return ok(r.Raw, fmt.Sprintf("%d linked agent(s).", len(r.Data)))
+			},
+		},
+		{
+			Name: "get_agent_balance", Toolset: SetAccount, Title: "Get a linked agent's balance",
+			Description: "Balance of an agent linked to the logged-in human.",
+			Params:      []Param{pAgentID},
+			ReadOnly:    true, Idempotent: true, OpenWorld: true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				h, err := d.humanClient()
+				if err != nil {
+					return nil, err
+				}
+				r, err := h.AgentBalance(ctx, a.Str("agent_id"))
+				if err != nil {
+					return nil, err
+				}
+				return ok(r.Raw, fmt.Sprintf("Agent %s balance: %s.", a.Str("agent_id"), r.Data.BalanceDisplay))
+			},
+		},
+		{
+			Name: "get_agent_usage", Toolset: SetAccount, Title: "Get a linked agent's usage",
+			Description: "Usage metrics of an agent linked to the logged-in human.",
+			Params:      []Param{pAgentID},
+			ReadOnly:    true, Idempotent: true, OpenWorld: true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				h, err := d.humanClient()
+				if err != nil {
+					return nil, err
+				}
+				r, err := h.AgentUsage(ctx, a.Str("agent_id"))
+				if err != nil {
+					return nil, err
+				}
+				return ok(r.Raw, "Usage of agent "+a.Str("agent_id")+".")
+			},
+		},
+	}
+}
+
+// createAgent is onboarding: account, PIN persisted before anything else,
+// then a permanent API key. Under the profile's inter-process lock, so two
+// servers starting at once end with one account.
+func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	force := a.Bool("force")
+	if v, err := d.Store.Get(ctx); err == nil && !force && onboarded(v) {
+		return alreadyOnboarded(ctx, d, v), nil
+	}
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	unlock, err := d.Store.Lock(lctx)
+	if err != nil {
+		return nil, fmt.Errorf("another process is onboarding this profile and holds its lock: %w", err)
+	}
+	defer unlock()
+	d.Store.Reload(ctx) // the other process may have finished while we waited
+	v, err := d.Store.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !force && onboarded(v) {
+		return alreadyOnboarded(ctx, d, v), nil
+	}
+	previous := ""
+	if force && v.AccountID != "" {
+		previous = v.AccountID
+		if err := d.Store.Logout(ctx); err != nil {
+			return nil, err
+		}
+		v = credentials.Values{}
+	}
+
+	var unsavedPIN string
+	if v.PIN == "" {
+		// The key is stored first: if this run dies after the service made the
+		// account, the next run replays it instead of making another.
+		key := v.OnboardKey
+		if key == "" {
+			key = hqclient.NewIdempotencyKey()
+			if err := d.Store.Save(ctx, credentials.Values{OnboardKey: key}); err != nil {
+				d.Log.Warn().Err(err).Msg("could not store the onboarding key; an interrupted onboarding could not be resumed")
+			}
+		}
+		r, err := d.Client.CreateAgent(hqclient.WithIdempotencyKey(ctx, key), a.Str("label"))
+		if r == nil {
+			return nil, err
+		}
+		// The PIN is the account: keep it before any next step.
+		nv := credentials.Values{AccountID: r.Data.AccountID, PIN: r.Data.PIN, Token: r.Data.Token, OnboardKey: key}
+		if saveErr := d.Store.Save(ctx, nv); saveErr != nil {
+			var se *credentials.SaveError
+			if errors.As(saveErr, &se) && contains(se.Fields, credentials.FieldPIN) {
+				unsavedPIN = r.Data.PIN
+			}
+			d.Log.Error().Err(saveErr).Msg("could not store the new account's credentials")
+		}
+		if err != nil { // the account exists, but its first token could not be had
+			return pinResult(unsavedPIN, fmt.Sprintf("create_agent made account %s but could not finish: %v. "+
+				"Run create_agent again to complete it.", r.Data.AccountID, err), true), nil
+		}
+		v = nv
+	}
+
+	k, err := d.Client.CreateKey(hqclient.WithIdempotencyKey(ctx, v.OnboardKey+"-key"),
+		hqclient.CreateKeyRequest{Name: "myapihq-mcp " + d.Store.Profile()})
+	if err != nil {
+		if unsavedPIN != "" {
+			return pinResult(unsavedPIN, "create_agent made the account but not its API key: "+describe("create_agent", asHQ(err))+
+				". Run create_agent again to finish.", true), nil
+		}
+		return nil, err
+	}
+	saveErr := d.Store.Save(ctx, credentials.Values{APIKey: k.Data.APIKey})
+	st := d.Store.Status(ctx)
+	out := map[string]any{
+		"account_id": v.AccountID, "api_key": k.Data.APIKey, "profile": d.Store.Profile(), "service": d.BaseURL,
+		"sandbox": d.Sandbox, "stored_in": st.Store, "next_steps": []string{"create_org", "setup_payment", "import_brand"},
+	}
+	if previous != "" {
+		out["replaced_account_id"] = previous
+	}
+	summary := fmt.Sprintf("Agent account %s created; its PIN and API key (%s) are stored in the %s. Next: create_org, then "+
+		"setup_payment and top_up to add funds.", v.AccountID, credentials.Mask(credentials.FieldAPIKey, k.Data.APIKey), storeName(st))
+	if saveErr != nil {
+		summary += " WARNING: the API key could not be stored (" + saveErr.Error() + "); it works until this server stops."
+	}
+	res := okValue(out, summary)
+	if unsavedPIN != "" {
+		return withPIN(res, unsavedPIN), nil
+	}
+	return res, nil
+}
+
+// onboarded: an API key and the account it belongs to (by PIN or id).
+func onboarded(v credentials.Values) bool {
+	return v.APIKey != "" && (v.PIN != "" || v.AccountID != "")
+}
+
+func alreadyOnboarded(ctx context.Context, d *Deps, v credentials.Values) *mcp.CallToolResult {
+	st := d.Store.Status(ctx)
+	return okValue(map[string]any{
+		"account_id": v.AccountID, "api_key": v.APIKey, "profile": d.Store.Profile(), "service": d.BaseURL,
+		"stored_in": st.Store, "already_onboarded": true,
+	}, fmt.Sprintf("This profile already has an agent account (%s) with an API key; nothing was created. Use it: "+
+		"list_orgs or create_org. (force=true would replace it.)", v.AccountID))
+}
+
+func storeName(st credentials.Status) string {
+	switch {
+	case st.Store == "file" && st.Mode == credentials.ModeFile:
+		return "plain-text credential file (--credential-store file)"
+	case st.Store == "file":
+		return "plain-text credential file (no OS keyring here)"
+	}
+	return "OS keyring"
+}
+
+func asHQ(err error) *hqclient.Error {
+	if e, isHQ := hqclient.AsError(err); isHQ {
+		return e
+	}
+	return &hqclient.Error{Message: err.Error()}
+}
+
+// withPIN is the one case a secret reaches the user: no store could keep
+// the PIN, and without it the account is lost. It is shown once, loudly.
+func withPIN(res *mcp.CallToolResult, pin string) *mcp.CallToolResult {
+	warning := "WARNING: no credential store could keep this account's PIN. It is shown this once: save it somewhere " +
+		"safe now (e.g. MYAPI_PIN in a .env file). PIN: " + pin
+	res.Content = append([]mcp.Content{mcp.NewTextContent(warning)}, res.Content...)
+	if m, isMap := res.StructuredContent.(map[string]any); isMap {
+		m["unsaved_pin"] = pin // a key the scrubber leaves alone, on purpose
+		m["warning"] = warning
+	}
+	return res
+}
+
+func pinResult(pin, msg string, isErr bool) *mcp.CallToolResult {
+	res := okValue(map[string]any{"error": msg}, msg)
+	res.IsError = isErr
+	if pin != "" {
+		return withPIN(res, pin)
+	}
+	return res
+}
+
+func whoami(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
+	st := d.Store.Status(ctx)
+	v, _ := d.Store.Get(ctx)
+	creds := map[string]any{}
+	for _, f := range st.Fields {
+		row := map[string]any{"present": f.Present}
+		if f.Present {
+			row["source"], row["masked"] = f.Source, f.Masked
+		}
+		creds[f.Field] = row
+	}
+	service := "live"
+	if d.Sandbox {
+		service = "sandbox"
+	}
+	d.mu.Lock()
+	human := d.human != nil
+	d.mu.Unlock()
+	out := map[string]any{"profile": st.Profile, "base_url": d.BaseURL, "service": service, "account_id": v.AccountID,
+		"credentials": creds, "store": st.Store, "plain_text_store": st.PlainText, "human_session": human}
+	if len(st.Warnings) > 0 {
+		out["warnings"] = st.Warnings
+	}
+	if st.Error != "" {
+		out["store_error"] = st.Error
+	}
+	var summary string
+	switch {
+	case onboarded(v):
+		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, v.AccountID, storeName(st))
+	case v.PIN != "":
+		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, v.AccountID)
+	default:
+		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no credentials: call create_agent to onboard.", st.Profile, service, d.BaseURL)
+	}
+	if st.Error != "" {
+		summary += " Credential store problem: " + st.Error
+	}
+	return okValue(out, summary), nil
+}
+
+func logout(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
+	if err := d.Store.Logout(ctx); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.human = nil
+	d.mu.Unlock()
+	env := []string{}
+	for _, f := range d.Store.Status(ctx).Fields {
+		if f.Present {
+			env = append(env, f.Source)
+		}
+	}
+	summary := fmt.Sprintf("Forgot the stored credentials of profile %q for %s.", d.Store.Profile(), d.BaseURL)
+	if len(env) > 0 {
+		summary += " Still set in the environment: " + strings.Join(env, ", ") + "."
+	}
+	return okValue(map[string]any{"profile": d.Store.Profile(), "logged_out": true}, summary), nil
+}
+
+func login(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	creds := hqclient.NewStaticCredentials(hqclient.Secrets{})
+	c, err := d.NewClient(creds)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.Login(ctx, hqclient.EmailPassword{Email: a.Str("email"), Password: a.Str("password")})
+	if err != nil {
+		return nil, err
+	}
+	creds.Update(func(s *hqclient.Secrets) {
+		s.Token, s.TokenExpiresAt, s.AccountID = r.Data.Token, r.Data.ExpiresAt(), r.Data.Subject()
+	})
+	d.mu.Lock()
+	d.human = c
+	d.mu.Unlock()
+	return ok(r.Raw, fmt.Sprintf("Logged in as %s (human account %s); the session is held in memory only. "+
+		"Next: link_agent to link this agent.", a.Str("email"), r.Data.Subject()))
+}
+
+func linkAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	h, err := d.humanClient()
+	if err != nil {
+		return nil, err
+	}
+	pin := a.Str("pin")
+	if pin == "" {
+		v, err := d.Store.Get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if v.PIN == "" {
+			return mcp.NewToolResultError("this profile has no agent PIN: call create_agent first, or pass pin"), nil
+		}
+		pin = v.PIN
+	}
+	r, err := h.LinkAgent(ctx, pin)
+	if err != nil {
+		return nil, err
+	}
+	return ok(r.Raw, "Agent linked to the human account.")
+}
