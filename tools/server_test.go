@@ -1,0 +1,369 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+	"github.com/zalando/go-keyring"
+
+	"github.com/myapihq/myapihq-mcp/credentials"
+	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/sandbox"
+)
+
+// harness is one MCP server (all tools) over an in-process client session,
+// on its own sandbox and credential file.
+type harness struct {
+	t      *testing.T
+	sb     *sandbox.Server
+	base   string
+	store  *credentials.Store
+	deps   *Deps
+	c      *client.Client
+	answer atomic.Value // "accept" | "decline": what the human says
+	asked  atomic.Int32
+}
+
+type hopts struct {
+	wrap     func(http.Handler) http.Handler
+	provider credentials.Provider // keyring mode with this provider, instead of a file
+	readOnly bool
+	noElicit bool
+	delay    time.Duration
+}
+
+func newHarness(t *testing.T, o hopts) *harness {
+	t.Helper()
+	h := &harness{t: t}
+	h.answer.Store("accept")
+	sb, err := sandbox.New(sandbox.Options{ImportDelay: o.delay, PasswordIterations: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handler http.Handler = sb
+	if o.wrap != nil {
+		handler = o.wrap(sb)
+	}
+	srv := httptest.NewServer(handler)
+	t.Cleanup(func() { srv.Close(); sb.Close() })
+	h.sb, h.base = sb, srv.URL
+
+	sopts := credentials.Options{Target: credentials.TargetForURL(srv.URL), Mode: credentials.ModeFile,
+		FilePath: filepath.Join(t.TempDir(), "credentials.json"), Getenv: func(string) string { return "" }}
+	if o.provider != nil {
+		sopts.Mode, sopts.Provider, sopts.Timeout = credentials.ModeKeyring, o.provider, 100*time.Millisecond
+	}
+	if h.store, err = credentials.New(sopts); err != nil {
+		t.Fatal(err)
+	}
+	newClient := func(creds hqclient.Credentials) (*hqclient.Client, error) {
+		return hqclient.New(hqclient.Options{BaseURL: srv.URL, Credentials: creds, MaxAttempts: 2, BackoffBase: time.Millisecond})
+	}
+	hc, _ := newClient(StoreCredentials{h.store})
+	h.deps = &Deps{Client: hc, Store: h.store, BaseURL: srv.URL, Sandbox: true, Config: Config{MaxTopUpCents: DefaultMaxTopUpCents},
+		Log: zerolog.Nop(), NewClient: newClient, PollMin: 5 * time.Millisecond, PollMax: 20 * time.Millisecond}
+
+	s := server.NewMCPServer("test", "0", server.WithElicitation(), server.WithRecovery())
+	Register(s, h.deps, All(Config{}), o.readOnly)
+	var copts []client.ClientOption
+	if !o.noElicit {
+		copts = append(copts, client.WithElicitationHandler(h))
+	}
+	if h.c, err = client.NewInProcessClientWithOptions(s, copts...); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.c.Close() })
+	ctx := context.Background()
+	if err := h.c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "0"}
+	if !o.noElicit {
+		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
+	}
+	if _, err := h.c.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func (h *harness) Elicit(_ context.Context, _ mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	h.asked.Add(1)
+	if h.answer.Load() == "accept" {
+		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept,
+			Content: map[string]any{"confirm": true}}}, nil
+	}
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}, nil
+}
+
+// call runs a tool; every result is checked for the profile's secrets.
+func (h *harness) call(name string, args map[string]any) (*mcp.CallToolResult, map[string]any, string) {
+	h.t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = name, args
+	res, err := h.c.CallTool(context.Background(), req)
+	if err != nil {
+		h.t.Fatalf("%s: %v", name, err)
+	}
+	text := ""
+	for _, c := range res.Content {
+		if tc, isText := c.(mcp.TextContent); isText {
+			text += tc.Text
+		}
+	}
+	sc, _ := res.StructuredContent.(map[string]any)
+	raw, _ := json.Marshal(res)
+	v, _ := h.store.Get(context.Background())
+	for _, secret := range []string{v.PIN, v.APIKey, v.Token} {
+		if secret != "" && strings.Contains(string(raw), secret) && sc["unsaved_pin"] == nil {
+			h.t.Fatalf("%s: a secret reached the result: %s", name, raw)
+		}
+	}
+	return res, sc, text
+}
+
+func (h *harness) ok(name string, args map[string]any) map[string]any {
+	h.t.Helper()
+	res, sc, text := h.call(name, args)
+	if res.IsError {
+		h.t.Fatalf("%s: %s", name, text)
+	}
+	return sc
+}
+
+func (h *harness) failsWith(name string, args map[string]any, want ...string) string {
+	h.t.Helper()
+	res, _, text := h.call(name, args)
+	if !res.IsError {
+		h.t.Fatalf("%s succeeded; want an error with %q: %s", name, want, text)
+	}
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			h.t.Fatalf("%s: %q lacks %q", name, text, w)
+		}
+	}
+	return text
+}
+
+func (h *harness) ledger() map[string]float64 {
+	h.t.Helper()
+	resp, err := http.Get(h.base + "/_sandbox/ledger")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	json.NewDecoder(resp.Body).Decode(&out)
+	return out
+}
+
+func TestCreateAgentOnboardsOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{})
+	if sc := h.ok("whoami", nil); sc["account_id"] != "" {
+		t.Fatalf("whoami before: %v", sc)
+	}
+	first := h.ok("create_agent", map[string]any{"label": "bot"})
+	if !strings.HasPrefix(first["api_key"].(string), "hq_live_…") || first["account_id"] == "" {
+		t.Fatalf("create_agent: %v", first)
+	}
+	v, _ := h.store.Get(context.Background())
+	if v.PIN == "" || v.APIKey == "" || v.AccountID != first["account_id"] {
+		t.Fatalf("stored: %+v", v)
+	}
+	again := h.ok("create_agent", nil)
+	if again["already_onboarded"] != true || again["account_id"] != first["account_id"] {
+		t.Fatalf("second call: %v", again)
+	}
+	who := h.ok("whoami", nil)
+	if who["account_id"] != first["account_id"] || who["credentials"].(map[string]any)["pin"].(map[string]any)["source"] != "file" {
+		t.Fatalf("whoami: %v", who)
+	}
+	if l := h.ledger(); l["agents"] != 1 || l["api_keys"] != 1 {
+		t.Fatalf("ledger: %v", l)
+	}
+	replaced := h.ok("create_agent", map[string]any{"force": true})
+	if replaced["replaced_account_id"] != first["account_id"] || replaced["account_id"] == first["account_id"] {
+		t.Fatalf("force: %v", replaced)
+	}
+}
+
+// TestCreateAgentResumes: the key cannot be made on the first run; the
+// account exists and its PIN is kept, and the next run finishes the same
+// account instead of making a second.
+func TestCreateAgentResumes(t *testing.T) {
+	t.Parallel()
+	var broken atomic.Bool
+	broken.Store(true)
+	wrap := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if broken.Load() && r.URL.Path == "/hq/account/create/key" {
+				w.WriteHeader(503)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := newHarness(t, hopts{wrap: wrap})
+	h.failsWith("create_agent", nil, "service is unavailable")
+	v, _ := h.store.Get(context.Background())
+	if v.PIN == "" || v.APIKey != "" {
+		t.Fatalf("after the failed run: %+v", v)
+	}
+	broken.Store(false)
+	done := h.ok("create_agent", nil)
+	if done["account_id"] != v.AccountID {
+		t.Fatalf("resumed with another account: %v vs %s", done, v.AccountID)
+	}
+	if l := h.ledger(); l["agents"] != 1 || l["api_keys"] != 1 {
+		t.Fatalf("ledger: %v", l)
+	}
+}
+
+// failingKeyring refuses every write, as a broken keyring in keyring-only mode.
+type failingKeyring struct{}
+
+func (failingKeyring) Get(string, string) (string, error) { return "", errNotFound }
+func (failingKeyring) Set(string, string, string) error   { return errors.New("no secret service") }
+func (failingKeyring) Delete(string, string) error        { return nil }
+
+var errNotFound = keyring.ErrNotFound
+
+func TestCreateAgentHandsThePINBackWhenNoStoreKeepsIt(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{provider: failingKeyring{}})
+	res, sc, text := h.call("create_agent", nil)
+	pin, _ := sc["unsaved_pin"].(string)
+	if res.IsError || len(pin) < 26 || !strings.Contains(text, "WARNING") || !strings.Contains(text, pin) {
+		t.Fatalf("result: %v %s", res.IsError, text)
+	}
+	// The account works for this process (held in memory) ...
+	h.ok("list_orgs", nil)
+	// ... and the PIN is not shown again.
+	_, sc, text = h.call("create_agent", nil)
+	if sc["unsaved_pin"] != nil || strings.Contains(text, pin) {
+		t.Fatalf("PIN shown twice: %s", text)
+	}
+}
+
+func TestErrorsSayWhatToDoNext(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{})
+	h.failsWith("list_orgs", nil, "create_agent")
+	h.ok("create_agent", nil)
+	h.failsWith("top_up", map[string]any{"amount_cents": 100}, "402", "setup_payment")
+	h.failsWith("import_brand", map[string]any{"domain": "acme.com"}, "402", "top_up")
+	h.failsWith("get_org", map[string]any{"org_id": "org_nope"}, "404", "list_")
+	h.failsWith("top_up", map[string]any{"amount_cents": 5001}, "between 1 and 5000")
+	h.failsWith("create_org", map[string]any{"name": "x", "bogus": 1}, "unknown argument bogus")
+	h.failsWith("list_linked_agents", nil, "login")
+	h.failsWith("update_org", map[string]any{"org_id": "org_x"}, "at least one field")
+}
+
+func TestConsent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{})
+	h.ok("create_agent", nil)
+	org := h.ok("create_org", map[string]any{"name": "Keep me"})
+	h.answer.Store("decline")
+	h.failsWith("delete_org", map[string]any{"org_id": org["id"]}, "did not confirm")
+	if l := h.ledger(); l["orgs"] != 1 {
+		t.Fatalf("declined delete deleted: %v", l)
+	}
+	h.answer.Store("accept")
+	h.ok("delete_org", map[string]any{"org_id": org["id"]})
+	if l := h.ledger(); l["orgs"] != 0 || h.asked.Load() != 2 {
+		t.Fatalf("ledger %v, asked %d", l, h.asked.Load())
+	}
+	// Reads and plain writes ask nobody.
+	h.ok("create_org", map[string]any{"name": "Quiet"})
+	h.ok("list_orgs", nil)
+	if h.asked.Load() != 2 {
+		t.Fatalf("asked %d times", h.asked.Load())
+	}
+}
+
+func TestNoElicitationProceeds(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{noElicit: true})
+	h.ok("create_agent", nil)
+	org := h.ok("create_org", map[string]any{"name": "Go"})
+	h.ok("delete_org", map[string]any{"org_id": org["id"]}) // the host's own approval covers it
+}
+
+func TestReadOnlyGuard(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{readOnly: true})
+	h.failsWith("create_agent", nil, "--read-only")
+	h.ok("whoami", nil)
+}
+
+func TestImportBrandWaitsAndStops(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{delay: 40 * time.Millisecond})
+	h.ok("create_agent", nil)
+	h.ok("confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
+	h.ok("top_up", map[string]any{"amount_cents": 500})
+	job := h.ok("import_brand", map[string]any{"domain": "blue-fox.io"})
+	if job["status"] != "awaiting_confirmation" || job["brand"].(map[string]any)["name"] != "Blue Fox" {
+		t.Fatalf("waited: %v", job)
+	}
+	queued := h.ok("import_brand", map[string]any{"domain": "red-fox.io", "wait": false})
+	if queued["status"] != "queued" {
+		t.Fatalf("no wait: %v", queued)
+	}
+	org := h.ok("confirm_import", map[string]any{"job_id": job["id"], "name": "Blue Fox Ltd"})
+	if org["name"] != "Blue Fox Ltd" || org["font_family"] == nil {
+		t.Fatalf("confirm: %v", org)
+	}
+	h.failsWith("confirm_import", map[string]any{"job_id": job["id"]}, "409")
+	_, _, text := h.call("import_brand", map[string]any{"domain": "slow.example.com", "max_wait_seconds": 1})
+	if !strings.Contains(text, "ready") && !strings.Contains(text, "still") {
+		t.Fatalf("bounded wait: %s", text)
+	}
+}
+
+func TestHumanTools(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{})
+	h.ok("create_agent", nil)
+	h.ok("register_account", map[string]any{"email": "ada@example.com", "password": "correct horse"})
+	h.failsWith("login", map[string]any{"email": "ada@example.com", "password": "correct horse"}, "403", "verif")
+	resp, err := http.Get(h.base + "/_sandbox/outbox?to=ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mails []map[string]any
+	json.NewDecoder(resp.Body).Decode(&mails)
+	resp.Body.Close()
+	if v, err := http.Get(mails[0]["link"].(string)); err != nil || v.StatusCode != 200 {
+		t.Fatalf("verify: %v", err)
+	}
+	_, sc, text := h.call("login", map[string]any{"email": "ada@example.com", "password": "correct horse"})
+	if strings.Contains(text, "correct horse") || !strings.HasPrefix(sc["token"].(string), "eyJ…") {
+		t.Fatalf("login result: %s %v", text, sc)
+	}
+	h.ok("link_agent", nil) // this profile's own agent, by its stored PIN
+	agents := h.ok("list_linked_agents", nil)["items"].([]any)
+	v, _ := h.store.Get(context.Background())
+	if len(agents) != 1 || agents[0].(map[string]any)["account_id"] != v.AccountID {
+		t.Fatalf("agents: %v", agents)
+	}
+	h.ok("get_agent_balance", map[string]any{"agent_id": v.AccountID})
+	h.ok("get_agent_usage", map[string]any{"agent_id": v.AccountID})
+	h.ok("logout", nil)
+	h.failsWith("list_linked_agents", nil, "login")
+}
