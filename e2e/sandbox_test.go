@@ -9,7 +9,7 @@ import (
 	"github.com/myapihq/myapihq-mcp/hqclient"
 )
 
-func client(t *testing.T, base string, creds hqclient.Credentials) *hqclient.Client {
+func hqClient(t *testing.T, base string, creds hqclient.Credentials) *hqclient.Client {
 	t.Helper()
 	c, err := hqclient.New(hqclient.Options{BaseURL: base, Credentials: creds})
 	if err != nil {
@@ -21,12 +21,13 @@ func client(t *testing.T, base string, creds hqclient.Credentials) *hqclient.Cli
 // TestSandboxSurvivesSIGKILL: every change acknowledged with a 2xx is there
 // after a kill -9 straight after the last answer, and a restart.
 func TestSandboxSurvivesSIGKILL(t *testing.T) {
+	t.Parallel() // subprocesses: no shared stdio session
 	state := filepath.Join(t.TempDir(), "state.db")
 	ctx := context.Background()
 	p := startSandbox(t, "--state", state)
 
 	creds := hqclient.NewStaticCredentials(hqclient.Secrets{})
-	c := client(t, p.baseURL, creds)
+	c := hqClient(t, p.baseURL, creds)
 	a, err := c.CreateAgent(ctx, "durable")
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +55,7 @@ func TestSandboxSurvivesSIGKILL(t *testing.T) {
 	p.kill9(t) // right after the last acknowledged write
 
 	p = startSandbox(t, "--state", state)
-	c = client(t, p.baseURL, creds) // same credentials: the token and key must still work
+	c = hqClient(t, p.baseURL, creds) // same credentials: the token and key must still work
 	list, err := c.ListOrgs(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -72,14 +73,15 @@ func TestSandboxSurvivesSIGKILL(t *testing.T) {
 // TestTwoSandboxProcessesShareState: two processes on one state file take
 // interleaved writes; each sees all of them, and neither overwrote the other.
 func TestTwoSandboxProcessesShareState(t *testing.T) {
+	t.Parallel() // subprocesses: no shared stdio session
 	state := filepath.Join(t.TempDir(), "state.db")
 	ctx := context.Background()
 	p1 := startSandbox(t, "--state", state)
 	p2 := startSandbox(t, "--state", state)
 
 	creds := hqclient.NewStaticCredentials(hqclient.Secrets{})
-	c1 := client(t, p1.baseURL, creds)
-	c2 := client(t, p2.baseURL, creds)
+	c1 := hqClient(t, p1.baseURL, creds)
+	c2 := hqClient(t, p2.baseURL, creds)
 	a, err := c1.CreateAgent(ctx, "shared")
 	if err != nil {
 		t.Fatal(err)
