@@ -181,6 +181,12 @@ func New(opts Options) (*Store, error) {
 		s.primary = s.keyring
 	} else {
 		s.primary = s.file
+		// No probe is needed to know this one, so it is said at start.
+		if opts.Warn != nil {
+			fmt.Fprintf(opts.Warn, "WARNING: --credential-store file: secrets for profile %q are stored in plain text in %s (mode 0600).\n",
+				opts.Profile, opts.FilePath)
+			s.warned = true
+		}
 	}
 	return s, nil
 }

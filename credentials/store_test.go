@@ -216,7 +216,10 @@ func TestFileModeNeverTouchesKeyring(t *testing.T) {
 	t.Parallel()
 	kr := newFake()
 	kr.onTouch = func() { t.Error("file mode touched the keyring") }
-	s, _ := newStore(t, kr, ModeFile, nil)
+	s, warn := newStore(t, kr, ModeFile, nil)
+	if !strings.Contains(warn.String(), "plain text") {
+		t.Fatalf("no warning at start: %q", warn)
+	}
 	ctx := context.Background()
 	if err := s.Save(ctx, full); err != nil {
 		t.Fatal(err)
