@@ -87,17 +87,10 @@ func accountTools() []Tool {
 			Description: "As the logged-in human, accept the link request token from a send_link_email message.",
 			Params:      []Param{{Name: "token", Type: "string", Required: true, MaxLen: 200, Desc: "from the link email"}},
 			Idempotent:  true, OpenWorld: true,
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				h, err := d.humanClient()
-				if err != nil {
-					return nil, err
-				}
+			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.AcceptAgentLink(ctx, a.Str("token"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, "Agent linked to the human account.")
-			},
+				return answer(r, err, func() string { return "Agent linked to the human account." })
+			}),
 		},
 		{
 			Name: "send_link_email", Toolset: SetAccount, Title: "Ask a human to link this agent",
@@ -106,61 +99,37 @@ func accountTools() []Tool {
 			OpenWorld:   true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.SendLinkEmail(ctx, a.Str("email"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, "Link request sent to "+a.Str("email")+".")
+				return answer(r, err, func() string { return "Link request sent to " + a.Str("email") + "." })
 			},
 		},
 		{
 			Name: "list_linked_agents", Toolset: SetAccount, Title: "List linked agents",
 			Description: "List the agent accounts linked to the logged-in human (login first).",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				h, err := d.humanClient()
-				if err != nil {
-					return nil, err
-				}
+			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.ListAgents(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("%d linked agent(s).", len(r.Data)))
-			},
+				return answer(r, err, func() string { return fmt.Sprintf("%d linked agent(s).", len(r.Data)) })
+			}),
 		},
 		{
 			Name: "get_agent_balance", Toolset: SetAccount, Title: "Get a linked agent's balance",
 			Description: "Balance of an agent linked to the logged-in human.",
 			Params:      []Param{pAgentID},
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				h, err := d.humanClient()
-				if err != nil {
-					return nil, err
-				}
+			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.AgentBalance(ctx, a.Str("agent_id"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("Agent %s balance: %s.", a.Str("agent_id"), r.Data.BalanceDisplay))
-			},
+				return answer(r, err, func() string { return fmt.Sprintf("Agent %s balance: %s.", a.Str("agent_id"), r.Data.BalanceDisplay) })
+			}),
 		},
 		{
 			Name: "get_agent_usage", Toolset: SetAccount, Title: "Get a linked agent's usage",
 			Description: "Usage metrics of an agent linked to the logged-in human.",
 			Params:      []Param{pAgentID},
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				h, err := d.humanClient()
-				if err != nil {
-					return nil, err
-				}
+			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.AgentUsage(ctx, a.Str("agent_id"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, "Usage of agent "+a.Str("agent_id")+".")
-			},
+				return answer(r, err, func() string { return "Usage of agent " + a.Str("agent_id") + "." })
+			}),
 		},
 	}
 }
@@ -409,8 +378,5 @@ func linkAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error
 		pin = v.PIN
 	}
 	r, err := h.LinkAgent(ctx, pin)
-	if err != nil {
-		return nil, err
-	}
-	return ok(r.Raw, "Agent linked to the human account.")
+	return answer(r, err, func() string { return "Agent linked to the human account." })
 }

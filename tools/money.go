@@ -50,10 +50,9 @@ func billingTools(cfg Config) []Tool {
 						dollars(amount), dollars(d.Config.MaxTopUpCents))), nil
 				}
 				r, err := d.Client.TopUp(ctx, amount)
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("Added %s; balance now %s.", dollars(amount), r.Data.NewBalanceDisplay))
+				return answer(r, err, func() string {
+					return fmt.Sprintf("Added %s; balance now %s.", dollars(amount), r.Data.NewBalanceDisplay)
+				})
 			},
 		},
 		{
@@ -62,10 +61,9 @@ func billingTools(cfg Config) []Tool {
 			OpenWorld:   true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.SetupPayment(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, "Ask the human to open "+r.Data.URL+" and save a card; then call get_balance to check.")
+				return answer(r, err, func() string {
+					return "Ask the human to open " + r.Data.URL + " and save a card; then call get_balance to check."
+				})
 			},
 		},
 		{
@@ -75,10 +73,7 @@ func billingTools(cfg Config) []Tool {
 			Idempotent:  true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.ConfirmPaymentSetup(ctx, a.Str("payment_method_id"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, "Payment method saved; top_up works now.")
+				return answer(r, err, func() string { return "Payment method saved; top_up works now." })
 			},
 		},
 		{
@@ -87,10 +82,7 @@ func billingTools(cfg Config) []Tool {
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.BillingHistory(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("%d billing event(s).", len(r.Data)))
+				return answer(r, err, func() string { return fmt.Sprintf("%d billing event(s).", len(r.Data)) })
 			},
 		},
 	}
@@ -119,10 +111,7 @@ func importTools() []Tool {
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.GetImport(ctx, a.Str("job_id"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, importSummary(r.Data))
+				return answer(r, err, func() string { return importSummary(r.Data) })
 			},
 		},
 		{
@@ -136,10 +125,9 @@ func importTools() []Tool {
 					return nil, err
 				}
 				r, err := d.Client.ConfirmImport(ctx, a.Str("job_id"), f)
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("Created organization %s (%s) from the import.", r.Data.Name, r.Data.ID))
+				return answer(r, err, func() string {
+					return fmt.Sprintf("Created organization %s (%s) from the import.", r.Data.Name, r.Data.ID)
+				})
 			},
 		},
 	}

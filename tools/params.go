@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Param is one tool argument. The same value generates the JSON Schema the
@@ -213,10 +214,21 @@ func check(p Param, v any) (any, error) {
 		return nil, fmt.Errorf("must be an email address such as ada@example.com")
 	case p.Format == "hostname" && !hostnameRE.MatchString(s):
 		return nil, fmt.Errorf("must be a bare domain such as example.com (no https://, path or port)")
-	case p.Pattern != "" && !regexp.MustCompile(p.Pattern).MatchString(s):
+	case p.Pattern != "" && !compiled(p.Pattern).MatchString(s):
 		return nil, fmt.Errorf("must match %s", p.Pattern)
 	}
 	return s, nil
+}
+
+var patterns sync.Map // pattern -> *regexp.Regexp, compiled once
+
+func compiled(pattern string) *regexp.Regexp {
+	if re, ok := patterns.Load(pattern); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(pattern) // patterns are literals in the inventory
+	patterns.Store(pattern, re)
+	return re
 }
 
 func deref(p *int64, d int64) int64 {

@@ -88,10 +88,7 @@ func keyTools() []Tool {
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.ListKeys(ctx)
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("%d active API key(s).", len(r.Data)))
+				return answer(r, err, func() string { return fmt.Sprintf("%d active API key(s).", len(r.Data)) })
 			},
 		},
 		{
@@ -104,10 +101,7 @@ func keyTools() []Tool {
 			},
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.RevokeKey(ctx, a.Str("key_id"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, "Revoked API key "+a.Str("key_id")+".")
+				return answer(r, err, func() string { return "Revoked API key " + a.Str("key_id") + "." })
 			},
 		},
 	}
@@ -143,10 +137,7 @@ func orgTools() []Tool {
 					return nil, err
 				}
 				r, err := d.Client.CreateOrg(ctx, f)
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("Created organization %s (%s).", r.Data.Name, r.Data.ID))
+				return answer(r, err, func() string { return fmt.Sprintf("Created organization %s (%s).", r.Data.Name, r.Data.ID) })
 			},
 		},
 		{
@@ -156,10 +147,7 @@ func orgTools() []Tool {
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.GetOrg(ctx, a.Str("org_id"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("Organization %s (%s).", r.Data.Name, r.Data.ID))
+				return answer(r, err, func() string { return fmt.Sprintf("Organization %s (%s).", r.Data.Name, r.Data.ID) })
 			},
 		},
 		{
@@ -176,10 +164,7 @@ func orgTools() []Tool {
 					return mcp.NewToolResultError("update_org: give at least one field to change besides org_id"), nil
 				}
 				r, err := d.Client.UpdateOrg(ctx, a.Str("org_id"), f)
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("Updated organization %s (%s).", r.Data.Name, r.Data.ID))
+				return answer(r, err, func() string { return fmt.Sprintf("Updated organization %s (%s).", r.Data.Name, r.Data.ID) })
 			},
 		},
 		{
@@ -192,10 +177,7 @@ func orgTools() []Tool {
 			},
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.DeleteOrg(ctx, a.Str("org_id"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, "Deleted organization "+a.Str("org_id")+".")
+				return answer(r, err, func() string { return "Deleted organization " + a.Str("org_id") + "." })
 			},
 		},
 		{
@@ -210,10 +192,7 @@ func orgTools() []Tool {
 			OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.CreateWebhook(ctx, a.Str("org_id"), hqclient.WebhookRequest{URL: a.Str("url"), Name: a.Str("name"), Description: a.Str("description")})
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("Registered webhook %s for %s.", r.Data.ID, a.Str("org_id")))
+				return answer(r, err, func() string { return fmt.Sprintf("Registered webhook %s for %s.", r.Data.ID, a.Str("org_id")) })
 			},
 		},
 		{
@@ -223,10 +202,7 @@ func orgTools() []Tool {
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.ListWebhooks(ctx, a.Str("org_id"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, fmt.Sprintf("%d webhook(s) on %s.", len(r.Data), a.Str("org_id")))
+				return answer(r, err, func() string { return fmt.Sprintf("%d webhook(s) on %s.", len(r.Data), a.Str("org_id")) })
 			},
 		},
 		{
@@ -236,10 +212,7 @@ func orgTools() []Tool {
 			Destructive: true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.DeleteWebhook(ctx, a.Str("org_id"), a.Str("webhook_id"))
-				if err != nil {
-					return nil, err
-				}
-				return ok(r.Raw, "Deleted webhook "+a.Str("webhook_id")+".")
+				return answer(r, err, func() string { return "Deleted webhook " + a.Str("webhook_id") + "." })
 			},
 		},
 	}

@@ -217,6 +217,26 @@ func okValue(v any, summary string) *mcp.CallToolResult {
 	}
 }
 
+// answer is the usual end of a handler: the call's error as is, or its
+// answer with a summary (made only on success, when r is there).
+func answer[T any](r *hqclient.Response[T], err error, summary func() string) (*mcp.CallToolResult, error) {
+	if err != nil {
+		return nil, err
+	}
+	return ok(r.Raw, summary())
+}
+
+// asHuman gives a handler the logged-in human's client, or says to log in.
+func asHuman(f func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error)) func(context.Context, *Deps, Args) (*mcp.CallToolResult, error) {
+	return func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+		h, err := d.humanClient()
+		if err != nil {
+			return nil, err
+		}
+		return f(ctx, h, a)
+	}
+}
+
 // failure turns an error into what the model should see: HQ and
 // credential problems are tool errors that say what to do next; anything
 // else is a fault of ours (JSON-RPC error).
