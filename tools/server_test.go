@@ -125,6 +125,13 @@ func (h *harness) call(name string, args map[string]any) (*mcp.CallToolResult, m
 		}
 	}
 	sc, _ := res.StructuredContent.(map[string]any)
+	if sc != nil { // the same JSON as text, after the summary, for text-only hosts
+		last, _ := res.Content[len(res.Content)-1].(mcp.TextContent)
+		want, _ := json.Marshal(sc)
+		if len(res.Content) < 2 || last.Text != string(want) {
+			h.t.Fatalf("%s: structured content not repeated as text: %+v", name, res.Content)
+		}
+	}
 	raw, _ := json.Marshal(res)
 	v, _ := h.store.Get(context.Background())
 	for _, secret := range []string{v.PIN, v.APIKey, v.Token} {

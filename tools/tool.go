@@ -167,8 +167,21 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 			return failure(t.Name, err)
 		}
 		scrubResult(res, args.Bool("reveal"))
-		return res, nil
+		return withJSONText(res), nil
 	}
+}
+
+// withJSONText appends the structured content, serialised, after the
+// summary line: the spec's advice for hosts that pass only text to the
+// model, which would otherwise see "ready: review the brand" without it.
+func withJSONText(res *mcp.CallToolResult) *mcp.CallToolResult {
+	if res == nil || res.StructuredContent == nil {
+		return res
+	}
+	if b, err := json.Marshal(res.StructuredContent); err == nil {
+		res.Content = append(res.Content, mcp.NewTextContent(string(b)))
+	}
+	return res
 }
 
 // canElicit: whether this request's client can answer an elicitation.
@@ -196,9 +209,8 @@ func askConfirmation(question string) *mcp.CallToolResult {
 }
 
 // ok is a success: the service's JSON as it came in structuredContent (a
-// list wrapped as {"items": [...]}, since structured content is an object),
-// and a text block of the summary line plus the same JSON, for hosts that
-// read only text.
+// list wrapped as {"items": [...]}, since structured content is an object)
+// and a one-line summary; the call wrapper adds the JSON as text too.
 func ok(raw json.RawMessage, summary string) (*mcp.CallToolResult, error) {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
