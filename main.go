@@ -144,6 +144,7 @@ func serverFlags(fs *flag.FlagSet, cfg *app.Config) *string {
 	fs.StringVar(&cfg.BaseURL, "base-url", env("MYAPI_BASE_URL", hqclient.DefaultBaseURL), "HQ API base URL (MYAPI_BASE_URL)")
 	fs.BoolVar(&cfg.Sandbox, "sandbox", envBool("MYAPI_SANDBOX"), "run the HQ sandbox in-process on a loopback port (MYAPI_SANDBOX=1)")
 	fs.StringVar(&cfg.SandboxState, "sandbox-state", env("MYAPI_SANDBOX_STATE", ""), "the sandbox's state file (MYAPI_SANDBOX_STATE; default in the user data dir)")
+	fs.StringVar(&cfg.SandboxFaults, "sandbox-faults", env("MYAPI_SANDBOX_FAULTS", ""), "inject faults into the embedded sandbox (MYAPI_SANDBOX_FAULTS; see sandbox --help)")
 	fs.DurationVar(&cfg.ImportDelay, "sandbox-import-delay", envDuration("MYAPI_SANDBOX_IMPORT_DELAY", 2*time.Second), "how long a sandbox brand import takes per phase (MYAPI_SANDBOX_IMPORT_DELAY)")
 	fs.StringVar(&cfg.Profile, "profile", env("MYAPI_PROFILE", "default"), "credentials profile (MYAPI_PROFILE)")
 	fs.StringVar(&cfg.CredentialStore, "credential-store", env("MYAPI_CREDENTIAL_STORE", "auto"), "auto, keyring or file (MYAPI_CREDENTIAL_STORE)")
@@ -194,10 +195,15 @@ func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {
 	ttl := fs.Duration("token-ttl", 15*time.Minute, "lifetime of issued JWTs")
 	delay := fs.Duration("import-delay", 2*time.Second, "time a brand import spends queued, then processing")
 	rate := fs.Float64("rate-limit", 1000, "requests per second per credential (negative: off)")
+	faultSpec := fs.String("faults", env("MYAPI_SANDBOX_FAULTS", ""), `inject faults, e.g. "5xx=0.2,429=0.05,drop=0.1,latency=20ms,seed=7" (MYAPI_SANDBOX_FAULTS)`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return sandbox.Serve(ctx, *addr, sandbox.Options{StatePath: *state, TokenTTL: *ttl, ImportDelay: *delay, RateLimit: *rate}, stderr)
+	faults, err := sandbox.ParseFaults(*faultSpec)
+	if err != nil {
+		return err
+	}
+	return sandbox.Serve(ctx, *addr, sandbox.Options{StatePath: *state, TokenTTL: *ttl, ImportDelay: *delay, RateLimit: *rate, Faults: faults}, stderr)
 }
 
 func runAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error {

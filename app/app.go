@@ -29,6 +29,7 @@ type Config struct {
 	BaseURL         string // the live service unless Sandbox
 	Sandbox         bool   // run the sandbox in-process on a loopback port
 	SandboxState    string // its state file ("" = the user data dir's)
+	SandboxFaults   string // fault spec for the embedded sandbox (sandbox.ParseFaults)
 	ImportDelay     time.Duration
 	Profile         string
 	Toolsets        []string
@@ -170,7 +171,11 @@ func (a *App) resolveService() (string, error) {
 	if delay == 0 {
 		delay = 2 * time.Second
 	}
-	run, err := sandbox.Start("127.0.0.1:0", sandbox.Options{StatePath: state, ImportDelay: delay})
+	faults, err := sandbox.ParseFaults(a.Config.SandboxFaults)
+	if err != nil {
+		return "", err
+	}
+	run, err := sandbox.Start("127.0.0.1:0", sandbox.Options{StatePath: state, ImportDelay: delay, Faults: faults})
 	if err != nil {
 		return "", err
 	}

@@ -43,6 +43,8 @@ type Options struct {
 	PasswordIterations int
 	// Now is the clock (default time.Now); tests inject one.
 	Now func() time.Time
+	// Faults, if any, are injected into API requests (see ParseFaults).
+	Faults Faults
 }
 
 func (o *Options) defaults() {
@@ -89,6 +91,7 @@ type Server struct {
 	opts    Options
 	st      *store
 	mux     *http.ServeMux
+	handler http.Handler // mux, behind the fault injector when one is set
 	limiter *rateLimiter
 	hooks   *deliverer
 }
@@ -108,12 +111,16 @@ func New(opts Options) (*Server, error) {
 	}
 	s.hooks = newDeliverer(s)
 	s.routes()
+	s.handler = s.mux
+	if opts.Faults.Active() {
+		s.handler = withFaults(opts.Faults, s.mux)
+	}
 	s.hooks.start()
 	return s, nil
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Close stops background delivery and closes the state.
 func (s *Server) Close() error {

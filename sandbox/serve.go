@@ -60,6 +60,9 @@ func Serve(ctx context.Context, addr string, opts Options, stderr io.Writer) err
 		state = opts.StatePath
 	}
 	fmt.Fprintf(stderr, "MyAPIHQ sandbox listening on %s\n  state: %s\n  base URL for clients: MYAPI_BASE_URL=%s\n", r.BaseURL, state, r.BaseURL)
+	if opts.Faults.Active() {
+		fmt.Fprintf(stderr, "  faults: %s\n", opts.Faults)
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-r.done:
