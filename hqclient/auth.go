@@ -55,7 +55,7 @@ func (c *Client) jwt(ctx context.Context, stale string) (string, error) {
 
 	tok, exp := s.Token, s.TokenExpiresAt
 	if tok != "" && exp.IsZero() {
-		_, exp, _ = TokenClaims(tok)
+		exp = c.expiryOf(tok)
 	}
 	if c.minted != "" && (tok == "" || tok == stale || c.mintExp.After(exp)) {
 		tok, exp = c.minted, c.mintExp
@@ -82,6 +82,17 @@ func (c *Client) jwt(ctx context.Context, stale string) (string, error) {
 		}
 	}
 	return tok, nil
+}
+
+// expiryOf reads a token's exp claim, remembering the last token read:
+// a store that does not know the expiry would otherwise cost a decode per
+// call. Called with mintMu held.
+func (c *Client) expiryOf(tok string) time.Time {
+	if tok != c.parsedTok {
+		_, c.parsedExp, _ = TokenClaims(tok)
+		c.parsedTok = tok
+	}
+	return c.parsedExp
 }
 
 // remint replaces the rejected JWT, if the PIN allows.

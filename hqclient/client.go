@@ -97,15 +97,17 @@ type Options struct {
 
 // Client talks to one HQ base URL. It is safe for concurrent use.
 type Client struct {
-	opts    Options
-	base    string
-	hc      *http.Client
-	creds   Credentials
-	log     zerolog.Logger
-	ua      string
-	mintMu  sync.Mutex
-	minted  string // last JWT minted here, used if the store could not keep it
-	mintExp time.Time
+	opts      Options
+	base      string
+	hc        *http.Client
+	creds     Credentials
+	log       zerolog.Logger
+	ua        string
+	mintMu    sync.Mutex
+	minted    string // last JWT minted here, used if the store could not keep it
+	mintExp   time.Time
+	parsedTok string // the last token whose expiry was read from its claims
+	parsedExp time.Time
 }
 
 // New returns a client; it does no I/O.
@@ -149,6 +151,12 @@ func New(opts Options) (*Client, error) {
 	hc := &http.Client{}
 	if opts.HTTPClient != nil {
 		*hc = *opts.HTTPClient
+	} else {
+		// net/http keeps 2 idle connections per host; concurrent tool calls
+		// would keep opening new ones.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 32
+		hc.Transport = t
 	}
 	if hc.Jar == nil {
 		hc.Jar, _ = cookiejar.New(nil)

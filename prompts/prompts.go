@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -20,7 +21,9 @@ type Prompt struct {
 	Text func(args map[string]string) string
 }
 
-var domainRE = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+var domainRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+})
 
 // All is the prompt inventory.
 func All() []Prompt {
@@ -71,7 +74,7 @@ func (p Prompt) check(args map[string]string) error {
 	}
 	if d, ok := args["domain"]; ok {
 		d = strings.ToLower(strings.TrimSpace(d))
-		if !domainRE.MatchString(d) {
+		if !domainRE().MatchString(d) {
 			return fmt.Errorf("domain %q is not a bare domain such as example.com", args["domain"])
 		}
 		args["domain"] = d

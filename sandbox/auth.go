@@ -69,8 +69,7 @@ func (s *Server) authenticate(c *call, kind authKind) error {
 		if !isKey {
 			return fail(401, "api_key_required", "this endpoint takes an API key (hq_live_…), not a JWT: create one at POST /hq/account/create/key")
 		}
-		a, err := scanAccount(c.tx.QueryRow(`SELECT `+prefixCols("a.", accountCols)+` FROM api_keys k JOIN accounts a ON a.id = k.account_id
-			WHERE k.key_hash = ? AND k.revoked_at IS NULL`, hashSecret(tok)))
+		a, err := scanAccount(c.tx.Stmt(c.s.st.accountByKey).QueryRow(hashSecret(tok)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fail(401, "invalid_api_key", "invalid or revoked API key")
 		}
@@ -87,7 +86,7 @@ func (s *Server) authenticate(c *call, kind authKind) error {
 	if err != nil {
 		return err
 	}
-	a, err := loadAccount(c.tx, "id = ?", sub)
+	a, err := scanAccount(c.tx.Stmt(c.s.st.accountByID).QueryRow(sub))
 	if errors.Is(err, sql.ErrNoRows) {
 		return fail(401, "invalid_token", "the token's account no longer exists")
 	}
@@ -132,7 +131,41 @@ func (s *Server) issueToken(a *account, now time.Time) (string, time.Time, error
 	return tok, exp, err
 }
 
+// verified remembers tokens whose signature checked out, until they
+// expire: an agent sends the same JWT on every call for its lifetime.
+type verified struct {
+	mu sync.Mutex
+	m  map[string]verifiedToken
+}
+
+type verifiedToken struct {
+	sub string
+	exp time.Time
+}
+
+func (v *verified) get(tok string, now time.Time) (string, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	e, ok := v.m[tok]
+	if !ok || !now.Before(e.exp) {
+		return "", false
+	}
+	return e.sub, true
+}
+
+func (v *verified) put(tok, sub string, exp time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= 10_000 { // bounded: start over rather than grow
+		v.m = map[string]verifiedToken{}
+	}
+	v.m[tok] = verifiedToken{sub, exp}
+}
+
 func (s *Server) parseJWT(tok string, now time.Time) (string, error) {
+	if sub, ok := s.tokens.get(tok, now); ok {
+		return sub, nil
+	}
 	claims := &tokenClaims{}
 	_, err := jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return s.st.jwtKey, nil },
 		jwt.WithValidMethods([]string{"HS256"}), jwt.WithTimeFunc(func() time.Time { return now }), jwt.WithExpirationRequired())
@@ -142,6 +175,7 @@ func (s *Server) parseJWT(tok string, now time.Time) (string, error) {
 	case err != nil:
 		return "", fail(401, "invalid_token", "invalid token")
 	}
+	s.tokens.put(tok, claims.Subject, claims.ExpiresAt.Time)
 	return claims.Subject, nil
 }
 

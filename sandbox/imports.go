@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -18,7 +19,9 @@ import (
 // same in every process sharing the state and survives restarts. The first
 // request that sees a job past both phases finalises it in its transaction.
 
-var domainRE = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+var domainRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+})
 
 type importJob struct {
 	ID, AccountID, Domain, State string
@@ -115,7 +118,7 @@ func createImport(c *call) (int, any, error) {
 	switch {
 	case domain == "":
 		return 0, nil, fail(400, "missing_field", "domain is required")
-	case len(domain) > 253 || !domainRE.MatchString(domain):
+	case len(domain) > 253 || !domainRE().MatchString(domain):
 		return 0, nil, fail(400, "invalid_domain", "domain must be a bare domain such as example.com (no scheme, path or port)")
 	}
 	price := c.s.opts.ImportPriceCents

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // GET /hq/account/keys: active keys, never the full secret.
@@ -160,7 +161,7 @@ func setupPayment(c *call) (int, any, error) {
 	}, nil
 }
 
-var paymentMethodID = regexp.MustCompile(`^pm_[A-Za-z0-9_]{3,100}$`)
+var paymentMethodID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^pm_[A-Za-z0-9_]{3,100}$`) })
 
 // POST /hq/billing/setup-payment/confirm
 func confirmPayment(c *call) (int, any, error) {
@@ -170,7 +171,7 @@ func confirmPayment(c *call) (int, any, error) {
 	if err := c.decode(&in); err != nil {
 		return 0, nil, err
 	}
-	if !paymentMethodID.MatchString(in.PaymentMethodID) {
+	if !paymentMethodID().MatchString(in.PaymentMethodID) {
 		return 0, nil, fail(400, "invalid_payment_method", "payment_method_id must look like pm_… (from the checkout)")
 	}
 	if _, err := c.tx.Exec(`UPDATE accounts SET payment_method = ? WHERE id = ?`, in.PaymentMethodID, c.acct.ID); err != nil {

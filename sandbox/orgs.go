@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 type fieldRule struct {
@@ -36,7 +37,7 @@ var orgFields = map[string]fieldRule{
 	"cookie_policy_md":   {"string", 100_000},
 }
 
-var langTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+var langTag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`) })
 
 func httpURL(s string) bool {
 	u, err := url.Parse(s)
@@ -121,7 +122,7 @@ func checkField(k string, rule fieldRule, v json.RawMessage) (any, error) {
 		return nil, fail(400, "invalid_field", "%s must be at most %d characters", k, rule.max)
 	case rule.kind == "url" && !httpURL(s):
 		return nil, fail(400, "invalid_field", "%s must be an http(s) URL", k)
-	case rule.kind == "lang" && !langTag.MatchString(s):
+	case rule.kind == "lang" && !langTag().MatchString(s):
 		return nil, fail(400, "invalid_field", "%s must be a language tag such as en or pt-BR", k)
 	case k == "name" && s == "":
 		return nil, fail(400, "invalid_field", "name cannot be empty")

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // routes is the whole API surface: the reference's 30 endpoints, then the
@@ -143,7 +144,10 @@ type jsonRaw string
 
 func (j jsonRaw) MarshalJSON() ([]byte, error) { return []byte(j), nil }
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+// pageTmpl is parsed on first use: a server that never serves a page
+// (the MCP server without --sandbox) should not pay for it at start.
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · MyAPIHQ sandbox</title>
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}
 input,button{font:inherit;padding:.4rem;margin:.2rem 0;width:100%}</style></head>
@@ -152,6 +156,7 @@ input,button{font:inherit;padding:.4rem;margin:.2rem 0;width:100%}</style></head
 <label>Expiry <input name="exp" value="12/34"></label>
 <button type="submit">Save card</button></form>{{end}}
 <p><small>MyAPIHQ sandbox: no real payment is made.</small></p></body></html>`))
+})
 
 func page(w http.ResponseWriter, status int, title, text string) {
 	renderPage(w, status, title, text, false)
@@ -160,7 +165,7 @@ func page(w http.ResponseWriter, status int, title, text string) {
 func renderPage(w http.ResponseWriter, status int, title, text string, form bool) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	pageTmpl.Execute(w, map[string]any{"Title": title, "Text": text, "Form": form}) //nolint:errcheck
+	pageTmpl().Execute(w, map[string]any{"Title": title, "Text": text, "Form": form}) //nolint:errcheck
 }
 
 // GET /_sandbox/checkout/{id}: the hosted page setup-payment points to.

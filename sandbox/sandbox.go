@@ -94,6 +94,7 @@ type Server struct {
 	handler http.Handler // mux, behind the fault injector when one is set
 	limiter *rateLimiter
 	hooks   *deliverer
+	tokens  verified
 }
 
 // New opens the state and returns a ready sandbox.

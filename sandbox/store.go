@@ -20,6 +20,10 @@ type store struct {
 	db     *sql.DB
 	path   string
 	jwtKey []byte
+	// Statements on every request's path (authentication), prepared once.
+	// They must be prepared before any transaction: with one connection a
+	// Prepare inside a transaction would wait for itself.
+	accountByID, accountByKey *sql.Stmt
 }
 
 // openStore opens (and creates, if needed) the state at path; "" means memory.
@@ -55,6 +59,14 @@ func openStore(path string) (*store, error) {
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if s.accountByID, err = db.Prepare(`SELECT ` + accountCols + ` FROM accounts WHERE id = ?`); err == nil {
+		s.accountByKey, err = db.Prepare(`SELECT ` + prefixCols("a.", accountCols) + ` FROM api_keys k JOIN accounts a ON a.id = k.account_id
+			WHERE k.key_hash = ? AND k.revoked_at IS NULL`)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sandbox state: prepare: %w", err)
 	}
 	return s, nil
 }

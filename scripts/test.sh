@@ -11,6 +11,11 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 
+echo "== bench smoke (the benchmark program still runs; figures: go run ./bench)"
+if ! out=$(go run ./bench -runs 2 -calls 50 2>&1); then
+	echo "$out"; exit 1
+fi
+
 echo "== go test -race"
 # On Linux the suite runs inside a private D-Bus session with an unlocked
 # gnome-keyring, so the real-keyring tests run too (they skip elsewhere).

@@ -182,7 +182,8 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 			return nil, err
 		}
 		// The PIN is the account: keep it before any next step.
-		nv := credentials.Values{AccountID: r.Data.AccountID, PIN: r.Data.PIN, Token: r.Data.Token, OnboardKey: key}
+		_, exp, _ := hqclient.TokenClaims(r.Data.Token)
+		nv := credentials.Values{AccountID: r.Data.AccountID, PIN: r.Data.PIN, Token: r.Data.Token, TokenExpiresAt: exp, OnboardKey: key}
 		if saveErr := d.Store.Save(ctx, nv); saveErr != nil {
 			var se *credentials.SaveError
 			if errors.As(saveErr, &se) && contains(se.Fields, credentials.FieldPIN) {

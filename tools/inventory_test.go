@@ -244,3 +244,31 @@ func TestScrub(t *testing.T) {
 		t.Fatal("scrub changed its input")
 	}
 }
+
+// TestResultFastPathNeverSkipsTheScrubber: answers pass through raw only
+// when they cannot hold a secret, even one spelt with escapes.
+func TestResultFastPathNeverSkipsTheScrubber(t *testing.T) {
+	t.Parallel()
+	secret := "abcdefghijklmnop4321"
+	for _, raw := range []string{
+		`{"pin":"` + secret + `"}`,
+		`{"\u0070in":"` + secret + `"}`,
+		`[{"nested":{"api_key":"` + secret + `"}}]`,
+	} {
+		res, err := ok(json.RawMessage(raw), "summary")
+		if err != nil {
+			t.Fatal(err)
+		}
+		scrubResult(res, false)
+		withJSONText(res)
+		b, _ := json.Marshal(res)
+		if strings.Contains(string(b), secret) {
+			t.Fatalf("%s passed through: %s", raw, b)
+		}
+	}
+	res, _ := ok(json.RawMessage(`[{"id":"org_1"}]`), "summary")
+	withJSONText(res)
+	if res.StructuredContent != nil || string(res.RawStructuredContent) != `{"items":[{"id":"org_1"}]}` {
+		t.Fatalf("fast path: %+v %s", res.StructuredContent, res.RawStructuredContent)
+	}
+}

@@ -94,7 +94,7 @@ func (a Args) Obj(k string) map[string]any {
 }
 func (a Args) Strs(k string) []string { s, _ := a[k].([]string); return s }
 
-var hostnameRE = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}\.?$`)
+const hostnamePattern = `^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}\.?$`
 
 // Validate checks raw arguments against params and returns them typed.
 // Defaults are applied; nothing unknown is accepted.
@@ -212,7 +212,7 @@ func check(p Param, v any) (any, error) {
 		return nil, fmt.Errorf("must be an http(s) URL")
 	case p.Format == "email" && !validEmail(s):
 		return nil, fmt.Errorf("must be an email address such as ada@example.com")
-	case p.Format == "hostname" && !hostnameRE.MatchString(s):
+	case p.Format == "hostname" && !compiled(hostnamePattern).MatchString(s):
 		return nil, fmt.Errorf("must be a bare domain such as example.com (no https://, path or port)")
 	case p.Pattern != "" && !compiled(p.Pattern).MatchString(s):
 		return nil, fmt.Errorf("must match %s", p.Pattern)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -26,7 +27,7 @@ import (
 // harness is one MCP server (all tools) over an in-process client session,
 // on its own sandbox and credential file.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	sb     *sandbox.Server
 	base   string
 	store  *credentials.Store
@@ -42,13 +43,18 @@ type hopts struct {
 	readOnly bool
 	noElicit bool
 	delay    time.Duration
+	noLimit  bool // no sandbox rate limit (benchmarks)
 }
 
-func newHarness(t *testing.T, o hopts) *harness {
+func newHarness(t testing.TB, o hopts) *harness {
 	t.Helper()
 	h := &harness{t: t}
 	h.answer.Store("accept")
-	sb, err := sandbox.New(sandbox.Options{ImportDelay: o.delay, PasswordIterations: 1000})
+	rate := 0.0
+	if o.noLimit {
+		rate = -1
+	}
+	sb, err := sandbox.New(sandbox.Options{ImportDelay: o.delay, PasswordIterations: 1000, RateLimit: rate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +133,8 @@ func (h *harness) call(name string, args map[string]any) (*mcp.CallToolResult, m
 	sc, _ := res.StructuredContent.(map[string]any)
 	if sc != nil { // the same JSON as text, after the summary, for text-only hosts
 		last, _ := res.Content[len(res.Content)-1].(mcp.TextContent)
-		want, _ := json.Marshal(sc)
-		if len(res.Content) < 2 || last.Text != string(want) {
+		var asText map[string]any
+		if len(res.Content) < 2 || json.Unmarshal([]byte(last.Text), &asText) != nil || !reflect.DeepEqual(asText, sc) {
 			h.t.Fatalf("%s: structured content not repeated as text: %+v", name, res.Content)
 		}
 	}

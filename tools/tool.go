@@ -4,6 +4,7 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -174,12 +175,21 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 // withJSONText appends the structured content, serialised, after the
 // summary line: the spec's advice for hosts that pass only text to the
 // model, which would otherwise see "ready: review the brand" without it.
+// The bytes are kept as the raw structured content too, so they are
+// encoded once.
 func withJSONText(res *mcp.CallToolResult) *mcp.CallToolResult {
-	if res == nil || res.StructuredContent == nil {
+	if res == nil {
 		return res
 	}
-	if b, err := json.Marshal(res.StructuredContent); err == nil {
-		res.Content = append(res.Content, mcp.NewTextContent(string(b)))
+	if res.RawStructuredContent == nil && res.StructuredContent != nil {
+		b, err := json.Marshal(res.StructuredContent)
+		if err != nil {
+			return res
+		}
+		res.RawStructuredContent = b
+	}
+	if res.RawStructuredContent != nil {
+		res.Content = append(res.Content, mcp.NewTextContent(string(res.RawStructuredContent)))
 	}
 	return res
 }
@@ -211,12 +221,36 @@ func askConfirmation(question string) *mcp.CallToolResult {
 // ok is a success: the service's JSON as it came in structuredContent (a
 // list wrapped as {"items": [...]}, since structured content is an object)
 // and a one-line summary; the call wrapper adds the JSON as text too.
+//
+// An answer that cannot hold a secret is passed through as raw bytes: no
+// decode, scrub and re-encode on the hot path of every read.
 func ok(raw json.RawMessage, summary string) (*mcp.CallToolResult, error) {
+	raw = bytes.TrimSpace(raw)
+	if !mayHoldSecret(raw) && json.Valid(raw) {
+		if len(raw) == 0 || raw[0] != '{' {
+			raw = append(append([]byte(`{"items":`), raw...), '}')
+		}
+		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(summary)}, RawStructuredContent: raw}, nil
+	}
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return nil, fmt.Errorf("decode service answer: %w", err)
 	}
 	return okValue(v, summary), nil
+}
+
+// mayHoldSecret is conservative: any secret key name, quoted, anywhere, or
+// any \u escape (which could spell one), sends the answer to the scrubber.
+func mayHoldSecret(raw []byte) bool {
+	if bytes.Contains(raw, []byte(`\u`)) {
+		return true
+	}
+	for k := range secretKeys {
+		if bytes.Contains(raw, []byte(`"`+k+`"`)) {
+			return true
+		}
+	}
+	return false
 }
 
 func okValue(v any, summary string) *mcp.CallToolResult {
