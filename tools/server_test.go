@@ -380,3 +380,36 @@ func TestHumanTools(t *testing.T) {
 	h.ok("logout", nil)
 	h.failsWith("list_linked_agents", nil, "login")
 }
+
+// TestAmbiguousWriteIsNotRepeated: every attempt of a top-up commits and
+// loses its answer, so the tool fails; the model's identical retry gets the
+// first outcome back instead of a second charge. Another amount is a new top-up.
+func TestAmbiguousWriteIsNotRepeated(t *testing.T) {
+	t.Parallel()
+	var drop atomic.Bool
+	wrap := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if drop.Load() && r.URL.Path == "/hq/billing/topup" {
+				next.ServeHTTP(httptest.NewRecorder(), r) // committed ...
+				if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+					conn.Close() // ... and the answer lost
+				}
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := newHarness(t, hopts{wrap: wrap, noElicit: true})
+	h.ok("create_agent", nil)
+	h.ok("confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
+	drop.Store(true)
+	h.failsWith("top_up", map[string]any{"amount_cents": 700}, "same arguments")
+	drop.Store(false)
+	if got := h.ok("top_up", map[string]any{"amount_cents": 700}); got["new_balance_cents"] != float64(700) {
+		t.Fatalf("retry: %v", got)
+	}
+	h.ok("top_up", map[string]any{"amount_cents": 300})
+	if l := h.ledger(); l["topups"] != 2 || l["balance_cents"] != 1000 {
+		t.Fatalf("ledger %v: want one 700 and one 300", l)
+	}
+}

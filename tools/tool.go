@@ -47,6 +47,9 @@ type Tool struct {
 	// Confirm, when set, is the question put to the human (by elicitation,
 	// where the host supports it) before the handler runs.
 	Confirm func(a Args) string
+	// Handler does the work. A write tool makes one write request per call:
+	// the wrapper gives it the call's Idempotency-Key through ctx (GETs
+	// around it are free).
 	Handler func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error)
 }
 
@@ -109,6 +112,51 @@ type Deps struct {
 
 	mu    sync.Mutex
 	human *hqclient.Client // set by login; held in memory only
+
+	retries pendingKeys
+}
+
+// pendingKeys remembers the Idempotency-Key of each write whose outcome is
+// unknown (every attempt failed in a way a retry could fix, so one may have
+// committed). The same call again, with the same arguments, reuses it: the
+// service then replays the first outcome instead of acting twice, which is
+// what makes "safe to repeat" true for a model that cannot see keys.
+type pendingKeys struct {
+	mu sync.Mutex
+	m  map[string]pendingKey
+}
+
+type pendingKey struct {
+	key   string
+	until time.Time
+}
+
+const pendingKeyTTL = 10 * time.Minute
+
+func (p *pendingKeys) take(call string, now time.Time) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	k, ok := p.m[call]
+	delete(p.m, call)
+	if !ok || now.After(k.until) {
+		return hqclient.NewIdempotencyKey()
+	}
+	return k.key
+}
+
+func (p *pendingKeys) keep(call, key string, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil || len(p.m) > 1000 {
+		p.m = map[string]pendingKey{}
+	}
+	p.m[call] = pendingKey{key, now.Add(pendingKeyTTL)}
+}
+
+// ambiguous: the write may or may not have happened.
+func ambiguous(err error) bool {
+	e, isHQ := hqclient.AsError(err)
+	return (isHQ && e.Retryable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 func (d *Deps) humanClient() (*hqclient.Client, error) {
@@ -163,8 +211,19 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 		if req.Params.Meta != nil && req.Params.Meta.ProgressToken != nil {
 			ctx = context.WithValue(ctx, progressKey{}, req.Params.Meta.ProgressToken)
 		}
+		// A write gets its Idempotency-Key here (create_agent keeps its own).
+		var call, key string
+		if !t.ReadOnly && t.Name != "create_agent" {
+			canon, _ := json.Marshal(args) // map keys sorted: one string per call
+			call = t.Name + "\x00" + string(canon)
+			key = d.retries.take(call, time.Now())
+			ctx = hqclient.WithIdempotencyKey(ctx, key)
+		}
 		res, err := t.Handler(ctx, d, args)
 		if err != nil {
+			if call != "" && ambiguous(err) {
+				d.retries.keep(call, key, time.Now())
+			}
 			return failure(t.Name, err)
 		}
 		scrubResult(res, args.Bool("reveal"))
@@ -327,7 +386,8 @@ func describe(tool string, e *hqclient.Error) string {
 	case e.Status == http.StatusTooManyRequests:
 		next = fmt.Sprintf("rate limited: wait %s, then retry", max(e.RetryAfter, time.Second))
 	case e.Status >= 500 || e.Code == hqclient.CodeNetwork:
-		next = fmt.Sprintf("the service is unavailable (tried %d times): retry later; the call is safe to repeat", max(e.Attempts, 1))
+		next = fmt.Sprintf("the service is unavailable (tried %d times): retry later with the same arguments; "+
+			"it cannot be applied twice", max(e.Attempts, 1))
 	}
 	msg := fmt.Sprintf("%s failed: %s", tool, what)
 	if next != "" {
