@@ -47,6 +47,7 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 func startSandbox(t *testing.T, args ...string) *sandboxProc {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(cmd.Environ(), "GORACE=atexit_sleep_ms=0")
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
