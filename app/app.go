@@ -235,7 +235,7 @@ func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error
 		defer leaner.Stop()
 	}
 	a.Log.Info().Str("version", a.Config.Version).Str("base_url", a.BaseURL).Int("tools", len(a.Tools)).Msg("serving MCP on stdio")
-	err := s.Listen(ctx, in, out)
+	err := s.Listen(ctx, newLineLimiter(in, MaxLine), out)
 	if errors.Is(err, context.Canceled) {
 		return nil // a signal: a clean stop
 	}

@@ -81,6 +81,8 @@ func (f *fakeKeyring) len() int {
 }
 
 var errNotFoundLikeGoKeyring = keyring.ErrNotFound
+
+//lint:ignore ST1005 the text of the real D-Bus error
 var errNoSecretService = errors.New(`The name org.freedesktop.secrets was not provided by any .service files`)
 
 func newStore(t *testing.T, p Provider, mode string, env map[string]string) (*Store, *bytes.Buffer) {

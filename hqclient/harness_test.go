@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -191,11 +190,4 @@ func wantErr(t *testing.T, err error, status int, code string) *hqclient.Error {
 		t.Fatalf("error lacks message or request id: %+v", e)
 	}
 	return e
-}
-
-func mustContain(t *testing.T, s, sub string) {
-	t.Helper()
-	if !strings.Contains(s, sub) {
-		t.Fatalf("%q does not contain %q", s, sub)
-	}
 }

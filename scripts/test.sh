@@ -11,10 +11,16 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 
+echo "== staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
 echo "== bench smoke (the benchmark program still runs; figures: go run ./bench)"
 if ! out=$(go run ./bench -runs 2 -calls 50 2>&1); then
 	echo "$out"; exit 1
 fi
+
+echo "== fuzz (each target a fixed number of inputs)"
+bash scripts/fuzz.sh
 
 echo "== go test -race"
 # On Linux the suite runs inside a private D-Bus session with an unlocked
