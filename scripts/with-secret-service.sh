@@ -27,26 +27,40 @@ fi
 dir=$(mktemp -d)
 mkdir -p "$dir/data" "$dir/run"
 chmod 700 "$dir/run"
-# --foreground: the daemon owns org.freedesktop.secrets before we go on;
-# `--unlock` alone forks early and races D-Bus activation of a second daemon.
-printf %s "${WSS_KEYRING_PASSWORD:-ci-keyring}" |
-	XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/run" \
-	gnome-keyring-daemon --foreground --unlock --components=secrets >"$dir/daemon.log" 2>&1 &
-daemon=$!
-cleanup() { kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; rm -rf "$dir"; }
+daemon=
+cleanup() { [ -z "$daemon" ] || { kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; }; rm -rf "$dir"; }
 trap cleanup EXIT
 
-for _ in $(seq 200); do
-	if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-		org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; then
-		set +e
-		MYAPI_TEST_REAL_KEYRING=1 "$@"
-		rc=$?
-		set -e
-		exit $rc
-	fi
-	sleep 0.05
-done
-echo "gnome-keyring did not start:" >&2
-cat "$dir/daemon.log" >&2
-exit 3
+owned() {
+	dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'
+}
+
+# start_daemon PASSWORD: --foreground, so the daemon owns org.freedesktop.secrets
+# before we go on; `--unlock` alone forks early and races D-Bus activation of
+# a second daemon.
+start_daemon() {
+	printf %s "$1" | XDG_DATA_HOME="$dir/data" XDG_RUNTIME_DIR="$dir/run" \
+		gnome-keyring-daemon --foreground --unlock --components=secrets >>"$dir/daemon.log" 2>&1 &
+	daemon=$!
+	for _ in $(seq 200); do owned && return 0; sleep 0.05; done
+	echo "gnome-keyring did not start:" >&2
+	cat "$dir/daemon.log" >&2
+	exit 3
+}
+
+password=${WSS_KEYRING_PASSWORD:-ci-keyring}
+start_daemon "$password"
+if [ "${WSS_LOCKED:-}" = 1 ]; then
+	# A login keyring that exists but will not open: restart the daemon with
+	# another password. Without a DISPLAY its unlock prompt fails at once.
+	kill "$daemon"; wait "$daemon" 2>/dev/null || true
+	while owned; do sleep 0.05; done
+	start_daemon "not-$password"
+fi
+
+set +e
+MYAPI_TEST_REAL_KEYRING=1 "$@"
+rc=$?
+set -e
+exit $rc

@@ -152,7 +152,14 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	d.Store.Reload(ctx) // the other process may have finished while we waited
 	v, err := d.Store.Get(ctx)
 	if err != nil {
-		return nil, err
+		// The store may already hold this profile's account: making another
+		// one silently would orphan it. Say so, and let force decide.
+		if !force {
+			return mcp.NewToolResultError(fmt.Sprintf("create_agent cannot read the credential store, so it cannot tell "+
+				"whether this profile already has an account (%v). Unlock the keyring or restart with --credential-store file; "+
+				"if this profile never onboarded, call create_agent with force=true (the new PIN is then shown once).", err)), nil
+		}
+		v = credentials.Values{}
 	}
 	if !force && onboarded(v) {
 		return alreadyOnboarded(ctx, d, v), nil

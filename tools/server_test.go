@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,7 +44,8 @@ type hopts struct {
 	readOnly bool
 	noElicit bool
 	delay    time.Duration
-	noLimit  bool // no sandbox rate limit (benchmarks)
+	noLimit  bool      // no sandbox rate limit (benchmarks)
+	env      *sync.Map // MYAPI_* overrides, read on every use (nil: none)
 }
 
 func newHarness(t testing.TB, o hopts) *harness {
@@ -66,8 +68,16 @@ func newHarness(t testing.TB, o hopts) *harness {
 	t.Cleanup(func() { srv.Close(); sb.Close() })
 	h.sb, h.base = sb, srv.URL
 
+	getenv := func(k string) string {
+		if o.env == nil {
+			return ""
+		}
+		v, _ := o.env.Load(k)
+		s, _ := v.(string)
+		return s
+	}
 	sopts := credentials.Options{Target: credentials.TargetForURL(srv.URL), Mode: credentials.ModeFile,
-		FilePath: filepath.Join(t.TempDir(), "credentials.json"), Getenv: func(string) string { return "" }}
+		FilePath: filepath.Join(t.TempDir(), "credentials.json"), Getenv: getenv}
 	if o.provider != nil {
 		sopts.Mode, sopts.Provider, sopts.Timeout = credentials.ModeKeyring, o.provider, 100*time.Millisecond
 	}
@@ -412,4 +422,34 @@ func TestAmbiguousWriteIsNotRepeated(t *testing.T) {
 	if l := h.ledger(); l["topups"] != 2 || l["balance_cents"] != 1000 {
 		t.Fatalf("ledger %v: want one 700 and one 300", l)
 	}
+}
+
+// hangingKeyring never answers, as a locked collection waiting on a prompt
+// nobody will see.
+type hangingKeyring struct{}
+
+func (hangingKeyring) Get(string, string) (string, error) { select {} }
+func (hangingKeyring) Set(string, string, string) error   { select {} }
+func (hangingKeyring) Delete(string, string) error        { select {} }
+
+// TestHangingKeyring: whoami answers within the keyring timeout and says
+// what to do, and tools keep working on env credentials.
+func TestHangingKeyring(t *testing.T) {
+	t.Parallel()
+	env := &sync.Map{}
+	h := newHarness(t, hopts{provider: hangingKeyring{}, env: env})
+	start := time.Now()
+	_, who, text := h.call("whoami", nil)
+	if time.Since(start) > time.Second || !strings.Contains(text, "did not answer") || !strings.Contains(who["store_error"].(string), "--credential-store file") {
+		t.Fatalf("whoami after %v: %s", time.Since(start), text)
+	}
+	// Credentials made elsewhere, handed over by env.
+	c, _ := hqclient.New(hqclient.Options{BaseURL: h.base})
+	a, err := c.CreateAgent(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Store("MYAPI_PIN", a.Data.PIN)
+	h.ok("get_balance", nil) // mints a JWT from the env PIN
+	h.ok("send_link_email", map[string]any{"email": "owner@example.com"})
 }
