@@ -56,6 +56,7 @@ func (s *syncBuffer) String() string {
 // sandbox state, so two processes can see the same profile.
 type env struct {
 	home, state string
+	args        []string // how the server finds its service (default: the embedded sandbox)
 }
 
 func newEnv(t *testing.T) env {
@@ -69,7 +70,12 @@ func (e env) vars() []string {
 	return []string{"XDG_CONFIG_HOME=" + e.home, "MYAPI_SANDBOX_IMPORT_DELAY=100ms", "MYAPI_LOG_LEVEL=debug", "GORACE=atexit_sleep_ms=0"}
 }
 
-func (e env) sandboxArgs() []string { return []string{"--sandbox", "--sandbox-state", e.state} }
+func (e env) sandboxArgs() []string {
+	if e.args != nil {
+		return e.args
+	}
+	return []string{"--sandbox", "--sandbox-state", e.state}
+}
 
 func startMCP(t *testing.T, e env, protocol string, extra ...string) *session {
 	t.Helper()

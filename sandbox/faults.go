@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -81,9 +82,16 @@ type faulty struct {
 	next http.Handler
 	mu   sync.Mutex
 	rnd  *rand.Rand
+	// what was injected, for /_sandbox/faults
+	requests, n5xx, n429, drops atomic.Int64
 }
 
-func withFaults(f Faults, next http.Handler) http.Handler {
+// counts reports what was injected so far.
+func (h *faulty) counts() map[string]any {
+	return map[string]any{"spec": h.f.String(), "requests": h.requests.Load(), "5xx": h.n5xx.Load(), "429": h.n429.Load(), "drop": h.drops.Load()}
+}
+
+func withFaults(f Faults, next http.Handler) *faulty {
 	return &faulty{f: f, next: next, rnd: rand.New(rand.NewPCG(f.Seed, f.Seed^0x9e3779b97f4a7c15))}
 }
 
@@ -104,15 +112,19 @@ func (h *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	x := h.rnd.Float64()
 	h.mu.Unlock()
+	h.requests.Add(1)
 	switch {
 	case x < h.f.P5xx:
+		h.n5xx.Add(1)
 		w.Header().Set("X-Sandbox-Fault", "5xx")
 		writeError(w, fail(http.StatusServiceUnavailable, "injected_fault", "sandbox fault injection: service unavailable"))
 	case x < h.f.P5xx+h.f.P429:
+		h.n429.Add(1)
 		w.Header().Set("X-Sandbox-Fault", "429")
 		w.Header().Set("Retry-After", strconv.Itoa(int(h.f.RetryAfter/time.Second)))
 		writeError(w, fail(http.StatusTooManyRequests, "rate_limited", "sandbox fault injection: rate limited"))
 	case x < h.f.P5xx+h.f.P429+h.f.PDrop:
+		h.drops.Add(1)
 		// The change is made and committed; only the answer is lost.
 		h.next.ServeHTTP(httptest.NewRecorder(), r)
 		if hj, ok := w.(http.Hijacker); ok {

@@ -62,6 +62,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /_sandbox/outbox", s.outbox)
 	s.mux.HandleFunc("GET /_sandbox/deliveries", s.deliveries)
 	s.mux.HandleFunc("GET /_sandbox/ledger", s.ledger)
+	s.mux.HandleFunc("GET /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+		if s.faults == nil {
+			writeJSON(w, 200, map[string]any{"spec": "none"})
+			return
+		}
+		writeJSON(w, 200, s.faults.counts())
+	})
 	s.mux.HandleFunc("GET /_sandbox/checkout/{id}", s.checkoutPage)
 	s.mux.HandleFunc("POST /_sandbox/checkout/{id}", s.checkoutSubmit)
 	s.mux.HandleFunc("GET /_sandbox/verify", s.verifyEmail)

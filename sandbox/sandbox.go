@@ -92,6 +92,7 @@ type Server struct {
 	st      *store
 	mux     *http.ServeMux
 	handler http.Handler // mux, behind the fault injector when one is set
+	faults  *faulty
 	limiter *rateLimiter
 	hooks   *deliverer
 	tokens  verified
@@ -114,7 +115,8 @@ func New(opts Options) (*Server, error) {
 	s.routes()
 	s.handler = s.mux
 	if opts.Faults.Active() {
-		s.handler = withFaults(opts.Faults, s.mux)
+		s.faults = withFaults(opts.Faults, s.mux)
+		s.handler = s.faults
 	}
 	s.hooks.start()
 	return s, nil
