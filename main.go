@@ -33,6 +33,7 @@ const usage = `myapihq-mcp: an MCP server for MyAPIHQ (identity, keys, orgs, bil
 
 Usage:
   myapihq-mcp [stdio] [flags]        serve MCP on stdin/stdout (the default)
+  myapihq-mcp http [flags]           serve MCP over streamable HTTP at /mcp (loopback by default)
   myapihq-mcp demo                   watch the server work on the embedded sandbox
   myapihq-mcp sandbox [flags]        run the HQ API sandbox on its own
   myapihq-mcp auth status|logout|import|export [flags]
@@ -44,6 +45,7 @@ Examples:
   myapihq-mcp --read-only --toolsets billing  # a safe, small surface
   myapihq-mcp auth status --sandbox
   myapihq-mcp auth import --env-file .env
+  myapihq-mcp http --sandbox --addr 127.0.0.1:8080 --http-token "$(openssl rand -hex 16)"
 
 Run 'myapihq-mcp help COMMAND' for a command's flags.
 `
@@ -77,6 +79,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "stdio":
 		err = runStdio(ctx, args, stdin, stdout, stderr)
+	case "http":
+		err = runHTTP(ctx, args, stderr)
 	case "sandbox":
 		err = runSandbox(ctx, args, stderr)
 	case "auth":
@@ -186,6 +190,29 @@ func runStdio(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	defer a.Close()
 	return a.ServeStdio(ctx, stdin, stdout)
+}
+
+func runHTTP(ctx context.Context, args []string, stderr io.Writer) error {
+	var cfg app.Config
+	var hc app.HTTPConfig
+	fs := newFlags("http", "http [--addr 127.0.0.1:8080] [--http-token T] [flags]", stderr)
+	toolsets := serverFlags(fs, &cfg)
+	fs.StringVar(&hc.Addr, "addr", env("MYAPI_HTTP_ADDR", "127.0.0.1:8080"), "address to listen on; beyond loopback it needs --http-token (MYAPI_HTTP_ADDR)")
+	fs.StringVar(&hc.Token, "http-token", env("MYAPI_HTTP_TOKEN", ""), "require Authorization: Bearer <token> (MYAPI_HTTP_TOKEN)")
+	origins := fs.String("allowed-origins", env("MYAPI_ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed besides localhost (MYAPI_ALLOWED_ORIGINS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg.Toolsets = strings.Split(*toolsets, ",")
+	if *origins != "" {
+		hc.AllowedOrigins = strings.Split(*origins, ",")
+	}
+	a, err := app.Open(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.ServeHTTP(ctx, hc, stderr)
 }
 
 func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {

@@ -129,12 +129,14 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 		server.WithInstructions(Instructions),
 		server.WithToolCapabilities(false),
 		server.WithPromptCapabilities(false),
+		server.WithResourceCapabilities(false, false),
 		server.WithLogging(),
 		server.WithElicitation(),
 		server.WithRecovery(),
 	)
 	tools.Register(a.MCP, a.Deps, a.Tools, cfg.ReadOnly)
 	prompts.Register(a.MCP, prompts.All())
+	tools.RegisterResources(a.MCP, a.Deps)
 	return a, nil
 }
 

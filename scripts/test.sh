@@ -22,6 +22,9 @@ fi
 echo "== fuzz (each target a fixed number of inputs)"
 bash scripts/fuzz.sh
 
+echo "== third-party MCP clients (Inspector, TypeScript SDK, conformance)"
+bash scripts/clients.sh
+
 echo "== go test -race"
 # On Linux the suite runs inside a private D-Bus session with an unlocked
 # gnome-keyring, so the real-keyring tests run too (they skip elsewhere).

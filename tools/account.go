@@ -289,6 +289,13 @@ func pinResult(pin, msg string, isErr bool) *mcp.CallToolResult {
 }
 
 func whoami(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
+	out, summary := whoamiData(ctx, d)
+	return okValue(out, summary), nil
+}
+
+// whoamiData is what the server knows of the profile, secrets masked; the
+// myapihq://account resource shows the same.
+func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	st := d.Store.Status(ctx)
 	v, _ := d.Store.Get(ctx)
 	creds := map[string]any{}
@@ -303,9 +310,8 @@ func whoami(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
 	if d.Sandbox {
 		service = "sandbox"
 	}
-	d.mu.Lock()
-	human := d.human != nil
-	d.mu.Unlock()
+	_, noHuman := d.humanClient(ctx)
+	human := noHuman == nil
 	out := map[string]any{"profile": st.Profile, "base_url": d.BaseURL, "service": service, "account_id": v.AccountID,
 		"credentials": creds, "store": st.Store, "plain_text_store": st.PlainText, "human_session": human}
 	if len(st.Warnings) > 0 {
@@ -326,16 +332,14 @@ func whoami(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
 	if st.Error != "" {
 		summary += " Credential store problem: " + st.Error
 	}
-	return okValue(out, summary), nil
+	return out, summary
 }
 
 func logout(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
 	if err := d.Store.Logout(ctx); err != nil {
 		return nil, err
 	}
-	d.mu.Lock()
-	d.human = nil
-	d.mu.Unlock()
+	d.setHuman(ctx, nil)
 	env := []string{}
 	for _, f := range d.Store.Status(ctx).Fields {
 		if f.Present {
@@ -362,15 +366,13 @@ func login(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	creds.Update(func(s *hqclient.Secrets) {
 		s.Token, s.TokenExpiresAt, s.AccountID = r.Data.Token, r.Data.ExpiresAt(), r.Data.Subject()
 	})
-	d.mu.Lock()
-	d.human = c
-	d.mu.Unlock()
+	d.setHuman(ctx, c)
 	return ok(r.Raw, fmt.Sprintf("Logged in as %s (human account %s); the session is held in memory only. "+
 		"Next: link_agent to link this agent.", a.Str("email"), r.Data.Subject()))
 }
 
 func linkAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-	h, err := d.humanClient()
+	h, err := d.humanClient(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -111,7 +111,7 @@ type Deps struct {
 	PollMin, PollMax time.Duration
 
 	mu    sync.Mutex
-	human *hqclient.Client // set by login; held in memory only
+	human map[string]*hqclient.Client // per MCP session, set by login; memory only
 
 	retries pendingKeys
 }
@@ -159,13 +159,35 @@ func ambiguous(err error) bool {
 	return (isHQ && e.Retryable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
-func (d *Deps) humanClient() (*hqclient.Client, error) {
+// A human's login belongs to the MCP session that made it: over HTTP one
+// server has many clients, and one's login must not act for another.
+func sessionKey(ctx context.Context) string {
+	if s := server.ClientSessionFromContext(ctx); s != nil {
+		return s.SessionID()
+	}
+	return ""
+}
+
+func (d *Deps) humanClient(ctx context.Context) (*hqclient.Client, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c := d.human[sessionKey(ctx)]; c != nil {
+		return c, nil
+	}
+	return nil, errNeedsHuman
+}
+
+func (d *Deps) setHuman(ctx context.Context, c *hqclient.Client) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.human == nil {
-		return nil, errNeedsHuman
+		d.human = map[string]*hqclient.Client{}
 	}
-	return d.human, nil
+	if c == nil {
+		delete(d.human, sessionKey(ctx))
+		return
+	}
+	d.human[sessionKey(ctx)] = c
 }
 
 var errNeedsHuman = errors.New("this needs a human account's session: call login with the human's email and password first " +
@@ -334,7 +356,7 @@ func answer[T any](r *hqclient.Response[T], err error, summary func() string) (*
 // asHuman gives a handler the logged-in human's client, or says to log in.
 func asHuman(f func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error)) func(context.Context, *Deps, Args) (*mcp.CallToolResult, error) {
 	return func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-		h, err := d.humanClient()
+		h, err := d.humanClient(ctx)
 		if err != nil {
 			return nil, err
 		}
