@@ -133,11 +133,31 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+// examples shown by `help COMMAND`.
+var examples = map[string]string{
+	"stdio": `  myapihq-mcp --sandbox                         # everything offline
+  myapihq-mcp --read-only --toolsets billing    # a small, safe surface
+  MYAPI_PROFILE=work myapihq-mcp                # a second account`,
+	"http": `  myapihq-mcp http --sandbox
+  myapihq-mcp http --addr 0.0.0.0:8080 --http-token "$(openssl rand -hex 16)"`,
+	"sandbox": `  myapihq-mcp sandbox --state ./sandbox.db
+  myapihq-mcp sandbox --faults 5xx=0.2,drop=0.1,seed=7 --import-delay 0`,
+	"auth": `  myapihq-mcp auth status
+  myapihq-mcp auth status --sandbox --json
+  myapihq-mcp auth import --env-file .env
+  myapihq-mcp auth export --show-secrets > backup.env
+  myapihq-mcp auth logout --profile work`,
+	"tools": `  myapihq-mcp tools
+  myapihq-mcp tools --markdown --toolsets orgs
+  myapihq-mcp tools --json --read-only`,
+	"demo": `  myapihq-mcp demo`,
+}
+
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: myapihq-mcp %s\n\nFlags (each also set by the MYAPI_* variable named):\n", synopsis)
+		fmt.Fprintf(stderr, "Usage: myapihq-mcp %s\n\nExamples:\n%s\n\nFlags (each also set by the MYAPI_* variable named):\n", synopsis, examples[name])
 		fs.PrintDefaults()
 	}
 	return fs

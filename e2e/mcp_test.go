@@ -496,9 +496,12 @@ func TestHelpAndVersion(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "myapihq-mcp demo") || !strings.Contains(out, "Examples:") {
 		t.Fatalf("--help: %d\n%s", code, out)
 	}
-	_, errs, code := cli(t, e, "help", "stdio")
-	if code != 0 || !strings.Contains(errs, "-read-only") || !strings.Contains(errs, "MYAPI_READ_ONLY") {
-		t.Fatalf("help stdio: %d\n%s", code, errs)
+	for cmd, flagWanted := range map[string]string{"stdio": "MYAPI_READ_ONLY", "http": "-http-token", "sandbox": "-faults",
+		"auth": "-show-secrets", "tools": "-markdown", "demo": "Usage"} {
+		_, errs, code := cli(t, e, "help", cmd)
+		if code != 0 || !strings.Contains(errs, "Examples:\n  myapihq-mcp") || !strings.Contains(errs, flagWanted) {
+			t.Fatalf("help %s: %d\n%s", cmd, code, errs)
+		}
 	}
 	if out, _, code := cli(t, e, "version"); code != 0 || !strings.HasPrefix(out, "myapihq-mcp ") {
 		t.Fatalf("version: %d %s", code, out)
