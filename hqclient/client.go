@@ -374,11 +374,12 @@ func (c *Client) attempt(ctx context.Context, rq request, body []byte, key, auth
 }
 
 func (c *Client) networkError(ctx context.Context, rq request, err error) error {
-	e := &Error{Code: CodeNetwork, Method: rq.method, Path: rq.path, Err: err, Retryable: true,
-		Message: "could not reach the MyAPIHQ service: " + errors.Unwrap(err).Error()}
-	if errors.Unwrap(err) == nil {
-		e.Message = "could not reach the MyAPIHQ service: " + err.Error()
+	cause := err
+	if inner := errors.Unwrap(err); inner != nil { // *url.Error repeats method and URL: keep the cause
+		cause = inner
 	}
+	e := &Error{Code: CodeNetwork, Method: rq.method, Path: rq.path, Err: err, Retryable: true,
+		Message: "could not reach the MyAPIHQ service: " + cause.Error()}
 	var unknownCA x509.UnknownAuthorityError
 	var certErr *tls.CertificateVerificationError
 	switch {

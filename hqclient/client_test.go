@@ -378,3 +378,20 @@ func TestNewRejectsBadBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyReadErrorIsANetworkError: a connection that dies mid-body (an
+// error that wraps nothing) is a retryable network error, not a panic.
+func TestBodyReadErrorIsANetworkError(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	c := stub(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Content-Length", "100")
+		w.Write([]byte(`{"balance_cents":`)) // then the connection closes short
+	})
+	_, err := c.Balance(context.Background())
+	e, ok := hqclient.AsError(err)
+	if !ok || e.Code != hqclient.CodeNetwork || !e.Retryable || calls.Load() != 3 {
+		t.Fatalf("%d calls: %v", calls.Load(), err)
+	}
+}

@@ -219,13 +219,18 @@ func orgFieldsFromBrand(brand map[string]any) map[string]any {
 	return out
 }
 
-// GET /hq/org-imports/{job_id}
-func getImport(c *call) (int, any, error) {
+// currentImport brings {job_id} up to now and loads it.
+func (c *call) currentImport() (*importJob, error) {
 	id := c.r.PathValue("job_id")
 	if err := c.advanceImports(id); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	j, err := c.loadImport(id)
+	return c.loadImport(id)
+}
+
+// GET /hq/org-imports/{job_id}
+func getImport(c *call) (int, any, error) {
+	j, err := c.currentImport()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -235,11 +240,7 @@ func getImport(c *call) (int, any, error) {
 // POST /hq/org-imports/{job_id}/confirm: the brand, with any overrides,
 // becomes an organization.
 func confirmImport(c *call) (int, any, error) {
-	id := c.r.PathValue("job_id")
-	if err := c.advanceImports(id); err != nil {
-		return 0, nil, err
-	}
-	j, err := c.loadImport(id)
+	j, err := c.currentImport()
 	if err != nil {
 		return 0, nil, err
 	}

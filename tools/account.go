@@ -205,6 +205,12 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		v = nv
 	}
 
+	if v.OnboardKey == "" { // an account brought in without one (auth import): this key is new
+		v.OnboardKey = hqclient.NewIdempotencyKey()
+		if err := d.Store.Save(ctx, credentials.Values{OnboardKey: v.OnboardKey}); err != nil {
+			d.Log.Warn().Err(err).Msg("could not store the onboarding key")
+		}
+	}
 	k, err := d.Client.CreateKey(hqclient.WithIdempotencyKey(ctx, v.OnboardKey+"-key"),
 		hqclient.CreateKeyRequest{Name: "myapihq-mcp " + d.Store.Profile()})
 	if err != nil {

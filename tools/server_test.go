@@ -453,3 +453,28 @@ func TestHangingKeyring(t *testing.T) {
 	h.ok("get_balance", nil) // mints a JWT from the env PIN
 	h.ok("send_link_email", map[string]any{"email": "owner@example.com"})
 }
+
+// TestCreateAgentAfterImportMakesAFreshKey: a profile brought in with only a
+// PIN (auth import) gets a new key, not a replay of some earlier one.
+func TestCreateAgentAfterImportMakesAFreshKey(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{noElicit: true})
+	c, _ := hqclient.New(hqclient.Options{BaseURL: h.base})
+	a, err := c.CreateAgent(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.Save(context.Background(), credentials.Values{AccountID: a.Data.AccountID, PIN: a.Data.PIN}); err != nil {
+		t.Fatal(err)
+	}
+	h.ok("create_agent", nil)
+	first, _ := h.store.Get(context.Background())
+	h.ok("revoke_key", map[string]any{"key_id": h.ok("list_keys", nil)["items"].([]any)[0].(map[string]any)["id"]})
+	h.store.Logout(context.Background()) // forget everything, then import the PIN again
+	h.store.Save(context.Background(), credentials.Values{AccountID: a.Data.AccountID, PIN: a.Data.PIN})
+	h.ok("create_agent", nil)
+	second, _ := h.store.Get(context.Background())
+	if second.APIKey == first.APIKey || h.ledger()["api_keys_active"] != 1 {
+		t.Fatalf("the second onboarding replayed the revoked key: %v", h.ledger())
+	}
+}
