@@ -127,6 +127,7 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 
 	a.MCP = server.NewMCPServer("myapihq-mcp", cfg.Version,
 		server.WithInstructions(Instructions),
+		server.WithHooks(a.Deps.Hooks()),
 		server.WithToolCapabilities(false),
 		server.WithPromptCapabilities(false),
 		server.WithResourceCapabilities(false, false),

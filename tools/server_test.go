@@ -36,6 +36,7 @@ type harness struct {
 	c      *client.Client
 	answer atomic.Value // "accept" | "decline": what the human says
 	asked  atomic.Int32
+	srv    *server.MCPServer
 }
 
 type hopts struct {
@@ -91,8 +92,9 @@ func newHarness(t testing.TB, o hopts) *harness {
 	h.deps = &Deps{Client: hc, Store: h.store, BaseURL: srv.URL, Sandbox: true, Config: Config{MaxTopUpCents: DefaultMaxTopUpCents},
 		Log: zerolog.Nop(), NewClient: newClient, PollMin: 5 * time.Millisecond, PollMax: 20 * time.Millisecond}
 
-	s := server.NewMCPServer("test", "0", server.WithElicitation(), server.WithRecovery())
+	s := server.NewMCPServer("test", "0", server.WithElicitation(), server.WithRecovery(), server.WithHooks(h.deps.Hooks()))
 	Register(s, h.deps, All(Config{}), o.readOnly)
+	h.srv = s
 	var copts []client.ClientOption
 	if !o.noElicit {
 		copts = append(copts, client.WithElicitationHandler(h))
@@ -476,5 +478,88 @@ func TestCreateAgentAfterImportMakesAFreshKey(t *testing.T) {
 	second, _ := h.store.Get(context.Background())
 	if second.APIKey == first.APIKey || h.ledger()["api_keys_active"] != 1 {
 		t.Fatalf("the second onboarding replayed the revoked key: %v", h.ledger())
+	}
+}
+
+// TestSessionEndForgetsTheHumanLogin: a login lives as long as the MCP
+// session that made it.
+func TestSessionEndForgetsTheHumanLogin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{noElicit: true})
+	h.ok("register_account", map[string]any{"email": "s@example.com", "password": "correct horse"})
+	resp, err := http.Get(h.base + "/_sandbox/outbox?to=s@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mails []map[string]any
+	json.NewDecoder(resp.Body).Decode(&mails)
+	resp.Body.Close()
+	if v, err := http.Get(mails[0]["link"].(string)); err != nil || v.StatusCode != 200 {
+		t.Fatal("verify")
+	}
+	h.ok("login", map[string]any{"email": "s@example.com", "password": "correct horse"})
+	count := func() int {
+		h.deps.mu.Lock()
+		defer h.deps.mu.Unlock()
+		return len(h.deps.human)
+	}
+	if count() != 1 {
+		t.Fatalf("%d logins held", count())
+	}
+	h.c.Close()
+	for deadline := time.Now().Add(2 * time.Second); count() != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the closed session's login is still held")
+		}
+	}
+}
+
+// TestAmbiguousWriteKeyIsPerSession: over HTTP another client's identical
+// call is its own, not a replay of the first client's unfinished one.
+func TestAmbiguousWriteKeyIsPerSession(t *testing.T) {
+	t.Parallel()
+	var drop atomic.Bool
+	wrap := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if drop.Load() && r.URL.Path == "/hq/billing/topup" {
+				next.ServeHTTP(httptest.NewRecorder(), r)
+				if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+					conn.Close()
+				}
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := newHarness(t, hopts{wrap: wrap, noElicit: true})
+	h.ok("create_agent", nil)
+	h.ok("confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
+	drop.Store(true)
+	h.failsWith("top_up", map[string]any{"amount_cents": 700}, "same arguments") // session A: outcome unknown
+	drop.Store(false)
+
+	other, err := client.NewInProcessClient(h.srv) // session B, same server and account
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+	other.Start(ctx)
+	init := mcp.InitializeRequest{}
+	init.Params.ClientInfo = mcp.Implementation{Name: "b", Version: "0"}
+	if _, err := other.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = "top_up", map[string]any{"amount_cents": 700}
+	res, err := other.CallTool(ctx, req)
+	if err != nil || res.IsError || res.StructuredContent.(map[string]any)["new_balance_cents"] != float64(1400) {
+		t.Fatalf("session B's top-up replayed session A's: %v %+v", err, res)
+	}
+	if got := h.ok("top_up", map[string]any{"amount_cents": 700}); got["new_balance_cents"] != float64(700) {
+		t.Fatalf("session A's retry is not its first outcome: %v", got)
+	}
+	if l := h.ledger(); l["topups"] != 2 || l["balance_cents"] != 1400 {
+		t.Fatalf("ledger %v", l)
 	}
 }

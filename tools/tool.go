@@ -177,6 +177,19 @@ func (d *Deps) humanClient(ctx context.Context) (*hqclient.Client, error) {
 	return nil, errNeedsHuman
 }
 
+// Hooks are the server hooks the tools need: a finished MCP session's
+// human login is dropped, since over HTTP sessions come and go for the
+// life of the server.
+func (d *Deps) Hooks() *server.Hooks {
+	h := &server.Hooks{}
+	h.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		delete(d.human, s.SessionID())
+	})
+	return h
+}
+
 func (d *Deps) setHuman(ctx context.Context, c *hqclient.Client) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -237,7 +250,8 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 		var call, key string
 		if !t.ReadOnly && t.Name != "create_agent" {
 			canon, _ := json.Marshal(args) // map keys sorted: one string per call
-			call = t.Name + "\x00" + string(canon)
+			// Per session: over HTTP another client's identical call is its own.
+			call = sessionKey(ctx) + "\x00" + t.Name + "\x00" + string(canon)
 			key = d.retries.take(call, time.Now())
 			ctx = hqclient.WithIdempotencyKey(ctx, key)
 		}
