@@ -183,6 +183,41 @@ func (h *harness) failsWith(name string, args map[string]any, want ...string) st
 	return text
 }
 
+// verifyEmail follows the link in the sandbox's verification mail to email.
+func (h *harness) verifyEmail(email string) {
+	h.t.Helper()
+	resp, err := http.Get(h.base + "/_sandbox/outbox?to=" + email)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var mails []map[string]any
+	json.NewDecoder(resp.Body).Decode(&mails)
+	resp.Body.Close()
+	if len(mails) == 0 {
+		h.t.Fatalf("no mail to %s", email)
+	}
+	if v, err := http.Get(mails[0]["link"].(string)); err != nil || v.StatusCode != 200 {
+		h.t.Fatalf("verify %s: %v", email, err)
+	}
+}
+
+// dropTopUps makes every top-up, while *drop is set, commit and then lose
+// its answer: the outcome the caller cannot know.
+func dropTopUps(drop *atomic.Bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if drop.Load() && r.URL.Path == "/hq/billing/topup" {
+				next.ServeHTTP(httptest.NewRecorder(), r) // committed ...
+				if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+					conn.Close() // ... and the answer lost
+				}
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
 func (h *harness) ledger() map[string]float64 {
 	h.t.Helper()
 	resp, err := http.Get(h.base + "/_sandbox/ledger")
@@ -367,16 +402,7 @@ func TestHumanTools(t *testing.T) {
 	h.ok("create_agent", nil)
 	h.ok("register_account", map[string]any{"email": "ada@example.com", "password": "correct horse"})
 	h.failsWith("login", map[string]any{"email": "ada@example.com", "password": "correct horse"}, "403", "verif")
-	resp, err := http.Get(h.base + "/_sandbox/outbox?to=ada@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mails []map[string]any
-	json.NewDecoder(resp.Body).Decode(&mails)
-	resp.Body.Close()
-	if v, err := http.Get(mails[0]["link"].(string)); err != nil || v.StatusCode != 200 {
-		t.Fatalf("verify: %v", err)
-	}
+	h.verifyEmail("ada@example.com")
 	_, sc, text := h.call("login", map[string]any{"email": "ada@example.com", "password": "correct horse"})
 	if strings.Contains(text, "correct horse") || !strings.HasPrefix(sc["token"].(string), "eyJ…") {
 		t.Fatalf("login result: %s %v", text, sc)
@@ -399,18 +425,7 @@ func TestHumanTools(t *testing.T) {
 func TestAmbiguousWriteIsNotRepeated(t *testing.T) {
 	t.Parallel()
 	var drop atomic.Bool
-	wrap := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if drop.Load() && r.URL.Path == "/hq/billing/topup" {
-				next.ServeHTTP(httptest.NewRecorder(), r) // committed ...
-				if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-					conn.Close() // ... and the answer lost
-				}
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	wrap := dropTopUps(&drop)
 	h := newHarness(t, hopts{wrap: wrap, noElicit: true})
 	h.ok("create_agent", nil)
 	h.ok("confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
@@ -487,16 +502,7 @@ func TestSessionEndForgetsTheHumanLogin(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, hopts{noElicit: true})
 	h.ok("register_account", map[string]any{"email": "s@example.com", "password": "correct horse"})
-	resp, err := http.Get(h.base + "/_sandbox/outbox?to=s@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mails []map[string]any
-	json.NewDecoder(resp.Body).Decode(&mails)
-	resp.Body.Close()
-	if v, err := http.Get(mails[0]["link"].(string)); err != nil || v.StatusCode != 200 {
-		t.Fatal("verify")
-	}
+	h.verifyEmail("s@example.com")
 	h.ok("login", map[string]any{"email": "s@example.com", "password": "correct horse"})
 	count := func() int {
 		h.deps.mu.Lock()
@@ -519,18 +525,7 @@ func TestSessionEndForgetsTheHumanLogin(t *testing.T) {
 func TestAmbiguousWriteKeyIsPerSession(t *testing.T) {
 	t.Parallel()
 	var drop atomic.Bool
-	wrap := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if drop.Load() && r.URL.Path == "/hq/billing/topup" {
-				next.ServeHTTP(httptest.NewRecorder(), r)
-				if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-					conn.Close()
-				}
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	wrap := dropTopUps(&drop)
 	h := newHarness(t, hopts{wrap: wrap, noElicit: true})
 	h.ok("create_agent", nil)
 	h.ok("confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
