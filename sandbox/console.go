@@ -58,6 +58,7 @@ func newConsole(s *Server) *console {
 	s.mux.Handle("GET "+consolePath+"/requests", c.guard(c.requests))
 	s.mux.Handle("GET "+consolePath+"/app.js", c.guard(c.asset("console/app.js", "text/javascript; charset=utf-8")))
 	s.mux.Handle("GET "+consolePath+"/style.css", c.guard(c.asset("console/style.css", "text/css; charset=utf-8")))
+	s.mux.Handle("GET "+consolePath+"/icon.svg", c.guard(c.asset("console/icon.svg", "image/svg+xml")))
 	return c
 }
 

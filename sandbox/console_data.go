@@ -468,7 +468,8 @@ func sandboxLink(link string) string {
 	return (&url.URL{Path: u.Path, RawQuery: u.RawQuery}).String()
 }
 
-func when(msec int64) string { return time.UnixMilli(msec).UTC().Format("2006-01-02 15:04:05") }
+// when is a stored time as the tables show it: short, in UTC like the API.
+func when(msec int64) string { return time.UnixMilli(msec).UTC().Format("Jan 02 15:04:05") }
 
 func clock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
 

@@ -104,7 +104,7 @@ func TestConsoleRendersEverySection(t *testing.T) {
 		"human email":       st.email,
 		"masked key":        "hq_live_…" + st.secrets["api key"][len(st.secrets["api key"])-4:],
 		"key name":          "ci key",
-		"revoked key":       "revoked 20",
+		"revoked key":       "revoked ",
 		"org":               st.org,
 		"webhook":           "&lt;i&gt;hook&lt;/i&gt;",
 		"balance":           "$19.75",
@@ -121,8 +121,8 @@ func TestConsoleRendersEverySection(t *testing.T) {
 		"verify link":       `href="/_sandbox/verify?token=`,
 		"link mail":         `href="/_sandbox/link?token=`,
 		"request log":       "/hq/account/agent/create",
-		"credential kinds":  "<td>api key</td>",
-		"jwt kind":          "<td>jwt</td>",
+		"credential kinds":  `<td class="cred">api key</td>`,
+		"jwt kind":          `<td class="cred">jwt</td>`,
 		"request id":        "req_",
 	}
 	for what, s := range want {
@@ -329,5 +329,18 @@ func TestConsoleStreamEndsOnClose(t *testing.T) {
 	defer cancel()
 	if err := r.Stop(ctx); err != nil {
 		t.Fatalf("stop with a console open: %v", err)
+	}
+}
+
+// A service stand-in's call is on the page with its host; a hostile path is inert.
+func TestConsoleShowsServiceCalls(t *testing.T) {
+	t.Parallel()
+	tt := newTester(t, Options{})
+	tt.s.console.log.add(loggedRequest{At: time.Now(), Method: "POST", Path: "/_services/mail.example/v1/<b>send", Status: 202,
+		Service: "mail.example", Cred: "none", RequestID: "req_x"})
+	st := &story{tt: tt}
+	_, _, page := st.console(t, "")
+	if !strings.Contains(page, `<span class="pill svc">mail.example</span>`) || !strings.Contains(page, "/v1/&lt;b&gt;send") {
+		t.Fatalf("service call not shown:\n%s", page)
 	}
 }

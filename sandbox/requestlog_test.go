@@ -61,9 +61,15 @@ func TestRequestLogShowsInjectedFaults(t *testing.T) {
 		{Faults{PDrop: 1, Seed: 1}, 0, "drop"},
 	} {
 		tt := newTester(t, Options{Faults: tc.faults})
+		_, logged := tt.s.console.log.latest()
 		resp, err := http.Post(tt.srv.URL+"/hq/account/agent/create", "application/json", bytes.NewReader(nil))
 		if err == nil {
 			resp.Body.Close()
+		}
+		select { // a dropped connection reaches the client before the log entry is written
+		case <-logged:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: not logged", tc.fault)
 		}
 		got, _ := tt.s.console.log.latest()
 		if len(got) != 1 || got[0].Status != tc.status || got[0].Fault != tc.fault {
