@@ -21,9 +21,7 @@ import (
 // reads the state; the only actions on it are the sandbox's own human pages
 // (mailed links, the checkout form).
 
-// ConsolePath is where every sandbox serves its console.
-const ConsolePath = consolePath
-
+// consolePath is where every sandbox serves its console.
 const consolePath = "/_sandbox/console"
 
 // ConsoleURL is the console of the sandbox at base.

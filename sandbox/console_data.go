@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -462,7 +463,7 @@ func (c *console) deliveries(ctx context.Context, av *acctView) error {
 // elsewhere is never made clickable.
 func sandboxLink(link string) string {
 	u, err := url.Parse(link)
-	if err != nil || !strings.HasPrefix(u.Path, "/_sandbox/") {
+	if err != nil || !strings.HasPrefix(u.Path, "/_sandbox/") || path.Clean(u.Path) != u.Path {
 		return ""
 	}
 	return (&url.URL{Path: u.Path, RawQuery: u.RawQuery}).String()

@@ -344,3 +344,18 @@ func TestConsoleShowsServiceCalls(t *testing.T) {
 		t.Fatalf("service call not shown:\n%s", page)
 	}
 }
+
+func TestSandboxLinkKeepsOnlyOwnPaths(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"http://127.0.0.1:1/_sandbox/verify?token=a%2Bb": "/_sandbox/verify?token=a%2Bb",
+		"http://evil.example/_sandbox/link?token=x":      "/_sandbox/link?token=x", // the path only: it opens on this sandbox
+		"https://evil.example/login":                     "",
+		"javascript:alert(1)":                            "",
+		"http://127.0.0.1:1/_sandbox/../hq/orgs":         "",
+	} {
+		if got := sandboxLink(in); got != want {
+			t.Errorf("sandboxLink(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
