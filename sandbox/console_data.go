@@ -45,6 +45,7 @@ type acctView struct {
 	Imports                         []importRow
 	Deliveries                      []deliveryRow
 	Mail                            []mailRow
+	Nothing                         string // the empty sections, named on one line
 }
 
 type keyRow struct{ ID, Name, Masked, Scopes, Created, Revoked string }
@@ -240,6 +241,17 @@ func (c *console) account(ctx context.Context, a *account, now time.Time) (acctV
 			return av, err
 		}
 	}
+	var empty []string
+	for _, sec := range []struct {
+		n    int
+		name string
+	}{{len(av.Keys) + len(av.Billing), "API keys or billing"}, {len(av.Orgs), "organizations"}, {len(av.Deliveries), "webhook deliveries"},
+		{len(av.Imports), "brand imports"}, {len(av.Mail), "mail"}} {
+		if sec.n == 0 {
+			empty = append(empty, sec.name)
+		}
+	}
+	av.Nothing = strings.Join(empty, ", ")
 	return av, nil
 }
 

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -357,5 +358,67 @@ func TestSandboxLinkKeepsOnlyOwnPaths(t *testing.T) {
 		if got := sandboxLink(in); got != want {
 			t.Errorf("sandboxLink(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The page changes nothing by itself: not even an import that is due, which
+// the next API read would finalise.
+func TestConsoleOnlyReads(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	now.Store(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixMilli())
+	st := runStory(t, Options{ImportDelay: time.Second, Now: func() time.Time { return time.UnixMilli(now.Load()) }})
+	now.Add(int64(time.Minute / time.Millisecond)) // the import is due
+	dump := func() string {
+		var b strings.Builder
+		rows, err := st.tt.s.st.db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tables []string
+		for rows.Next() {
+			var n string
+			rows.Scan(&n) //nolint:errcheck
+			tables = append(tables, n)
+		}
+		rows.Close()
+		for _, tb := range tables {
+			rows, err := st.tt.s.st.db.Query(`SELECT * FROM ` + tb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols, _ := rows.Columns()
+			for rows.Next() {
+				vals := make([]any, len(cols))
+				ptrs := make([]any, len(cols))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				rows.Scan(ptrs...) //nolint:errcheck
+				b.WriteString(tb)
+				for _, v := range vals {
+					b.WriteString("|")
+					b.WriteString(strings.TrimSpace(strings.ReplaceAll(fmt.Sprint(v), "\n", " ")))
+				}
+				b.WriteString("\n")
+			}
+			rows.Close()
+		}
+		return b.String()
+	}
+	before := dump()
+	if !strings.Contains(before, "imports|") || !strings.Contains(before, "|pending|") {
+		t.Fatalf("the story has no pending import:\n%s", before)
+	}
+	_, _, page := st.console(t, "")
+	firstEvent(t, st)
+	if resp, err := http.Get(st.tt.srv.URL + "/_sandbox/console/requests"); err == nil {
+		resp.Body.Close()
+	}
+	if after := dump(); after != before {
+		t.Fatalf("loading the console changed the state:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if !strings.Contains(page, "northwind-traders.com") {
+		t.Fatal("the import is not on the page")
 	}
 }

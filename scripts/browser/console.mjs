@@ -87,10 +87,23 @@ await page.waitForSelector("text=Card saved");
 await call("top_up", { amount_cents: 2500 });
 await call("import_brand", { domain: "northwind-traders.com", wait: true, max_wait_seconds: 30 });
 await call("send_link_email", { email: "ada@example.com" });
+const password = "a sandbox password 42";
+const human = await call("register_account", { email: "ada@example.com", password });
 await call("get_balance");
 
 await page.goto(consoleURL);
 await page.waitForSelector("#status.on", { timeout: 10000 }); // the live stream is connected
+// The human opens the verification mail in the console's outbox and follows its link.
+const verifyMail = page.locator(`#${human.account_id} details.mail`, { hasText: "Verify your MyAPIHQ account" });
+await verifyMail.locator("summary").click();
+await verifyMail.locator("a.button").click();
+await page.waitForSelector("text=Email verified");
+await page.goto(consoleURL);
+await page.waitForSelector("#status.on", { timeout: 10000 });
+await call("login", { email: "ada@example.com", password });
+await call("link_agent");
+await page.waitForFunction((id) => document.querySelector(`#${id} .facts`)?.textContent.includes("linked to"), human.account_id, { timeout: 10000 })
+  .catch(() => fail("the link between the human and the agent did not appear"));
 // Deliveries are sent in the background: the stream brings the final state.
 await page.waitForFunction(() => document.querySelector("#live")?.textContent.includes("delivered"), null, { timeout: 10000 })
   .catch(() => {});
@@ -108,6 +121,10 @@ const want = {
   "the signature header": "X-MyAPIHQ-Signature",
   "the mail": "Link an agent to your MyAPIHQ account",
   "the request log": "/hq/billing/topup",
+  "the human account": human.account_id,
+  "the verified human": "verified",
+  "the verification mail": "Verify your MyAPIHQ account",
+  "the hostile description, as text": "<img src=x onerror=",
 };
 for (const [what, s] of Object.entries(want)) {
   if (!text.includes(s)) await fail(`the console's DOM lacks ${what} (${s})`);
