@@ -181,10 +181,18 @@ func TestConsoleMailLinkWorks(t *testing.T) {
 func TestConsoleHostileValuesAreInert(t *testing.T) {
 	t.Parallel()
 	st := runStory(t, Options{})
+	// a brand kit as a website could write it (the sandbox derives its own)
+	if _, err := st.tt.s.st.db.Exec(`UPDATE imports SET brand = ?`, `{"name":"<img src=x onerror=alert(4)>","description":"\u202e<script>alert(5)</script>",`+
+		`"color_palette":{"primary":"#abc\" onload=\"alert(6)","accent":"#A1B2C3"}}`); err != nil {
+		t.Fatal(err)
+	}
 	_, _, page := st.console(t, "")
 	events := firstEvent(t, st)
+	if !strings.Contains(page, `fill="#A1B2C3"`) || strings.Contains(page, `fill="#abc`) {
+		t.Error("brand kit palette: only plain hex colors may become colors")
+	}
 	for name, out := range map[string]string{"page": page, "event stream": events} {
-		for _, bad := range []string{"<img", "<script>alert", "<svg onload", "<b>agent", "<i>hook", "\x1b", "\u202e", `fill="red`} {
+		for _, bad := range []string{"<img", "<script>alert", "<svg onload", "<b>agent", "<i>hook", "\x1b", "\u202e", `fill="red`, `onload="alert`, "<script>alert(5)"} {
 			if strings.Contains(out, bad) {
 				t.Errorf("%s: %q came through", name, bad)
 			}
