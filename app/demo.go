@@ -98,7 +98,8 @@ func Demo(ctx context.Context, self string, out io.Writer) error {
 		return sc, nil
 	}
 
-	if _, err := call("whoami", nil, false); err != nil {
+	who, err := call("whoami", nil, false)
+	if err != nil {
 		return err
 	}
 	if _, err := call("create_agent", map[string]any{"label": "demo agent"}, false); err != nil {
@@ -137,6 +138,9 @@ func Demo(ctx context.Context, self string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out, "\nDone: onboarded, two organizations, funds added and a brand imported, all on the sandbox. No secret was shown.")
+	if u, ok := who["console_url"].(string); ok {
+		fmt.Fprintf(out, "The sandbox console showed all of it live at %s (it closes with the demo; `myapihq-mcp sandbox` serves one that stays up).\n", u)
+	}
 	return nil
 }
 

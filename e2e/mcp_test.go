@@ -516,7 +516,8 @@ func TestDemo(t *testing.T) {
 	t.Parallel() // subprocesses: no shared stdio session
 	e := newEnv(t)
 	out, errs, code := cli(t, e, "demo")
-	if code != 0 || !strings.Contains(out, "Done:") || !strings.Contains(out, "progress") || !strings.Contains(out, "asks the human") {
+	if code != 0 || !strings.Contains(out, "Done:") || !strings.Contains(out, "progress") || !strings.Contains(out, "asks the human") ||
+		!strings.Contains(out, "/_sandbox/console") {
 		t.Fatalf("demo: %d\n%s\n%s", code, out, errs)
 	}
 }

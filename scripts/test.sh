@@ -25,6 +25,13 @@ bash scripts/fuzz.sh
 echo "== third-party MCP clients (Inspector, TypeScript SDK, conformance)"
 bash scripts/clients.sh
 
+echo "== sandbox console in Debian's headless Chromium (screenshot: artifacts/console.png)"
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
+	sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+bash scripts/browser/run.sh
+
 echo "== go test -race"
 # On Linux the suite runs inside a private D-Bus session with an unlocked
 # gnome-keyring, so the real-keyring tests run too (they skip elsewhere).

@@ -320,6 +320,9 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	human := noHuman == nil
 	out := map[string]any{"profile": st.Profile, "base_url": d.BaseURL, "service": service, "account_id": v.AccountID,
 		"credentials": creds, "store": st.Store, "plain_text_store": st.PlainText, "human_session": human}
+	if d.Sandbox { // the console is for the human: saying where it is lets the agent tell them
+		out["console_url"] = strings.TrimRight(d.BaseURL, "/") + "/_sandbox/console"
+	}
 	if len(st.Warnings) > 0 {
 		out["warnings"] = st.Warnings
 	}
@@ -334,6 +337,9 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, v.AccountID)
 	default:
 		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no credentials: call create_agent to onboard.", st.Profile, service, d.BaseURL)
+	}
+	if d.Sandbox {
+		summary += fmt.Sprintf(" The human can watch this sandbox live at %s.", out["console_url"])
 	}
 	if st.Error != "" {
 		summary += " Credential store problem: " + st.Error
