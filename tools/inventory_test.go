@@ -208,7 +208,7 @@ func TestSelect(t *testing.T) {
 	if _, err := Select(all, []string{"bogus"}, false); err == nil {
 		t.Fatal("unknown toolset accepted")
 	}
-	if every, _ := Select(all, []string{"all"}, false); len(every) != 30 {
+	if every, _ := Select(all, []string{"all"}, false); len(every) != 35 {
 		t.Fatalf("all: %d", len(every))
 	}
 }
