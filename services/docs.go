@@ -160,7 +160,7 @@ func (d *Door) Docs(ctx context.Context, host string) (*Doc, error) {
 	return doc, nil
 }
 
-var baseLine = regexp.MustCompile(`(?im)^[\s>*_#-]*base url[\s*_]*:[\s*_]*<?(https?://[^\s>)\]` + "`" + `]+)`)
+var baseLine = regexp.MustCompile(`(?im)^[\s>*_#-]*base url[\s*_]*:[\s*_` + "`" + `]*<?(https?://[^\s>)\]` + "`" + `]+)`)
 
 func (d *Door) fetchDocs(ctx context.Context, host, docsURL string, old *Doc) (*Doc, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, docsURL, nil)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -258,4 +260,40 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// TestDocsCacheFiles: the cache is private (0700 folder, 0600 files) and
+// keeps at most 1 MiB.
+func TestDocsCacheFiles(t *testing.T) {
+	t.Parallel()
+	s := newStub(t, strings.Repeat("y", MaxDocs+100), nil)
+	now := time.Unix(1_800_000_000, 0)
+	d := newDoor(t, s, &now, io.Discard)
+	d.docs.dir = filepath.Join(t.TempDir(), "cache")
+	doc, err := d.Docs(context.Background(), "mydomainapi.com")
+	if err != nil || !doc.Cut || len(doc.Text) != MaxDocs {
+		t.Fatalf("%v cut=%v len=%d", err, doc.Cut, len(doc.Text))
+	}
+	if fi, _ := os.Stat(d.docs.dir); fi.Mode().Perm() != 0o700 {
+		t.Fatalf("cache folder %v", fi.Mode())
+	}
+	entries, _ := os.ReadDir(d.docs.dir)
+	if len(entries) != 2 {
+		t.Fatalf("cache: %v", entries)
+	}
+	for _, e := range entries {
+		if fi, _ := e.Info(); fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s is %v", e.Name(), fi.Mode())
+		}
+	}
+}
+
+func TestBaseLineForms(t *testing.T) {
+	t.Parallel()
+	for _, line := range []string{"Base URL: https://api.x.com", "## Base URL: https://api.x.com", "- **Base URL:** https://api.x.com",
+		"> base url: <https://api.x.com>", "Base URL: `https://api.x.com`"} {
+		if m := baseLine.FindStringSubmatch("intro\n" + line + "\n"); m == nil || m[1] != "https://api.x.com" {
+			t.Errorf("%q: %v", line, m)
+		}
+	}
 }
