@@ -154,6 +154,16 @@ func (d *Door) Call(ctx context.Context, r Request) (*Answer, error) {
 	return a, nil
 }
 
+// MaskText hides the profile's secrets and key- or JWT-shaped strings in
+// text that came from a service (its docs).
+func (d *Door) MaskText(ctx context.Context, text string) string {
+	sec, err := d.opts.Secrets(ctx)
+	if err != nil {
+		sec = Secrets{}
+	}
+	return newMasker(sec).text(text)
+}
+
 func retryable(status int) bool {
 	return status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
 }

@@ -113,8 +113,7 @@ func TestDocsCache(t *testing.T) {
 // used, answers are masked, and the log has no query values.
 func TestCallThroughTheDoor(t *testing.T) {
 	t.Parallel()
-	var s *stub
-	s = newStub(t, "", func(w http.ResponseWriter, r *http.Request) {
+	s := newStub(t, "", func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/v2/echo":
 			w.Header().Set("Content-Type", "application/json")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -113,8 +114,12 @@ func servicesTools() []Tool {
 				append(callParams, Param{Name: "body", Type: "object", Desc: "JSON body"})...),
 			Destructive: true, OpenWorld: true,
 			Confirm: func(a Args) string {
+				path := a.Str("path")
+				if services.CheckPath(path) != nil { // the human reads no control or bidi characters
+					path = fmt.Sprintf("%q (which will be refused)", path)
+				}
 				return fmt.Sprintf("Let the agent send %s %s%s with the MyAPIHQ API key? It may change data or cost usage.",
-					a.Str("method"), a.Str("service"), a.Str("path"))
+					a.Str("method"), a.Str("service"), path)
 			},
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				return serviceCall(ctx, d, a, a.Str("method"))
@@ -147,9 +152,13 @@ func serviceDocs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	}
 	res := okValue(map[string]any{"service": host, "docs_url": doc.URL, "source": doc.Source, "offset": p.Offset,
 		"next_offset": p.NextOffset, "total": p.Total, "api_base": dr.APIBase(host)}, head)
-	res.Content = append(res.Content, mcp.NewTextContent("<service-docs>\n"+p.Text+"\n</service-docs>"))
+	// The page cannot close the wrapper that marks it as the service's words.
+	page := docsEnd.ReplaceAllString(dr.MaskText(ctx, p.Text), "<\\/service-docs")
+	res.Content = append(res.Content, mcp.NewTextContent("<service-docs>\n"+page+"\n</service-docs>"))
 	return res, nil
 }
+
+var docsEnd = regexp.MustCompile(`(?i)</\s*service-docs`)
 
 func serviceCall(ctx context.Context, d *Deps, a Args, method string) (*mcp.CallToolResult, error) {
 	dr, err := door(d)
@@ -284,7 +293,7 @@ func RegisterServices(s *server.MCPServer, d *Deps) {
 			if err != nil {
 				return nil, err
 			}
-			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: doc.Text}}, nil
+			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "text/markdown", Text: dr.MaskText(ctx, doc.Text)}}, nil
 		})
 }
 
