@@ -186,10 +186,23 @@ func TestServicesThroughTheSandbox(t *testing.T) {
 	}
 	s.mu.Unlock()
 	scan.check(t)
+	logged := 0
 	for _, line := range strings.Split(s.stderr.String(), "\n") {
-		if strings.Contains(line, `"service request"`) && strings.Contains(line, "org_") {
-			t.Fatalf("a query value in the log: %s", line)
+		if !strings.Contains(line, `"service request"`) {
+			continue
 		}
+		logged++
+		if strings.Contains(line, "org_") || strings.Contains(line, "a@example.com") {
+			t.Fatalf("a query value or body in the log: %s", line)
+		}
+		for _, field := range []string{`"service":"`, `"method":"`, `"path":"`, `"status":`, `"duration":`, `"level":"info"`} {
+			if !strings.Contains(line, field) {
+				t.Fatalf("log line without %s: %s", field, line)
+			}
+		}
+	}
+	if logged < 10 {
+		t.Fatalf("only %d service requests logged", logged)
 	}
 }
 

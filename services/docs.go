@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -48,15 +47,10 @@ type docsCache struct {
 }
 
 // file names the cache entry of a docs URL: the host for people, a hash
-// for the URL (an override is its own entry). A loopback port is left out
-// so a sandbox that comes back on another port finds its cache.
+// of the whole URL (an override, port included, is its own entry: a Base
+// URL stated by a stub on one port must not outlive it).
 func (c *docsCache) file(host, docsURL string) string {
-	u, _ := url.Parse(docsURL)
-	key := docsURL
-	if u != nil && Loopback(u.Hostname()) {
-		key = u.Scheme + "://" + u.Hostname() + u.Path
-	}
-	sum := sha256.Sum256([]byte(key))
+	sum := sha256.Sum256([]byte(docsURL))
 	return filepath.Join(c.dir, host+"-"+hex.EncodeToString(sum[:6]))
 }
 

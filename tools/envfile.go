@@ -27,10 +27,10 @@ import (
 func envFileTool() Tool {
 	return Tool{
 		Name: "write_env_file", Toolset: SetAccount, Title: "Write credentials to a .env file",
-		Description: "Write MYAPI_API_KEY and MYAPI_ACCOUNT_ID (and MYAPI_PIN if include_pin) into a .env file inside the client's roots, " +
-			"for the user's own code. Asks the human; never returns the values.",
+		Description: "Write MYAPI_API_KEY, MYAPI_ACCOUNT_ID (MYAPI_PIN if include_pin) to a .env in the client's roots for the user's code. " +
+			"Asks the human; returns no values.",
 		Params: []Param{
-			{Name: "path", Type: "string", Required: true, MaxLen: 1024, Desc: "e.g. .env (relative to the first root)"},
+			{Name: "path", Type: "string", Required: true, MaxLen: 1024, Desc: "e.g. .env (from the first root)"},
 			{Name: "include_pin", Type: "boolean", Default: false},
 		},
 		Idempotent: true,

@@ -109,9 +109,9 @@ func servicesTools() []Tool {
 		},
 		{
 			Name: "service_write", Toolset: SetServices, Title: "Write to a service",
-			Description: "POST/PUT/PATCH/DELETE a path on a service's API; the server adds the API key. May cost usage. Asks the human first.",
+			Description: "POST/PUT/PATCH/DELETE on a service's API; the server adds the API key. May cost usage. Asks the human first.",
 			Params: append([]Param{pService, {Name: "method", Type: "string", Required: true, Enum: []string{"POST", "PUT", "PATCH", "DELETE"}}},
-				append(callParams, Param{Name: "body", Type: "object", Desc: "JSON body"})...),
+				append(callParams, Param{Name: "body", Type: "object"})...),
 			Destructive: true, OpenWorld: true,
 			Confirm: func(a Args) string {
 				path := a.Str("path")
