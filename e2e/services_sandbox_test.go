@@ -149,7 +149,7 @@ func TestServicesThroughTheSandbox(t *testing.T) {
 	}
 	outside := t.TempDir()
 	os.Symlink(outside, filepath.Join(root, "link"))
-	for _, p := range []string{"../.env", filepath.Join(outside, ".env"), "link/.env", "/etc/.env"} {
+	for _, p := range []string{"../.env", filepath.Join(outside, ".env"), "link/.env", "/etc/.env", "main.go", "sub/../../.env"} {
 		if msg := s.fails("write_env_file", map[string]any{"path": p}); !strings.Contains(msg, "refused") {
 			t.Errorf("%s: %s", p, msg)
 		}
@@ -240,7 +240,7 @@ func TestServicesReadOnlyAndNoRoots(t *testing.T) {
 		}
 		s.c.Close()
 		s = startServices(t, e, protocol, &human{}, nil, []string{cache, "MYAPI_ENV_FILE_DIR=" + dir})
-		name := "env-" + protocol
+		name := ".env." + protocol
 		if got := s.ok("write_env_file", map[string]any{"path": name, "include_pin": true}); got["path"] != filepath.Join(dir, name) {
 			t.Fatalf("%v", got)
 		}

@@ -184,7 +184,7 @@ func wait(ctx context.Context, d time.Duration) error {
 // without its query or body.
 func (d *Door) send(req *http.Request, host string, write bool) (*http.Response, error) {
 	first := req.URL
-	client := &http.Client{Transport: d.opts.Transport, CheckRedirect: func(next *http.Request, via []*http.Request) error {
+	client := &http.Client{Transport: d.opts.Transport, Timeout: d.opts.Timeout, CheckRedirect: func(next *http.Request, via []*http.Request) error {
 		if write || next.URL.Scheme != first.Scheme || !strings.EqualFold(next.URL.Host, first.Host) || len(via) >= 3 {
 			return errRedirect
 		}

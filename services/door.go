@@ -33,6 +33,8 @@ type Options struct {
 	UserAgent string
 	// RetryBase is the first retry's delay (default 200ms, doubling).
 	RetryBase time.Duration
+	// Timeout bounds one attempt, answer included (default 30s).
+	Timeout time.Duration
 }
 
 // Secrets are the profile's: the key the door adds, and everything it masks.
@@ -54,6 +56,9 @@ func New(o Options) (*Door, error) {
 	}
 	if o.Transport == nil {
 		o.Transport = http.DefaultTransport
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
 	}
 	if o.RetryBase <= 0 {
 		o.RetryBase = 200 * time.Millisecond

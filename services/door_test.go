@@ -296,3 +296,20 @@ func TestBaseLineForms(t *testing.T) {
 		}
 	}
 }
+
+// TestHangingService: an attempt is bounded, and a service that never
+// answers comes back as a NetworkError (ambiguous for a write).
+func TestHangingService(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	s := newStub(t, "", func(w http.ResponseWriter, r *http.Request) { <-release })
+	defer close(release)
+	now := time.Unix(1_800_000_000, 0)
+	d := newDoor(t, s, &now, io.Discard)
+	d.opts.Timeout = 50 * time.Millisecond
+	_, err := d.Call(context.Background(), Request{Service: "mydomainapi.com", Method: "POST", Path: "/x", IdemKey: "k"})
+	var ne *NetworkError
+	if !errors.As(err, &ne) || ne.Attempts != 3 {
+		t.Fatalf("%v", err)
+	}
+}

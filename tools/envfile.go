@@ -168,6 +168,11 @@ func resolveInRoots(p string, roots []string) (string, error) {
 		p = filepath.Join(roots[0], p)
 	}
 	p = filepath.Clean(p)
+	// Only an env file: a key merged into main.go or a served page would
+	// leak with it.
+	if base := filepath.Base(p); base != ".env" && !strings.HasPrefix(base, ".env.") && !strings.HasSuffix(base, ".env") {
+		return "", fmt.Errorf("%s is not an env file: name it .env, .env.<name> or <name>.env", base)
+	}
 	for _, root := range roots {
 		realRoot, err := filepath.EvalSymlinks(root)
 		if err != nil || !within(root, p) {

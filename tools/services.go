@@ -82,7 +82,7 @@ func servicesTools() []Tool {
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				dr, err := door(d)
 				if err != nil {
-					return nil, err
+					return refusal("list_services", err)
 				}
 				return okValue(map[string]any{"services": dr.List()},
 					"Read a service's docs (get_service_docs) before calling it (service_get, service_write)."), nil
@@ -131,7 +131,7 @@ func servicesTools() []Tool {
 func serviceDocs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	dr, err := door(d)
 	if err != nil {
-		return nil, err
+		return refusal("get_service_docs", err)
 	}
 	host := a.Str("service")
 	doc, err := dr.Docs(ctx, host)
@@ -161,13 +161,13 @@ func serviceDocs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 var docsEnd = regexp.MustCompile(`(?i)</\s*service-docs`)
 
 func serviceCall(ctx context.Context, d *Deps, a Args, method string) (*mcp.CallToolResult, error) {
-	dr, err := door(d)
-	if err != nil {
-		return nil, err
-	}
 	name := "service_get"
 	if method != http.MethodGet {
 		name = "service_write"
+	}
+	dr, err := door(d)
+	if err != nil {
+		return refusal(name, err)
 	}
 	req := services.Request{Service: a.Str("service"), Method: method, Path: a.Str("path"), Query: a.Obj("query"),
 		IdemKey: hqclient.IdempotencyKey(ctx)}
