@@ -40,10 +40,11 @@ type Doc struct {
 }
 
 type docsCache struct {
-	dir  string
-	door *Door
-	mu   sync.Mutex
-	mem  map[string]*Doc // when there is no cache folder
+	dir   string
+	door  *Door
+	mu    sync.Mutex      // mem
+	hosts sync.Map        // host -> *sync.Mutex: one fetch per host at a time
+	mem   map[string]*Doc // when there is no cache folder
 }
 
 // file names the cache entry of a docs URL: the host for people, a hash
@@ -54,16 +55,18 @@ func (c *docsCache) file(host, docsURL string) string {
 	return filepath.Join(c.dir, host+"-"+hex.EncodeToString(sum[:6]))
 }
 
-func (c *docsCache) cached(host, docsURL string) (*Doc, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.load(host, docsURL)
-}
+func (c *docsCache) cached(host, docsURL string) (*Doc, bool) { return c.load(host, docsURL) }
 
 func (c *docsCache) load(host, docsURL string) (*Doc, bool) {
 	if c.dir == "" {
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		d, ok := c.mem[docsURL]
-		return d, ok
+		if !ok {
+			return nil, false
+		}
+		cp := *d
+		return &cp, true
 	}
 	f := c.file(host, docsURL)
 	meta, err := os.ReadFile(f + ".json")
@@ -84,10 +87,13 @@ func (c *docsCache) load(host, docsURL string) (*Doc, bool) {
 
 func (c *docsCache) save(host string, d *Doc) error {
 	if c.dir == "" {
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		if c.mem == nil {
 			c.mem = map[string]*Doc{}
 		}
-		c.mem[d.URL] = d
+		cp := *d
+		c.mem[d.URL] = &cp
 		return nil
 	}
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
@@ -130,8 +136,10 @@ func (d *Door) Docs(ctx context.Context, host string) (*Doc, error) {
 		return nil, unknown(host)
 	}
 	c := d.docs
-	c.mu.Lock() // one fetch per host at a time; the cache is small
-	defer c.mu.Unlock()
+	// One fetch per host at a time: a slow host holds up only its own docs.
+	l, _ := c.hosts.LoadOrStore(s.Host, &sync.Mutex{})
+	l.(*sync.Mutex).Lock()
+	defer l.(*sync.Mutex).Unlock()
 	docsURL := d.DocsURL(s.Host)
 	old, have := c.load(s.Host, docsURL)
 	now := d.opts.Now()
