@@ -178,6 +178,9 @@ func serverFlags(fs *flag.FlagSet, cfg *app.Config) *string {
 	toolsets := fs.String("toolsets", env("MYAPI_TOOLSETS", "all"), "comma-separated: "+strings.Join(tools.Toolsets, ", ")+" or all (MYAPI_TOOLSETS)")
 	fs.BoolVar(&cfg.ReadOnly, "read-only", envBool("MYAPI_READ_ONLY"), "offer and allow read-only tools only (MYAPI_READ_ONLY=1)")
 	fs.Int64Var(&cfg.MaxTopUpCents, "max-topup-cents", envInt("MYAPI_MAX_TOPUP_CENTS", tools.DefaultMaxTopUpCents), "largest top_up allowed, in cents (MYAPI_MAX_TOPUP_CENTS)")
+	cfg.ServiceURLs = strings.FieldsFunc(env("MYAPI_SERVICE_URLS", ""), func(r rune) bool { return r == ',' })
+	fs.Func("service-url", "HOST=URL: reach that service there (repeatable; MYAPI_SERVICE_URLS, comma-separated)", func(v string) error { cfg.ServiceURLs = append(cfg.ServiceURLs, v); return nil })
+	fs.StringVar(&cfg.EnvFileDir, "env-file-dir", env("MYAPI_ENV_FILE_DIR", ""), "write_env_file's folder when the client shares no roots (MYAPI_ENV_FILE_DIR)")
 	return toolsets
 }
 

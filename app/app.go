@@ -40,6 +40,8 @@ type Config struct {
 	LogFile         string // "" = stderr; created 0600
 	MaxTopUpCents   int64
 	Version         string
+	ServiceURLs     []string // HOST=URL overrides for the other services (services.ParseOverrides)
+	EnvFileDir      string   // write_env_file's folder when the client has no roots
 	// Keyring replaces the OS keyring (tests).
 	Keyring credentials.Provider
 }
@@ -138,6 +140,10 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 	tools.Register(a.MCP, a.Deps, a.Tools, cfg.ReadOnly)
 	prompts.Register(a.MCP, prompts.All())
 	tools.RegisterResources(a.MCP, a.Deps)
+	if err := a.openServices(); err != nil { // the other services' door (services.go)
+		a.Close()
+		return nil, err
+	}
 	return a, nil
 }
 

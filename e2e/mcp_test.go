@@ -219,7 +219,7 @@ func story(t *testing.T, protocol string) {
 	ctx := context.Background()
 
 	tools, err := s.c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil || len(tools.Tools) != 30 {
+	if err != nil || len(tools.Tools) != 35 {
 		t.Fatalf("tools/list: %d %v", len(tools.Tools), err)
 	}
 	prompts, err := s.c.ListPrompts(ctx, mcp.ListPromptsRequest{})
