@@ -40,6 +40,14 @@ type Config struct {
 	LogFile         string // "" = stderr; created 0600
 	MaxTopUpCents   int64
 	Version         string
+
+	// Wired at merge: set by their flags, no effect yet.
+	MaxSpendCents               int64    // issue 10: rolling 24 h budget
+	RequireConsent              bool     // issue 10: refuse consent tools on hosts that cannot ask
+	SandboxAllowPrivateWebhooks bool     // issue 10: embedded sandbox may deliver to private addresses
+	ServiceURLs                 []string // issue 11: HOST=URL overrides
+	EnvFileDir                  string   // issue 11: write_env_file's folder without roots
+
 	// Keyring replaces the OS keyring (tests).
 	Keyring credentials.Provider
 }
@@ -171,15 +179,11 @@ func (a *App) resolveService() (string, error) {
 	if err := os.MkdirAll(filepath.Dir(state), 0o700); err != nil {
 		return "", fmt.Errorf("sandbox state directory: %w", err)
 	}
-	delay := a.Config.ImportDelay
-	if delay == 0 {
-		delay = 2 * time.Second
-	}
-	faults, err := sandbox.ParseFaults(a.Config.SandboxFaults)
+	opts, err := embeddedOptions(a.Config, state)
 	if err != nil {
 		return "", err
 	}
-	run, err := sandbox.Start("127.0.0.1:0", sandbox.Options{StatePath: state, ImportDelay: delay, Faults: faults})
+	run, err := sandbox.Start("127.0.0.1:0", opts)
 	if err != nil {
 		return "", err
 	}
@@ -187,6 +191,16 @@ func (a *App) resolveService() (string, error) {
 	a.BaseURL = run.BaseURL
 	a.Log.Info().Str("base_url", run.BaseURL).Str("state", state).Msg("embedded sandbox started")
 	return tgt, nil
+}
+
+// embeddedOptions is the embedded sandbox's configuration. An import delay
+// of 0 means imports finish at once, as --sandbox-import-delay's help says.
+func embeddedOptions(cfg Config, state string) (sandbox.Options, error) {
+	faults, err := sandbox.ParseFaults(cfg.SandboxFaults)
+	if err != nil {
+		return sandbox.Options{}, err
+	}
+	return sandbox.Options{StatePath: state, ImportDelay: cfg.ImportDelay, Faults: faults}, nil
 }
 
 func (a *App) openLog(stderr io.Writer) error {

@@ -493,18 +493,30 @@ func TestHelpAndVersion(t *testing.T) {
 	t.Parallel() // subprocesses: no shared stdio session
 	e := newEnv(t)
 	out, _, code := cli(t, e, "--help")
-	if code != 0 || !strings.Contains(out, "myapihq-mcp demo") || !strings.Contains(out, "Examples:") {
+	if code != 0 || !strings.Contains(out, "\n  demo ") || !strings.Contains(out, "Examples:") {
 		t.Fatalf("--help: %d\n%s", code, out)
 	}
-	for cmd, flagWanted := range map[string]string{"stdio": "MYAPI_READ_ONLY", "http": "-http-token", "sandbox": "-faults",
-		"auth": "-show-secrets", "tools": "-markdown", "demo": "Usage"} {
-		_, errs, code := cli(t, e, "help", cmd)
-		if code != 0 || !strings.Contains(errs, "Examples:\n  myapihq-mcp") || !strings.Contains(errs, flagWanted) {
-			t.Fatalf("help %s: %d\n%s", cmd, code, errs)
+	for cmd, flagWanted := range map[string]string{"stdio": "MYAPI_READ_ONLY", "http": "--http-token", "sandbox": "--faults",
+		"auth": "status", "auth export": "--show-secrets", "tools": "--markdown", "demo": "Usage"} {
+		out, errs, code := cli(t, e, append([]string{"help"}, strings.Fields(cmd)...)...)
+		if code != 0 || !strings.Contains(out, flagWanted) || errs != "" {
+			t.Fatalf("help %s: %d\n%s\nstderr: %s", cmd, code, out, errs)
+		}
+		if !strings.Contains(cmd, " ") && !strings.Contains(out, "Examples:\n  myapihq-mcp") {
+			t.Fatalf("help %s has no examples:\n%s", cmd, out)
 		}
 	}
-	if out, _, code := cli(t, e, "version"); code != 0 || !strings.HasPrefix(out, "myapihq-mcp ") {
-		t.Fatalf("version: %d %s", code, out)
+	if out, _, code := cli(t, e, "help", "help"); code != 0 || !strings.Contains(out, "help [command]") {
+		t.Fatalf("help help: %d %s", code, out)
+	}
+	if out, _, code := cli(t, e, "completion", "bash"); code != 0 || !strings.Contains(out, "myapihq-mcp") {
+		t.Fatalf("completion bash: %d", code)
+	}
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, _, code := cli(t, e, args...)
+		if code != 0 || !strings.HasPrefix(out, "myapihq-mcp ") || strings.Count(out, "\n") != 1 {
+			t.Fatalf("%v: %d %q", args, code, out)
+		}
 	}
 	if _, _, code := cli(t, e, "nonsense"); code != 2 {
 		t.Fatalf("unknown command: exit %d", code)
