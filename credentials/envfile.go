@@ -53,8 +53,12 @@ func ImportEnv(ctx context.Context, s *Store, env map[string]string) ([]string, 
 	if base := env["MYAPI_BASE_URL"]; base != "" && TargetForURL(base) != s.Target() {
 		return nil, fmt.Errorf("the file is for %s but the current service is %s: pass --base-url %s", base, s.Target(), base)
 	}
-	v := Values{AccountID: env[EnvVars[FieldAccountID]], PIN: env[EnvVars[FieldPIN]],
-		APIKey: env[EnvVars[FieldAPIKey]], Token: env[EnvVars[FieldToken]]}
+	var v Values
+	for _, f := range fieldTable {
+		if f.env != "" {
+			*f.ptr(&v) = env[f.env]
+		}
+	}
 	if v.empty() {
 		return nil, fmt.Errorf("no MYAPI_API_KEY, MYAPI_ACCOUNT_ID, MYAPI_PIN or MYAPI_TOKEN in the file")
 	}

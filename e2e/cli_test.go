@@ -109,3 +109,23 @@ func TestHTTPTokenOnCommandLineWarns(t *testing.T) {
 		t.Fatalf("no warning: %s", errs)
 	}
 }
+
+// TestAutoLogoutWithoutKeyring: on a machine without a keyring, auto mode
+// keeps secrets in the file, and `auth logout` deletes them and exits 0.
+func TestAutoLogoutWithoutKeyring(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	noBus := []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus"}
+	envFile := filepath.Join(t.TempDir(), "a.env")
+	writeFile(t, envFile, "MYAPI_ACCOUNT_ID=acct_1\nMYAPI_PIN=pin-0123456789abcdef\n")
+	sb := e.sandboxArgs()
+	if _, errs, code := cliEnv(t, e, noBus, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+	if out, errs, code := cliEnv(t, e, noBus, append([]string{"auth", "logout"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
+		t.Fatalf("logout: exit %d\n%s\n%s", code, out, errs)
+	}
+	if out, _, _ := cliEnv(t, e, noBus, append([]string{"auth", "status"}, sb...)...); strings.Contains(out, "acct_1") {
+		t.Fatalf("still stored:\n%s", out)
+	}
+}
