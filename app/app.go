@@ -119,7 +119,7 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 	newClient := func(creds hqclient.Credentials) (*hqclient.Client, error) {
 		return hqclient.New(hqclient.Options{BaseURL: a.BaseURL, Credentials: creds, Version: cfg.Version, Logger: &a.Log})
 	}
-	if a.Client, err = newClient(tools.StoreCredentials{Store: store}); err != nil {
+	if a.Client, err = newClient(storeCredentials{store}); err != nil {
 		a.Close()
 		return nil, err
 	}
