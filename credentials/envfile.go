@@ -50,8 +50,8 @@ func ParseEnvFile(r io.Reader) (map[string]string, error) {
 // for another service (its MYAPI_BASE_URL) is refused rather than filed
 // under the wrong one.
 func ImportEnv(ctx context.Context, s *Store, env map[string]string) ([]string, error) {
-	if base := env["MYAPI_BASE_URL"]; base != "" && TargetForURL(base) != s.Target() {
-		return nil, fmt.Errorf("the file is for %s but the current service is %s: pass --base-url %s", base, s.Target(), base)
+	if err := sameService(s.Target(), env); err != nil {
+		return nil, err
 	}
 	var v Values
 	for _, f := range fieldTable {
@@ -71,6 +71,24 @@ func ImportEnv(ctx context.Context, s *Store, env map[string]string) ([]string, 
 	return imported, s.Save(ctx, v)
 }
 
+// sameService refuses a file written for another service than target:
+// its MYAPI_BASE_URL, or its MYAPI_SANDBOX and MYAPI_SANDBOX_STATE (what
+// ExportEnv writes for a sandbox), so sandbox credentials are never filed
+// under the live service.
+func sameService(target string, env map[string]string) error {
+	if sb := env["MYAPI_SANDBOX"]; sb == "1" || sb == "true" {
+		state := env["MYAPI_SANDBOX_STATE"]
+		if !strings.HasPrefix(target, sandboxPrefix) || (state != "" && TargetForSandbox(state) != target) {
+			return fmt.Errorf("the file is for the sandbox with state %q but the current service is %s: pass --sandbox --sandbox-state %q", state, target, state)
+		}
+		return nil
+	}
+	if base := env["MYAPI_BASE_URL"]; base != "" && TargetForURL(base) != target {
+		return fmt.Errorf("the file is for %s but the current service is %s: pass --base-url %s", base, target, base)
+	}
+	return nil
+}
+
 // ExportEnv writes the profile's secrets in the .env format, masked unless
 // showSecrets: the output must be safe to paste by default.
 func ExportEnv(ctx context.Context, s *Store, w io.Writer, baseURL string, showSecrets bool) error {
@@ -82,7 +100,9 @@ func ExportEnv(ctx context.Context, s *Store, w io.Writer, baseURL string, showS
 	if !showSecrets {
 		fmt.Fprintln(w, "# secrets are masked: pass --show-secrets to print them")
 	}
-	if baseURL != "" {
+	if state, ok := strings.CutPrefix(s.Target(), sandboxPrefix); ok {
+		fmt.Fprintf(w, "MYAPI_SANDBOX=1\nMYAPI_SANDBOX_STATE=%s\n", strconv.Quote(state))
+	} else if baseURL != "" {
 		fmt.Fprintf(w, "MYAPI_BASE_URL=%s\n", baseURL)
 	}
 	for _, f := range Fields {

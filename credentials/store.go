@@ -178,8 +178,10 @@ func TargetForSandbox(statePath string) string {
 	if abs, err := filepath.Abs(statePath); err == nil {
 		statePath = abs
 	}
-	return "sandbox:" + statePath
+	return sandboxPrefix + statePath
 }
+
+const sandboxPrefix = "sandbox:"
 
 // DefaultFilePath is where the file store lives.
 func DefaultFilePath() (string, error) {

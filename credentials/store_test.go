@@ -436,3 +436,38 @@ func TestLockThenSaveToFile(t *testing.T) {
 		t.Fatal("Save under Lock deadlocked")
 	}
 }
+
+// TestSandboxExportNamesTheSandbox: an export of sandbox credentials says
+// so, and importing it anywhere but that sandbox is refused.
+func TestSandboxExportNamesTheSandbox(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	state := filepath.Join(t.TempDir(), "my sandbox.db")
+	open := func(target string) *Store {
+		s, err := New(Options{Target: target, Mode: ModeFile, FilePath: filepath.Join(t.TempDir(), "c.json"), Getenv: func(string) string { return "" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	sb := open(TargetForSandbox(state))
+	if err := sb.Save(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := ExportEnv(ctx, sb, &out, "", true); err != nil {
+		t.Fatal(err)
+	}
+	env, err := ParseEnvFile(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"https://api.myapihq.com", TargetForSandbox(state + ".other")} {
+		if _, err := ImportEnv(ctx, open(target), env); err == nil || !strings.Contains(err.Error(), "--sandbox") {
+			t.Fatalf("sandbox credentials imported into %s: %v", target, err)
+		}
+	}
+	if _, err := ImportEnv(ctx, open(TargetForSandbox(state)), env); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -129,3 +129,31 @@ func TestAutoLogoutWithoutKeyring(t *testing.T) {
 		t.Fatalf("still stored:\n%s", out)
 	}
 }
+
+// TestSandboxExportImportsOnlyIntoThatSandbox: `auth export --sandbox`
+// names the sandbox, so `auth import` cannot file it under the live service.
+func TestSandboxExportImportsOnlyIntoThatSandbox(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sb := append(e.sandboxArgs(), "--credential-store", "file")
+	envFile := filepath.Join(t.TempDir(), "a.env")
+	writeFile(t, envFile, "MYAPI_ACCOUNT_ID=acct_1\nMYAPI_PIN=pin-0123456789abcdef\n")
+	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+	exported, errs, code := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...)
+	if code != 0 || !strings.Contains(exported, "MYAPI_SANDBOX=1") {
+		t.Fatalf("export: %d %s\n%s", code, errs, exported)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.env")
+	writeFile(t, backup, exported)
+	if _, errs, code := cli(t, e, "auth", "import", "--env-file", backup, "--credential-store", "file"); code != 1 || !strings.Contains(errs, "--sandbox") {
+		t.Fatalf("sandbox credentials imported for the live service: exit %d %s", code, errs)
+	}
+	if out, _, _ := cli(t, e, "auth", "status", "--credential-store", "file"); strings.Contains(out, "acct_1") {
+		t.Fatalf("live profile got sandbox credentials:\n%s", out)
+	}
+	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", backup}, sb...)...); code != 0 {
+		t.Fatalf("re-import into the sandbox: %d %s", code, errs)
+	}
+}

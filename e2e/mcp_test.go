@@ -189,7 +189,8 @@ func secretsOf(t *testing.T, e env) map[string]string {
 	}
 	secrets := map[string]string{}
 	for _, line := range strings.Split(out, "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(k, "#") && k != "MYAPI_ACCOUNT_ID" && k != "MYAPI_BASE_URL" {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(k, "#") && k != "MYAPI_ACCOUNT_ID" && k != "MYAPI_BASE_URL" &&
+			k != "MYAPI_SANDBOX" && k != "MYAPI_SANDBOX_STATE" {
 			secrets[k] = v
 		}
 	}
