@@ -524,11 +524,13 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
-// TestDemo: the newcomer's command runs green.
+// TestDemo: the newcomer's command runs green, whatever MYAPI_* variables
+// the user has set (a stale key, read-only, another profile).
 func TestDemo(t *testing.T) {
 	t.Parallel() // subprocesses: no shared stdio session
 	e := newEnv(t)
-	out, errs, code := cli(t, e, "demo")
+	out, errs, code := cliEnv(t, e, []string{"MYAPI_READ_ONLY=1", "MYAPI_API_KEY=hq_live_staleabcdefghijklmnopqrstuvwxyz0123", "MYAPI_TOOLSETS=orgs",
+		"MYAPI_PIN=stale-pin-0123456789", "MYAPI_BASE_URL=http://127.0.0.1:9"}, "demo")
 	if code != 0 || !strings.Contains(out, "Done:") || !strings.Contains(out, "progress") || !strings.Contains(out, "asks the human") {
 		t.Fatalf("demo: %d\n%s\n%s", code, out, errs)
 	}
