@@ -155,7 +155,7 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		Example: examples["tools"],
 		Args:    noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return app.RunTools(s.Config, s.Tools, stdout)
+			return app.RunTools(s.Config, s.Output, stdout)
 		},
 	}
 	app.Bind(toolsCmd.Flags(), s, app.ToolsFlags...)
@@ -203,19 +203,19 @@ func newAuth(s *app.Settings, stdout, stderr io.Writer) *cobra.Command {
 		auth.AddCommand(c)
 	}
 	sub("status", "Show where each credential comes from, masked", []string{"json"}, func(cmd *cobra.Command) error {
-		return app.AuthStatus(cmd.Context(), s.Config, s.Auth.JSON, stdout, stderr)
+		return app.AuthStatus(cmd.Context(), s.Config, s.Output.JSON, stdout, stderr)
 	})
 	sub("logout", "Delete the profile's stored credentials for the service", nil, func(cmd *cobra.Command) error {
 		return app.AuthLogout(cmd.Context(), s.Config, stdout, stderr)
 	})
 	sub("import", "Store the MYAPI_* values of an onboarding .env file", []string{"env-file"}, func(cmd *cobra.Command) error {
-		if s.Auth.EnvFile == "" {
+		if s.Output.EnvFile == "" {
 			return usage(errors.New("auth import needs --env-file FILE"))
 		}
-		return app.AuthImport(cmd.Context(), s.Config, s.Auth.EnvFile, stdout, stderr)
+		return app.AuthImport(cmd.Context(), s.Config, s.Output.EnvFile, stdout, stderr)
 	})
 	sub("export", "Print the profile's credentials as a .env file, masked unless --show-secrets", []string{"show-secrets"}, func(cmd *cobra.Command) error {
-		return app.AuthExport(cmd.Context(), s.Config, s.Auth.ShowSecrets, stdout, stderr)
+		return app.AuthExport(cmd.Context(), s.Config, s.Output.ShowSecrets, stdout, stderr)
 	})
 	return auth
 }

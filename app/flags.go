@@ -22,19 +22,16 @@ type Settings struct {
 	Config  Config
 	HTTP    HTTPConfig
 	Sandbox SandboxConfig
-	Auth    AuthOptions
-	Tools   ToolsOptions
+	Output  Output
 }
 
-// AuthOptions are the `auth` subcommands' output choices.
-type AuthOptions struct {
-	JSON        bool   // status: print JSON
-	EnvFile     string // import: the .env file to read
-	ShowSecrets bool   // export: print secrets in full
+// Output holds the choices of one invocation of `auth` or `tools`.
+type Output struct {
+	JSON        bool   // auth status, tools: print JSON
+	Markdown    bool   // tools: print the README's table
+	ShowSecrets bool   // auth export: print secrets in full
+	EnvFile     string // auth import: the .env file to read
 }
-
-// ToolsOptions are the `tools` command's output choices.
-type ToolsOptions struct{ JSON, Markdown bool }
 
 // Flag is one row of the flag table: a flag, its MYAPI_* variable (""
 // for per-invocation output choices, which have none), its default, help,
@@ -181,19 +178,13 @@ var flagTable = []Flag{
 	// Output choices of one invocation: no variable (a MYAPI_* that
 	// silently revealed secrets or changed a format would surprise).
 	{Name: "json", Default: "false", Bool: true, Help: "print JSON",
-		Set: func(s *Settings, v string) error {
-			if err := setBool(&s.Auth.JSON, v); err != nil {
-				return err
-			}
-			s.Tools.JSON = s.Auth.JSON
-			return nil
-		}},
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.JSON, v) }},
 	{Name: "markdown", Default: "false", Bool: true, Help: "print the README's tool table",
-		Set: func(s *Settings, v string) error { return setBool(&s.Tools.Markdown, v) }},
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.Markdown, v) }},
 	{Name: "env-file", Help: "the .env file to read",
-		Set: func(s *Settings, v string) error { s.Auth.EnvFile = v; return nil }},
+		Set: func(s *Settings, v string) error { s.Output.EnvFile = v; return nil }},
 	{Name: "show-secrets", Default: "false", Bool: true, Help: "print secrets in full",
-		Set: func(s *Settings, v string) error { return setBool(&s.Auth.ShowSecrets, v) }},
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.ShowSecrets, v) }},
 }
 
 // Rows are named by flag; two rows may share a flag name only through an

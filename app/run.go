@@ -79,7 +79,7 @@ func checkRemote(addr string, allowed bool, flag string) error {
 }
 
 // RunTools prints the tool surface the configuration offers.
-func RunTools(cfg Config, opts ToolsOptions, stdout io.Writer) error {
+func RunTools(cfg Config, opts Output, stdout io.Writer) error {
 	all, err := tools.Select(tools.All(tools.Config{MaxTopUpCents: cfg.MaxTopUpCents}), cfg.Toolsets, cfg.ReadOnly)
 	if err != nil {
 		return err
