@@ -248,7 +248,8 @@ func Bind(fs *pflag.FlagSet, s *Settings, names ...string) {
 }
 
 // ApplyEnv sets every flag of fs not given on the command line from its
-// variable, through the same parser; an error names the variable.
+// variable, through the same parser; an error names the variable. A
+// variable set to "" counts as unset (host configs often carry empty ones).
 func ApplyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	var err error
 	fs.VisitAll(func(pf *pflag.Flag) {
@@ -257,7 +258,7 @@ func ApplyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 			return
 		}
 		v, ok := lookup(env[0])
-		if !ok {
+		if !ok || v == "" {
 			return
 		}
 		vals := []string{v}

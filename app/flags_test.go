@@ -62,6 +62,9 @@ func TestFlagValues(t *testing.T) {
 	if !c.ReadOnly || !c.Sandbox || c.ImportDelay != 0 || c.MaxTopUpCents != 900 || len(c.ServiceURLs) != 2 || s.HTTP.DrainGrace != time.Second {
 		t.Fatalf("%+v %+v", c, s.HTTP)
 	}
+	if s, err := parse(t, map[string]string{"MYAPI_LOG_LEVEL": "", "MYAPI_READ_ONLY": ""}); err != nil || s.Config.LogLevel != "info" || s.Config.ReadOnly {
+		t.Fatalf("an empty variable is unset: %v %+v", err, s.Config)
+	}
 	d := NewSettings()
 	if d.Config.ImportDelay != 2*time.Second || d.Config.MaxSpendCents != 10000 || d.HTTP.Addr != "127.0.0.1:8080" || d.HTTP.DrainGrace != 5*time.Second {
 		t.Fatalf("defaults: %+v %+v", d.Config, d.HTTP)
