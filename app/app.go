@@ -40,8 +40,15 @@ type Config struct {
 	LogFile         string // "" = stderr; created 0600
 	MaxTopUpCents   int64
 	Version         string
-	ServiceURLs     []string // HOST=URL overrides for the other services (services.ParseOverrides)
-	EnvFileDir      string   // write_env_file's folder when the client has no roots
+
+	ServiceURLs []string // HOST=URL overrides for the other services (services.ParseOverrides)
+	EnvFileDir  string   // write_env_file's folder when the client has no roots
+
+	// Wired at merge: set by their flags, no effect yet.
+	MaxSpendCents               int64 // issue 10: rolling 24 h budget
+	RequireConsent              bool  // issue 10: refuse consent tools on hosts that cannot ask
+	SandboxAllowPrivateWebhooks bool  // issue 10: embedded sandbox may deliver to private addresses
+
 	// Keyring replaces the OS keyring (tests).
 	Keyring credentials.Provider
 }
@@ -113,7 +120,7 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 	newClient := func(creds hqclient.Credentials) (*hqclient.Client, error) {
 		return hqclient.New(hqclient.Options{BaseURL: a.BaseURL, Credentials: creds, Version: cfg.Version, Logger: &a.Log})
 	}
-	if a.Client, err = newClient(tools.StoreCredentials{Store: store}); err != nil {
+	if a.Client, err = newClient(storeCredentials{store}); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -177,15 +184,11 @@ func (a *App) resolveService() (string, error) {
 	if err := os.MkdirAll(filepath.Dir(state), 0o700); err != nil {
 		return "", fmt.Errorf("sandbox state directory: %w", err)
 	}
-	delay := a.Config.ImportDelay
-	if delay == 0 {
-		delay = 2 * time.Second
-	}
-	faults, err := sandbox.ParseFaults(a.Config.SandboxFaults)
+	opts, err := embeddedOptions(a.Config, state)
 	if err != nil {
 		return "", err
 	}
-	run, err := sandbox.Start("127.0.0.1:0", sandbox.Options{StatePath: state, ImportDelay: delay, Faults: faults})
+	run, err := sandbox.Start("127.0.0.1:0", opts)
 	if err != nil {
 		return "", err
 	}
@@ -193,6 +196,16 @@ func (a *App) resolveService() (string, error) {
 	a.BaseURL = run.BaseURL
 	a.Log.Info().Str("base_url", run.BaseURL).Str("state", state).Msg("embedded sandbox started")
 	return tgt, nil
+}
+
+// embeddedOptions is the embedded sandbox's configuration. An import delay
+// of 0 means imports finish at once, as --sandbox-import-delay's help says.
+func embeddedOptions(cfg Config, state string) (sandbox.Options, error) {
+	faults, err := sandbox.ParseFaults(cfg.SandboxFaults)
+	if err != nil {
+		return sandbox.Options{}, err
+	}
+	return sandbox.Options{StatePath: state, ImportDelay: cfg.ImportDelay, Faults: faults}, nil
 }
 
 func (a *App) openLog(stderr io.Writer) error {

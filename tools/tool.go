@@ -206,18 +206,6 @@ func (d *Deps) setHuman(ctx context.Context, c *hqclient.Client) {
 var errNeedsHuman = errors.New("this needs a human account's session: call login with the human's email and password first " +
 	"(register_account if they have none)")
 
-// StoreCredentials lets hqclient read the profile's secrets from the store.
-type StoreCredentials struct{ Store *credentials.Store }
-
-func (c StoreCredentials) Secrets(ctx context.Context) (hqclient.Secrets, error) {
-	v, err := c.Store.Get(ctx)
-	return hqclient.Secrets{AccountID: v.AccountID, PIN: v.PIN, APIKey: v.APIKey, Token: v.Token, TokenExpiresAt: v.TokenExpiresAt}, err
-}
-
-func (c StoreCredentials) SaveToken(ctx context.Context, token string, exp time.Time) error {
-	return c.Store.SaveToken(ctx, token, exp)
-}
-
 // Register adds tools to s, each behind the one wrapper every call takes.
 func Register(s *server.MCPServer, d *Deps, tools []Tool, readOnly bool) {
 	for _, t := range tools {
