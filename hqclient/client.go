@@ -116,8 +116,14 @@ func New(opts Options) (*Client, error) {
 		opts.BaseURL = DefaultBaseURL
 	}
 	u, err := url.Parse(opts.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("hqclient: base URL %q is not an http(s) URL", opts.BaseURL)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		// Not echoed: an unparseable URL may still hold a password.
+		return nil, fmt.Errorf("hqclient: the base URL is not an http(s) URL with a host")
+	case u.User != nil:
+		return nil, fmt.Errorf("hqclient: the base URL %s://%s carries user info (user:password@): remove it; credentials never go in the URL", u.Scheme, u.Host)
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("hqclient: the base URL must have no query or fragment")
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 3
@@ -158,6 +164,7 @@ func New(opts Options) (*Client, error) {
 		t.MaxIdleConnsPerHost = 32
 		hc.Transport = t
 	}
+	hc.CheckRedirect = noRedirects
 	if hc.Jar == nil {
 		hc.Jar, _ = cookiejar.New(nil)
 	}
@@ -359,6 +366,9 @@ func (c *Client) attempt(ctx context.Context, rq request, body []byte, key, auth
 	if int64(len(data)) > c.opts.MaxResponseBytes {
 		return nil, &Error{Status: resp.StatusCode, Code: CodeBodyTooLarge, Method: rq.method, Path: rq.path, RequestID: rid,
 			Message: fmt.Sprintf("response body is over the %d-byte limit", c.opts.MaxResponseBytes)}
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return nil, redirectError(rq.method, rq.path, resp)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, newHTTPError(rq.method, rq.path, resp, data, c.opts.MaxRetryAfter, c.opts.Now())
