@@ -27,19 +27,20 @@ import (
 
 // Config is everything the flags and their env twins set.
 type Config struct {
-	BaseURL         string // the live service unless Sandbox
-	Sandbox         bool   // run the sandbox in-process on a loopback port
-	SandboxState    string // its state file ("" = the user data dir's)
-	SandboxFaults   string // fault spec for the embedded sandbox (sandbox.ParseFaults)
-	ImportDelay     time.Duration
-	Profile         string
-	Toolsets        []string
-	ReadOnly        bool
-	CredentialStore string // auto | keyring | file
-	LogLevel        string
-	LogFile         string // "" = stderr; created 0600
-	MaxTopUpCents   int64
-	Version         string
+	BaseURL                     string // the live service unless Sandbox
+	Sandbox                     bool   // run the sandbox in-process on a loopback port
+	SandboxState                string // its state file ("" = the user data dir's)
+	SandboxFaults               string // fault spec for the embedded sandbox (sandbox.ParseFaults)
+	SandboxAllowPrivateWebhooks bool   // let its webhooks reach this machine's network
+	ImportDelay                 time.Duration
+	Profile                     string
+	Toolsets                    []string
+	ReadOnly                    bool
+	CredentialStore             string // auto | keyring | file
+	LogLevel                    string
+	LogFile                     string // "" = stderr; created 0600
+	MaxTopUpCents               int64
+	Version                     string
 	// Keyring replaces the OS keyring (tests).
 	Keyring credentials.Provider
 }
@@ -179,11 +180,15 @@ func (a *App) resolveService() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	run, err := sandbox.Start("127.0.0.1:0", sandbox.Options{StatePath: state, ImportDelay: delay, Faults: faults})
+	run, err := sandbox.Start("127.0.0.1:0", sandbox.Options{StatePath: state, ImportDelay: delay, Faults: faults,
+		AllowPrivateWebhooks: a.Config.SandboxAllowPrivateWebhooks})
 	if err != nil {
 		return "", err
 	}
 	a.sandbox = run
+	if a.Config.SandboxAllowPrivateWebhooks {
+		a.Log.Warn().Msg("sandbox webhooks may target this machine and its network (--sandbox-allow-private-webhooks)")
+	}
 	a.BaseURL = run.BaseURL
 	a.Log.Info().Str("base_url", run.BaseURL).Str("state", state).Msg("embedded sandbox started")
 	return tgt, nil

@@ -67,7 +67,7 @@ func newEnv(t *testing.T) env {
 func (e env) vars() []string {
 	// The race runtime sleeps 1 s before exiting unless told otherwise: that
 	// would be measured as ours by the shutdown test (and slows every test).
-	return []string{"XDG_CONFIG_HOME=" + e.home, "MYAPI_SANDBOX_IMPORT_DELAY=100ms", "MYAPI_LOG_LEVEL=debug", "GORACE=atexit_sleep_ms=0"}
+	return []string{"XDG_CONFIG_HOME=" + e.home, "MYAPI_SANDBOX_IMPORT_DELAY=100ms", "MYAPI_LOG_LEVEL=debug", "GORACE=atexit_sleep_ms=0", "MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS=1"}
 }
 
 func (e env) sandboxArgs() []string {

@@ -63,6 +63,9 @@ func Serve(ctx context.Context, addr string, opts Options, stderr io.Writer) err
 	if opts.Faults.Active() {
 		fmt.Fprintf(stderr, "  faults: %s\n", opts.Faults)
 	}
+	if opts.AllowPrivateWebhooks {
+		fmt.Fprintf(stderr, "  WARNING: webhooks may target this machine and its network (--allow-private-webhooks)\n")
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-r.done:
