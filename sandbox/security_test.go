@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -209,5 +210,25 @@ func TestForeignHostAndOriginRefused(t *testing.T) {
 	req.Host = "192.0.2.10:8080"
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
 		t.Fatalf("AllowRemote, IP Host: %v %v", err, resp)
+	}
+}
+
+func TestStartRefusesRemoteWithoutOptIn(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0"} {
+		if r, err := Start(addr, Options{}); err == nil || !strings.Contains(err.Error(), "--allow-remote") {
+			if r != nil {
+				r.Stop(context.Background())
+			}
+			t.Fatalf("%s: %v", addr, err)
+		}
+	}
+	r, err := Start("127.0.0.1:0", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Stop(context.Background())
+	if u := baseURLOf(&net.TCPAddr{IP: net.IPv6unspecified, Port: 9}); u != "http://127.0.0.1:9" {
+		t.Fatalf("wildcard base URL %s", u)
 	}
 }
