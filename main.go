@@ -169,6 +169,7 @@ func serverFlags(fs *flag.FlagSet, cfg *app.Config) *string {
 	fs.BoolVar(&cfg.Sandbox, "sandbox", envBool("MYAPI_SANDBOX"), "run the HQ sandbox in-process on a loopback port (MYAPI_SANDBOX=1)")
 	fs.StringVar(&cfg.SandboxState, "sandbox-state", env("MYAPI_SANDBOX_STATE", ""), "the sandbox's state file (MYAPI_SANDBOX_STATE; default in the user data dir)")
 	fs.StringVar(&cfg.SandboxFaults, "sandbox-faults", env("MYAPI_SANDBOX_FAULTS", ""), "inject faults into the embedded sandbox (MYAPI_SANDBOX_FAULTS; see sandbox --help)")
+	fs.BoolVar(&cfg.SandboxAllowPrivateWebhooks, "sandbox-allow-private-webhooks", envBool("MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS"), "let the embedded sandbox deliver webhooks to this machine and its network (MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS)")
 	fs.DurationVar(&cfg.ImportDelay, "sandbox-import-delay", envDuration("MYAPI_SANDBOX_IMPORT_DELAY", 2*time.Second), "how long a sandbox brand import takes per phase (MYAPI_SANDBOX_IMPORT_DELAY)")
 	fs.StringVar(&cfg.Profile, "profile", env("MYAPI_PROFILE", "default"), "credentials profile (MYAPI_PROFILE)")
 	fs.StringVar(&cfg.CredentialStore, "credential-store", env("MYAPI_CREDENTIAL_STORE", "auto"), "auto, keyring or file (MYAPI_CREDENTIAL_STORE)")
@@ -242,6 +243,8 @@ func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {
 	ttl := fs.Duration("token-ttl", 15*time.Minute, "lifetime of issued JWTs")
 	delay := fs.Duration("import-delay", 2*time.Second, "time a brand import spends queued, then processing")
 	rate := fs.Float64("rate-limit", 1000, "requests per second per credential (negative: off)")
+	allowPrivate := fs.Bool("allow-private-webhooks", envBool("MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS"), "deliver webhooks to this machine and its network too (MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS)")
+	allowRemote := fs.Bool("allow-remote", false, "serve beyond loopback (plain HTTP: anyone who reaches it can use the sandbox)")
 	faultSpec := fs.String("faults", env("MYAPI_SANDBOX_FAULTS", ""), `inject faults, e.g. "5xx=0.2,429=0.05,drop=0.1,latency=20ms,seed=7" (MYAPI_SANDBOX_FAULTS)`)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -250,7 +253,8 @@ func runSandbox(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return sandbox.Serve(ctx, *addr, sandbox.Options{StatePath: *state, TokenTTL: *ttl, ImportDelay: *delay, RateLimit: *rate, Faults: faults}, stderr)
+	return sandbox.Serve(ctx, *addr, sandbox.Options{StatePath: *state, TokenTTL: *ttl, ImportDelay: *delay, RateLimit: *rate, Faults: faults,
+		AllowPrivateWebhooks: *allowPrivate, AllowRemote: *allowRemote}, stderr)
 }
 
 func runAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error {

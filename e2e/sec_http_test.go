@@ -33,7 +33,7 @@ func TestHTTPBodyCapOnTheBinary(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		var rpc struct {
-			JSONRPC string `json:"jsonrpc"`
+			JSONRPC string             `json:"jsonrpc"`
 			Error   struct{ Code int } `json:"error"`
 		}
 		if resp.StatusCode != http.StatusRequestEntityTooLarge || json.Unmarshal(b, &rpc) != nil || rpc.JSONRPC != "2.0" || rpc.Error.Code != -32600 {

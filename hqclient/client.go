@@ -1,5 +1,5 @@
 // Package hqclient is a thin, typed client for the MyAPIHQ HQ API
-// (../shared/hq-api.md): one method per endpoint, the right credential per
+// (docs/api.md): one method per endpoint, the right credential per
 // endpoint, retries that are safe for POSTs, and one typed error. It knows
 // nothing about MCP.
 package hqclient
@@ -402,7 +402,7 @@ func (c *Client) networkError(ctx context.Context, rq request, err error) error 
 	return e
 }
 
-// unwrap removes a {success, data, error, meta} envelope (decision 4) and
+// unwrap removes a {success, data, error, meta} envelope (docs/api.md, "Envelope") and
 // turns success:false into an error. A non-JSON success body is kept as
 // {"message": text}, an empty one as {}.
 func unwrap(body []byte) (json.RawMessage, error) {

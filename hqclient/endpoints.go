@@ -6,7 +6,7 @@ import (
 )
 
 // One method per endpoint of the reference, in its order. The auth column of
-// each request is decision 2: the JWT for /hq/account/* and /hq/billing/*,
+// each request is docs/api.md, "Credentials": the JWT for /hq/account/* and /hq/billing/*,
 // the API key for the rest.
 
 // ListKeys: GET /hq/account/keys
@@ -120,7 +120,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, orgID, webhookID string) (*R
 }
 
 // CreateAgent: POST /hq/account/agent/create. Both documented shapes work
-// (decision 1): without a token in the answer the PIN is exchanged for one;
+// (docs/api.md, "Agent creation"): without a token in the answer the PIN is exchanged for one;
 // without an account id it is read from the token. If that exchange fails,
 // the answer comes back with the error, so the caller still has the PIN.
 func (c *Client) CreateAgent(ctx context.Context, label string) (*Response[AgentAccount], error) {

@@ -19,7 +19,7 @@ import (
 // maxBody is the largest request body the API accepts (413 beyond).
 const maxBody = 1 << 20
 
-// authKind says which credential a route takes (hq-api.md, decision 2).
+// authKind says which credential a route takes (docs/api.md, "Credentials").
 type authKind int
 
 const (

@@ -1,5 +1,5 @@
 // Package sandbox is a stateful, offline implementation of the MyAPIHQ HQ API
-// (../shared/hq-api.md), in the spirit of stripe-mock and LocalStack but with
+// (docs/api.md), in the spirit of stripe-mock and LocalStack but with
 // behaviour: accounts, keys, orgs, webhooks that really fire, billing and
 // asynchronous brand imports. It is an http.Handler, so tests mount it on
 // httptest; ListenAndServe runs it as the `sandbox` subcommand.
