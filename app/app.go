@@ -27,27 +27,28 @@ import (
 
 // Config is everything the flags and their env twins set.
 type Config struct {
-	BaseURL         string // the live service unless Sandbox
-	Sandbox         bool   // run the sandbox in-process on a loopback port
-	SandboxState    string // its state file ("" = the user data dir's)
-	SandboxFaults   string // fault spec for the embedded sandbox (sandbox.ParseFaults)
-	ImportDelay     time.Duration
-	Profile         string
-	Toolsets        []string
-	ReadOnly        bool
-	CredentialStore string // auto | keyring | file
-	LogLevel        string
-	LogFile         string // "" = stderr; created 0600
-	MaxTopUpCents   int64
-	Version         string
+	BaseURL       string // the live service unless Sandbox
+	Sandbox       bool   // run the sandbox in-process on a loopback port
+	SandboxState  string // its state file ("" = the user data dir's)
+	SandboxFaults string // fault spec for the embedded sandbox (sandbox.ParseFaults)
+	// SandboxAllowPrivateWebhooks lets the embedded sandbox's webhooks reach this machine's network.
+	SandboxAllowPrivateWebhooks bool
+	ImportDelay                 time.Duration
+	Profile                     string
+	Toolsets                    []string
+	ReadOnly                    bool
+	CredentialStore             string // auto | keyring | file
+	LogLevel                    string
+	LogFile                     string // "" = stderr; created 0600
+	MaxTopUpCents               int64
+	Version                     string
 
 	ServiceURLs []string // HOST=URL overrides for the other services (services.ParseOverrides)
 	EnvFileDir  string   // write_env_file's folder when the client has no roots
 
 	// Wired at merge: set by their flags, no effect yet.
-	MaxSpendCents               int64 // issue 10: rolling 24 h budget
-	RequireConsent              bool  // issue 10: refuse consent tools on hosts that cannot ask
-	SandboxAllowPrivateWebhooks bool  // issue 10: embedded sandbox may deliver to private addresses
+	MaxSpendCents  int64 // issue 10: rolling 24 h budget
+	RequireConsent bool  // issue 10: refuse consent tools on hosts that cannot ask
 
 	// Keyring replaces the OS keyring (tests).
 	Keyring credentials.Provider
@@ -181,9 +182,6 @@ func (a *App) resolveService() (string, error) {
 		a.BaseURL = base
 		return tgt, err
 	}
-	if err := os.MkdirAll(filepath.Dir(state), 0o700); err != nil {
-		return "", fmt.Errorf("sandbox state directory: %w", err)
-	}
 	opts, err := embeddedOptions(a.Config, state)
 	if err != nil {
 		return "", err
@@ -193,6 +191,9 @@ func (a *App) resolveService() (string, error) {
 		return "", err
 	}
 	a.sandbox = run
+	if a.Config.SandboxAllowPrivateWebhooks {
+		a.Log.Warn().Msg("sandbox webhooks may target this machine and its network (--sandbox-allow-private-webhooks)")
+	}
 	a.BaseURL = run.BaseURL
 	a.Log.Info().Str("base_url", run.BaseURL).Str("state", state).Msg("embedded sandbox started")
 	return tgt, nil
@@ -205,7 +206,8 @@ func embeddedOptions(cfg Config, state string) (sandbox.Options, error) {
 	if err != nil {
 		return sandbox.Options{}, err
 	}
-	return sandbox.Options{StatePath: state, ImportDelay: cfg.ImportDelay, Faults: faults}, nil
+	return sandbox.Options{StatePath: state, ImportDelay: cfg.ImportDelay, Faults: faults,
+		AllowPrivateWebhooks: cfg.SandboxAllowPrivateWebhooks}, nil
 }
 
 func (a *App) openLog(stderr io.Writer) error {

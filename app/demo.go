@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/myapihq/myapihq-mcp/sandbox"
 )
 
 // Demo runs this binary as an MCP server on a fresh embedded sandbox and
@@ -170,20 +171,7 @@ func completeCheckout(ctx context.Context, u string) error {
 	if !strings.HasPrefix(u, "http://127.0.0.1:") {
 		return fmt.Errorf("unexpected checkout URL %q", u)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(url.Values{"card": {"4242424242424242"}}.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("checkout answered %d", resp.StatusCode)
-	}
-	return nil
+	return sandbox.CompleteCheckout(ctx, http.DefaultClient, u)
 }
 
 // demoHuman answers the server's consent questions as a human would, and shows them.

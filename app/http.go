@@ -1,8 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,13 +22,24 @@ type HTTPConfig struct {
 	Addr           string   // default 127.0.0.1:8080
 	Token          string   // if set, every request needs Authorization: Bearer <Token>
 	AllowedOrigins []string // browser origins allowed besides localhost ones
+	// AllowRemote must be set, with a Token, to listen beyond loopback.
+	AllowRemote bool
+	// BodyTimeout bounds reading one request body (default 10s), so a body
+	// trickled a byte at a time cannot hold a connection; tests shorten it.
+	BodyTimeout time.Duration
 
 	// Set by their flags (app/flags.go); wired at merge.
-	AllowRemote bool          // serving beyond loopback needs it (checked by RunHTTP)
 	MultiTenant bool          // issue 13
 	RedisURL    string        // issue 13
 	DrainGrace  time.Duration // issue 13
 }
+
+// MinTokenLength: a shorter bearer token could be guessed.
+const MinTokenLength = 32
+
+// MaxHTTPBody is the HTTP transport's cap on a request body, the same as
+// stdio's cap on a line.
+const MaxHTTPBody = MaxLine
 
 // HTTPHandler is the MCP server over streamable HTTP at /mcp, behind the
 // Origin check (the spec's defence against DNS rebinding: mcp-go checks the
@@ -38,6 +51,9 @@ func (a *App) HTTPHandler(hc HTTPConfig) http.Handler {
 }
 
 func guard(next http.Handler, hc HTTPConfig) http.Handler {
+	if hc.BodyTimeout <= 0 {
+		hc.BodyTimeout = 10 * time.Second
+	}
 	allowed := map[string]bool{}
 	for _, o := range hc.AllowedOrigins {
 		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
@@ -57,8 +73,56 @@ func guard(next http.Handler, hc HTTPConfig) http.Handler {
 				return
 			}
 		}
+		if !readBody(w, r, hc.BodyTimeout) {
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody reads the whole request body up front, under a deadline and the
+// size cap, and hands the handler the bytes. The deadline is per request
+// and lifted once the body is in, so a server-sent event stream answering
+// it may last as long as it needs (an http.Server ReadTimeout would cut it).
+func readBody(w http.ResponseWriter, r *http.Request, timeout time.Duration) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	if r.ContentLength > MaxHTTPBody {
+		tooLarge(w)
+		return false
+	}
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(timeout)) // unsupported writers: the server's timeouts still apply
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxHTTPBody+1))
+	switch {
+	case err != nil:
+		// Most often the deadline. It stays in force: net/http drains an
+		// unread body after the handler, and must not wait on the trickle.
+		w.Header().Set("Connection", "close")
+		rpcError(w, http.StatusRequestTimeout, "the request body did not arrive in time")
+		return false
+	case len(body) > MaxHTTPBody:
+		tooLarge(w)
+		return false
+	}
+	_ = rc.SetReadDeadline(time.Time{})
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return true
+}
+
+func tooLarge(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	rpcError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is over the %d MiB limit", MaxHTTPBody>>20))
+}
+
+// rpcError answers a JSON-RPC error with no id: the request was never read.
+func rpcError(w http.ResponseWriter, status int, msg string) {
+	b, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": nil,
+		"error": map[string]any{"code": -32600, "message": msg}})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b) //nolint:errcheck // the client went away
 }
 
 func localOrigin(origin string) bool {
@@ -85,6 +149,36 @@ func loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// checkListen refuses a configuration that would let others act as this
+// account: a short token, or an address beyond loopback without both a
+// token and the explicit AllowRemote.
+func checkListen(hc HTTPConfig) error {
+	if hc.Token != "" && len(hc.Token) < MinTokenLength {
+		return fmt.Errorf("the HTTP token is %d characters: use at least %d (for example: openssl rand -hex 32), passed in MYAPI_HTTP_TOKEN",
+			len(hc.Token), MinTokenLength)
+	}
+	if loopback(hc.Addr) {
+		return nil
+	}
+	if !hc.AllowRemote {
+		return fmt.Errorf("%s is not a loopback address: serving beyond this machine needs --allow-remote and a token (--http-token, better MYAPI_HTTP_TOKEN), with TLS in front", hc.Addr)
+	}
+	if hc.Token == "" {
+		return fmt.Errorf("%s is not a loopback address: set a token of %d+ characters in MYAPI_HTTP_TOKEN so that only your clients can use this account", hc.Addr, MinTokenLength)
+	}
+	return nil
+}
+
+// displayURL is a base URL a client can use, and a note: an unspecified
+// address (0.0.0.0, [::]) is shown as loopback, noting every interface listens.
+func displayURL(addr net.Addr) (string, string) {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return "http://" + addr.String(), ""
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", tcp.Port), " (every interface listens: from elsewhere use this machine's address)"
+}
+
 // ServeHTTP serves MCP over streamable HTTP until ctx ends. It will not
 // listen beyond loopback without a token: anyone who could reach it would
 // act as this profile's account.
@@ -92,15 +186,17 @@ func (a *App) ServeHTTP(ctx context.Context, hc HTTPConfig, stderr io.Writer) er
 	if hc.Addr == "" {
 		hc.Addr = "127.0.0.1:8080"
 	}
-	if !loopback(hc.Addr) && hc.Token == "" {
-		return fmt.Errorf("%s is not a loopback address: set --http-token (MYAPI_HTTP_TOKEN) so that only your clients can use this account", hc.Addr)
+	if err := checkListen(hc); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", hc.Addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: a.HTTPHandler(hc), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stderr, "MCP over streamable HTTP on http://%s/mcp\n", ln.Addr())
+	srv := &http.Server{Handler: a.HTTPHandler(hc), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		MaxHeaderBytes: 64 << 10}
+	base, note := displayURL(ln.Addr())
+	fmt.Fprintf(stderr, "MCP over streamable HTTP on %s/mcp%s\n", base, note)
 	a.Log.Info().Str("addr", ln.Addr().String()).Bool("token", hc.Token != "").Str("base_url", a.BaseURL).Msg("serving MCP over HTTP")
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -2,10 +2,7 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/sandbox"
@@ -26,10 +23,11 @@ func RunStdio(ctx context.Context, cfg Config, stdin io.Reader, stdout, stderr i
 }
 
 // RunHTTP serves MCP over streamable HTTP. Beyond loopback it needs
-// --allow-remote, so that no one exposes an account by a typo.
+// --allow-remote and a token (checkListen), so that no one exposes an
+// account by a typo.
 func RunHTTP(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer) error {
-	if err := checkRemote(hc.Addr, hc.AllowRemote, "--allow-remote (MYAPI_HTTP_ALLOW_REMOTE)"); err != nil {
-		return err
+	if err := checkListen(hc); err != nil {
+		return err // before Open: a refused address starts no sandbox
 	}
 	a, err := Open(cfg, stderr)
 	if err != nil {
@@ -48,34 +46,20 @@ type SandboxConfig struct {
 	RateLimit   float64
 	Faults      string
 	AllowRemote bool
-	// Wired at merge (issue 10): deliver webhooks to private addresses.
+	// AllowPrivateWebhooks lets webhooks reach loopback and private addresses.
 	AllowPrivateWebhooks bool
 }
 
 // RunSandbox serves the HQ API sandbox until ctx ends. A state file's
-// folder is created (0700) when missing, as the embedded sandbox does.
+// folder is created (0700) when missing, by sandbox.Open, as for the
+// embedded sandbox.
 func RunSandbox(ctx context.Context, sc SandboxConfig, stderr io.Writer) error {
-	if err := checkRemote(sc.Addr, sc.AllowRemote, "--allow-remote (MYAPI_SANDBOX_ALLOW_REMOTE)"); err != nil {
-		return err
-	}
 	faults, err := sandbox.ParseFaults(sc.Faults)
 	if err != nil {
 		return err
 	}
-	if sc.State != "" {
-		if err := os.MkdirAll(filepath.Dir(sc.State), 0o700); err != nil {
-			return fmt.Errorf("sandbox state folder: %w", err)
-		}
-	}
 	return sandbox.Serve(ctx, sc.Addr, sandbox.Options{StatePath: sc.State, TokenTTL: sc.TokenTTL, ImportDelay: sc.ImportDelay,
-		RateLimit: sc.RateLimit, Faults: faults}, stderr)
-}
-
-func checkRemote(addr string, allowed bool, flag string) error {
-	if loopback(addr) || allowed {
-		return nil
-	}
-	return fmt.Errorf("%s is not a loopback address: anyone who can reach it could use it; to serve there on purpose, add %s", addr, flag)
+		RateLimit: sc.RateLimit, Faults: faults, AllowRemote: sc.AllowRemote, AllowPrivateWebhooks: sc.AllowPrivateWebhooks}, stderr)
 }
 
 // RunTools prints the tool surface the configuration offers.

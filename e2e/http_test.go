@@ -81,7 +81,7 @@ func callText(t *testing.T, c *client.Client, name string, args map[string]any) 
 func TestHTTPTransport(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	const token = "http-test-token-0123456789"
+	const token = "http-test-token-0123456789abcdef-0123456789"
 	url := startHTTP(t, e, "--http-token", token)
 
 	initBody := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
@@ -153,7 +153,7 @@ func TestHTTPRefusesNonLoopbackWithoutToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	out, errs, code := cli(t, e, append([]string{"http", "--addr", "0.0.0.0:0", "--allow-remote"}, e.sandboxArgs()...)...)
-	if code != 1 || !strings.Contains(errs, "--http-token") {
+	if code != 1 || !strings.Contains(errs, "MYAPI_HTTP_TOKEN") {
 		t.Fatalf("exit %d: %s %s", code, out, errs)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,8 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/myapihq/myapihq-mcp/sandbox"
 )
 
 // session is the binary serving MCP on stdio to an mcp-go client.
@@ -67,7 +68,7 @@ func newEnv(t *testing.T) env {
 func (e env) vars() []string {
 	// The race runtime sleeps 1 s before exiting unless told otherwise: that
 	// would be measured as ours by the shutdown test (and slows every test).
-	return []string{"XDG_CONFIG_HOME=" + e.home, "MYAPI_SANDBOX_IMPORT_DELAY=100ms", "MYAPI_LOG_LEVEL=debug", "GORACE=atexit_sleep_ms=0"}
+	return []string{"XDG_CONFIG_HOME=" + e.home, "MYAPI_SANDBOX_IMPORT_DELAY=100ms", "MYAPI_LOG_LEVEL=debug", "GORACE=atexit_sleep_ms=0", "MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS=1"}
 }
 
 func (e env) sandboxArgs() []string {
@@ -260,11 +261,9 @@ func story(t *testing.T, protocol string) {
 	}
 
 	setup := s.ok("setup_payment", nil)
-	resp, err := http.PostForm(setup["url"].(string), url.Values{"card": {"4242"}})
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("checkout: %v %v", err, resp)
+	if err := sandbox.CompleteCheckout(ctx, http.DefaultClient, setup["url"].(string)); err != nil {
+		t.Fatalf("checkout: %v", err)
 	}
-	resp.Body.Close()
 	top := s.ok("top_up", map[string]any{"amount_cents": 1500})
 	if top["new_balance_cents"] != float64(1500) || s.asked.Load() != 1 {
 		t.Fatalf("top_up: %v (asked %d)", top, s.asked.Load())

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/myapihq/myapihq-mcp/sandbox"
 )
 
 // TestServicesThroughTheSandbox: the whole door, through the built binary
@@ -69,11 +70,9 @@ func TestServicesThroughTheSandbox(t *testing.T) {
 	s.ok("create_agent", map[string]any{"label": "services"})
 	org := s.ok("create_org", map[string]any{"name": "Services Org"})["id"].(string)
 	setup := s.ok("setup_payment", nil)
-	resp, err := http.PostForm(setup["url"].(string), url.Values{"card": {"4242"}})
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("checkout: %v %v", err, resp)
+	if err := sandbox.CompleteCheckout(ctx, http.DefaultClient, setup["url"].(string)); err != nil {
+		t.Fatalf("checkout: %v", err)
 	}
-	resp.Body.Close()
 	s.ok("top_up", map[string]any{"amount_cents": 100})
 
 	got := s.ok("service_get", map[string]any{"service": "mydomainapi.com", "path": "/v1/domains", "query": map[string]any{"org_id": org}})

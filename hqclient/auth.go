@@ -19,7 +19,7 @@ func (c *Client) secrets(ctx context.Context) (Secrets, error) {
 	return c.creds.Secrets(ctx)
 }
 
-// authorization is the bearer for rq: the API key or a JWT (decision 2).
+// authorization is the bearer for rq: the API key or a JWT (docs/api.md, "Credentials").
 func (c *Client) authorization(ctx context.Context, rq request) (string, error) {
 	switch rq.auth {
 	case authAPIKey:
@@ -102,7 +102,7 @@ func (c *Client) remint(ctx context.Context, rejected string) (string, bool) {
 }
 
 // TokenClaims reads the subject and expiry of a JWT without verifying it:
-// the client only needs them to fill gaps (decision 1) and to refresh early;
+// the client only needs them to fill gaps (docs/api.md, "Agent creation") and to refresh early;
 // the service is the one that verifies.
 func TokenClaims(token string) (subject string, expires time.Time, ok bool) {
 	parts := strings.Split(token, ".")

@@ -1,5 +1,5 @@
 // Package hqclient is a thin, typed client for the MyAPIHQ HQ API
-// (../shared/hq-api.md): one method per endpoint, the right credential per
+// (docs/api.md): one method per endpoint, the right credential per
 // endpoint, retries that are safe for POSTs, and one typed error. It knows
 // nothing about MCP.
 package hqclient
@@ -116,8 +116,14 @@ func New(opts Options) (*Client, error) {
 		opts.BaseURL = DefaultBaseURL
 	}
 	u, err := url.Parse(opts.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("hqclient: base URL %q is not an http(s) URL", opts.BaseURL)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		// Not echoed: an unparseable URL may still hold a password.
+		return nil, fmt.Errorf("hqclient: the base URL is not an http(s) URL with a host")
+	case u.User != nil:
+		return nil, fmt.Errorf("hqclient: the base URL %s://%s carries user info (user:password@): remove it; credentials never go in the URL", u.Scheme, u.Host)
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("hqclient: the base URL must have no query or fragment")
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 3
@@ -158,6 +164,7 @@ func New(opts Options) (*Client, error) {
 		t.MaxIdleConnsPerHost = 32
 		hc.Transport = t
 	}
+	hc.CheckRedirect = noRedirects
 	if hc.Jar == nil {
 		hc.Jar, _ = cookiejar.New(nil)
 	}
@@ -357,6 +364,9 @@ func (c *Client) attempt(ctx context.Context, rq request, body []byte, key, auth
 		return nil, &Error{Status: resp.StatusCode, Code: CodeBodyTooLarge, Method: rq.method, Path: rq.path, RequestID: rid,
 			Message: fmt.Sprintf("response body is over the %d-byte limit", c.opts.MaxResponseBytes)}
 	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return nil, redirectError(rq.method, rq.path, resp)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, newHTTPError(rq.method, rq.path, resp, data, c.opts.MaxRetryAfter, c.opts.Now())
 	}
@@ -389,7 +399,7 @@ func (c *Client) networkError(ctx context.Context, rq request, err error) error 
 	return e
 }
 
-// unwrap removes a {success, data, error, meta} envelope (decision 4) and
+// unwrap removes a {success, data, error, meta} envelope (docs/api.md, "Envelope") and
 // turns success:false into an error. A non-JSON success body is kept as
 // {"message": text}, an empty one as {}.
 func unwrap(body []byte) (json.RawMessage, error) {

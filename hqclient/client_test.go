@@ -222,7 +222,7 @@ func TestResponseBodyCap(t *testing.T) {
 }
 
 // TestAgentCreatePinOnlyShape: the endpoint list's {pin} answer is completed
-// by exchanging the PIN (decision 1).
+// by exchanging the PIN (docs/api.md, "Agent creation").
 func TestAgentCreatePinOnlyShape(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sandbox.Options{})

@@ -3,23 +3,11 @@ package hqclient
 import (
 	"context"
 	"net/http"
-	"net/url"
 )
 
 // One method per endpoint of the reference, in its order. The auth column of
-// each request is decision 2: the JWT for /hq/account/* and /hq/billing/*,
+// each request is docs/api.md, "Credentials": the JWT for /hq/account/* and /hq/billing/*,
 // the API key for the rest.
-
-func p(segments ...string) string {
-	out := ""
-	for i, s := range segments {
-		if i%2 == 1 {
-			s = url.PathEscape(s)
-		}
-		out += s
-	}
-	return out
-}
 
 // ListKeys: GET /hq/account/keys
 func (c *Client) ListKeys(ctx context.Context) (*Response[[]APIKey], error) {
@@ -38,7 +26,7 @@ func (c *Client) CreateKey(ctx context.Context, in CreateKeyRequest) (*Response[
 
 // RevokeKey: DELETE /hq/account/delete/key/{id}
 func (c *Client) RevokeKey(ctx context.Context, id string) (*Response[Object], error) {
-	return call[Object](ctx, c, request{http.MethodDelete, p("/hq/account/delete/key/", id), authJWT, nil})
+	return callAt[Object](ctx, c, http.MethodDelete, authJWT, nil, "/hq/account/delete/key/", id)
 }
 
 type EmailPassword struct {
@@ -78,12 +66,12 @@ func (c *Client) ListAgents(ctx context.Context) (*Response[[]Account], error) {
 
 // AgentBalance: GET /hq/account/agent/{agent_id}/balance
 func (c *Client) AgentBalance(ctx context.Context, agentID string) (*Response[Balance], error) {
-	return call[Balance](ctx, c, request{http.MethodGet, p("/hq/account/agent/", agentID, "/balance"), authJWT, nil})
+	return callAt[Balance](ctx, c, http.MethodGet, authJWT, nil, "/hq/account/agent/", agentID, "/balance")
 }
 
 // AgentUsage: GET /hq/account/agent/{agent_id}/usage
 func (c *Client) AgentUsage(ctx context.Context, agentID string) (*Response[Object], error) {
-	return call[Object](ctx, c, request{http.MethodGet, p("/hq/account/agent/", agentID, "/usage"), authJWT, nil})
+	return callAt[Object](ctx, c, http.MethodGet, authJWT, nil, "/hq/account/agent/", agentID, "/usage")
 }
 
 // SendLinkEmail: POST /hq/account/agent/send-link-email
@@ -103,36 +91,36 @@ func (c *Client) CreateOrg(ctx context.Context, in OrgFields) (*Response[Org], e
 
 // GetOrg: GET /hq/orgs/{id}
 func (c *Client) GetOrg(ctx context.Context, id string) (*Response[Org], error) {
-	return call[Org](ctx, c, request{http.MethodGet, p("/hq/orgs/", id), authAPIKey, nil})
+	return callAt[Org](ctx, c, http.MethodGet, authAPIKey, nil, "/hq/orgs/", id)
 }
 
 // UpdateOrg: PATCH /hq/orgs/{id}; only the fields set in in are sent.
 func (c *Client) UpdateOrg(ctx context.Context, id string, in OrgFields) (*Response[Org], error) {
-	return call[Org](ctx, c, request{http.MethodPatch, p("/hq/orgs/", id), authAPIKey, in})
+	return callAt[Org](ctx, c, http.MethodPatch, authAPIKey, in, "/hq/orgs/", id)
 }
 
 // DeleteOrg: DELETE /hq/orgs/{id}
 func (c *Client) DeleteOrg(ctx context.Context, id string) (*Response[Object], error) {
-	return call[Object](ctx, c, request{http.MethodDelete, p("/hq/orgs/", id), authAPIKey, nil})
+	return callAt[Object](ctx, c, http.MethodDelete, authAPIKey, nil, "/hq/orgs/", id)
 }
 
 // CreateWebhook: POST /hq/orgs/{id}/webhooks. The answer holds the signing secret.
 func (c *Client) CreateWebhook(ctx context.Context, orgID string, in WebhookRequest) (*Response[Webhook], error) {
-	return call[Webhook](ctx, c, request{http.MethodPost, p("/hq/orgs/", orgID, "/webhooks"), authAPIKey, in})
+	return callAt[Webhook](ctx, c, http.MethodPost, authAPIKey, in, "/hq/orgs/", orgID, "/webhooks")
 }
 
 // ListWebhooks: GET /hq/orgs/{id}/webhooks
 func (c *Client) ListWebhooks(ctx context.Context, orgID string) (*Response[[]Webhook], error) {
-	return call[[]Webhook](ctx, c, request{http.MethodGet, p("/hq/orgs/", orgID, "/webhooks"), authAPIKey, nil})
+	return callAt[[]Webhook](ctx, c, http.MethodGet, authAPIKey, nil, "/hq/orgs/", orgID, "/webhooks")
 }
 
 // DeleteWebhook: DELETE /hq/orgs/{id}/webhooks/{webhook_id}
 func (c *Client) DeleteWebhook(ctx context.Context, orgID, webhookID string) (*Response[Object], error) {
-	return call[Object](ctx, c, request{http.MethodDelete, p("/hq/orgs/", orgID, "/webhooks/", webhookID), authAPIKey, nil})
+	return callAt[Object](ctx, c, http.MethodDelete, authAPIKey, nil, "/hq/orgs/", orgID, "/webhooks/", webhookID)
 }
 
 // CreateAgent: POST /hq/account/agent/create. Both documented shapes work
-// (decision 1): without a token in the answer the PIN is exchanged for one;
+// (docs/api.md, "Agent creation"): without a token in the answer the PIN is exchanged for one;
 // without an account id it is read from the token. If that exchange fails,
 // the answer comes back with the error, so the caller still has the PIN.
 func (c *Client) CreateAgent(ctx context.Context, label string) (*Response[AgentAccount], error) {
@@ -207,10 +195,10 @@ func (c *Client) ImportBrand(ctx context.Context, in ImportRequest) (*Response[I
 
 // GetImport: GET /hq/org-imports/{job_id}
 func (c *Client) GetImport(ctx context.Context, jobID string) (*Response[ImportJob], error) {
-	return call[ImportJob](ctx, c, request{http.MethodGet, p("/hq/org-imports/", jobID), authAPIKey, nil})
+	return callAt[ImportJob](ctx, c, http.MethodGet, authAPIKey, nil, "/hq/org-imports/", jobID)
 }
 
 // ConfirmImport: POST /hq/org-imports/{job_id}/confirm, with optional overrides.
 func (c *Client) ConfirmImport(ctx context.Context, jobID string, overrides OrgFields) (*Response[Org], error) {
-	return call[Org](ctx, c, request{http.MethodPost, p("/hq/org-imports/", jobID, "/confirm"), authAPIKey, overrides})
+	return callAt[Org](ctx, c, http.MethodPost, authAPIKey, overrides, "/hq/org-imports/", jobID, "/confirm")
 }

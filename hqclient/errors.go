@@ -94,7 +94,7 @@ func codeForStatus(status int) string {
 	return "http_" + fmt.Sprint(status)
 }
 
-// parseErrorBody reads the shapes the service may use (hq-api.md, decision 6):
+// parseErrorBody reads the shapes the service may use (docs/api.md, "Errors"):
 // {success:false,error:"…"|{code,message}}, {error:"…"}, {error:{code,message}},
 // {message:"…"}, plain text, or nothing.
 func parseErrorBody(body []byte) (code, message, requestID string) {

@@ -6,13 +6,13 @@ import (
 )
 
 // The typed views below name what callers read; Response.Raw keeps every
-// field the service sent, known or not (decision 3).
+// field the service sent, known or not (docs/api.md, "Shapes").
 
 // Object is a JSON object answer the reference describes only in words.
 type Object = map[string]any
 
 // AgentAccount is what agent/create yields once both of its shapes are
-// reconciled (decision 1).
+// reconciled (docs/api.md, "Agent creation").
 type AgentAccount struct {
 	AccountID string `json:"account_id"`
 	PIN       string `json:"pin"`

@@ -19,7 +19,7 @@ import (
 // maxBody is the largest request body the API accepts (413 beyond).
 const maxBody = 1 << 20
 
-// authKind says which credential a route takes (hq-api.md, decision 2).
+// authKind says which credential a route takes (docs/api.md, "Credentials").
 type authKind int
 
 const (
@@ -146,11 +146,13 @@ func (s *Server) handle(auth authKind, fn handlerFunc) http.HandlerFunc {
 			return
 		}
 
-		if wait, ok := s.limiter.allow(rateKey(r), s.now()); !ok {
-			secs := int((wait + time.Second - 1) / time.Second)
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			writeError(w, fail(http.StatusTooManyRequests, "rate_limited", "rate limit exceeded: retry after %d s", secs))
-			return
+		for _, k := range rateKeys(r, auth, body) {
+			if wait, ok := s.limiter.allow(k, s.now()); !ok {
+				secs := int((wait + time.Second - 1) / time.Second)
+				w.Header().Set("Retry-After", strconv.Itoa(secs))
+				writeError(w, fail(http.StatusTooManyRequests, "rate_limited", "rate limit exceeded: retry after %d s", secs))
+				return
+			}
 		}
 
 		resp := s.run(r, body, auth, fn)
@@ -185,24 +187,23 @@ func (s *Server) run(r *http.Request, body []byte, auth authKind, fn handlerFunc
 		if len(key) > 255 {
 			return errorResponse(fail(400, "invalid_idempotency_key", "Idempotency-Key is longer than 255 characters"))
 		}
-		scope = "anon"
-		if c.acct != nil {
-			scope = c.acct.ID
-		}
+		scope = replayScope(c)
 		sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.Path+"\n"), body...))
 		fingerprint = hex.EncodeToString(sum[:])
 		var stored response
-		var storedFP, headers string
-		err := tx.QueryRow(`SELECT fingerprint, status, headers, body FROM idempotency WHERE scope = ? AND key = ?`, scope, key).
-			Scan(&storedFP, &stored.status, &headers, &stored.body)
+		var storedFP string
+		var blob []byte
+		err := tx.QueryRow(`SELECT fingerprint, status, body FROM idempotency WHERE scope = ? AND key = ?`, scope, replayID(key)).
+			Scan(&storedFP, &stored.status, &blob)
 		switch {
 		case err == nil:
 			if storedFP != fingerprint {
 				return errorResponse(fail(http.StatusUnprocessableEntity, "idempotency_key_reused",
 					"this Idempotency-Key was used for a different request: use a new key for a new request"))
 			}
-			stored.header = http.Header{}
-			json.Unmarshal([]byte(headers), &stored.header) //nolint:errcheck // written by us
+			if stored.header, stored.body, err = openReplay(key, scope, blob); err != nil {
+				return internalError(err)
+			}
 			stored.header.Set("Idempotent-Replayed", "true")
 			return stored
 		case !errors.Is(err, sql.ErrNoRows):
@@ -230,9 +231,12 @@ func (s *Server) run(r *http.Request, body []byte, auth authKind, fn handlerFunc
 	}
 
 	if useKey {
-		h, _ := json.Marshal(resp.header)
-		if _, err := tx.Exec(`INSERT INTO idempotency(scope, key, fingerprint, status, headers, body, created_at) VALUES (?,?,?,?,?,?,?)`,
-			scope, key, fingerprint, resp.status, string(h), resp.body, ms(c.now)); err != nil {
+		blob, err := sealReplay(key, scope, resp)
+		if err != nil {
+			return internalError(err)
+		}
+		if _, err := tx.Exec(`INSERT INTO idempotency(scope, key, fingerprint, status, headers, body, created_at) VALUES (?,?,?,?,'{}',?,?)`,
+			scope, replayID(key), fingerprint, resp.status, blob, ms(c.now)); err != nil {
 			return internalError(err)
 		}
 	}
@@ -285,17 +289,33 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v) //nolint:errcheck
 }
 
-// rateKey is the credential a request is counted against: its bearer, or its
-// address when it has none.
-func rateKey(r *http.Request) string {
-	if a := r.Header.Get("Authorization"); a != "" {
-		return "cred:" + hashSecret(a)
-	}
+// rateKeys are the buckets a request is counted against (docs/api.md,
+// "Rate limits"). An anonymous route (login, register, agent/token) counts
+// against the client's address, never a header the caller can vary at will;
+// login also against the email it tries, so guessing one password from many
+// addresses is slowed too. Other routes count against their credential.
+func rateKeys(r *http.Request, auth authKind, body []byte) []string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return "addr:" + host
+	addr := "addr:" + host
+	if auth != authNone {
+		if a := r.Header.Get("Authorization"); a != "" {
+			return []string{"cred:" + hashSecret(a)}
+		}
+		return []string{addr}
+	}
+	keys := []string{addr}
+	if r.URL.Path == "/hq/account/login" {
+		var in struct {
+			Email string `json:"email"`
+		}
+		if json.Unmarshal(body, &in) == nil && in.Email != "" {
+			keys = append(keys, "email:"+hashSecret(strings.ToLower(strings.TrimSpace(in.Email))))
+		}
+	}
+	return keys
 }
 
 func bearer(r *http.Request) string {

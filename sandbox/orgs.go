@@ -300,6 +300,11 @@ func createWebhook(c *call) (int, any, error) {
 	case len(in.Description) > 500:
 		return 0, nil, fail(400, "invalid_field", "description must be at most 500 characters")
 	}
+	if !c.s.opts.AllowPrivateWebhooks {
+		if err := checkWebhookURL(in.URL); err != nil {
+			return 0, nil, fail(400, "webhook_destination_refused", "%v", err)
+		}
+	}
 	id, secret := newID("wh"), "whsec_"+randomString(20)
 	if _, err := c.tx.Exec(`INSERT INTO webhooks(id, org_id, url, name, description, secret, created_at) VALUES (?,?,?,?,?,?,?)`,
 		id, o.ID, in.URL, in.Name, in.Description, secret, ms(c.now)); err != nil {

@@ -162,6 +162,7 @@ var pageTmpl = sync.OnceValue(func() *template.Template {
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}
 input,button{font:inherit;padding:.4rem;margin:.2rem 0;width:100%}</style></head>
 <body><h1>{{.Title}}</h1><p>{{.Text}}</p>{{if .Form}}<form method="post">
+<input type="hidden" name="checkout_token" value="{{.Form}}">
 <label>Card number <input name="card" value="4242 4242 4242 4242" autocomplete="off"></label>
 <label>Expiry <input name="exp" value="12/34"></label>
 <button type="submit">Save card</button></form>{{end}}
@@ -169,10 +170,11 @@ input,button{font:inherit;padding:.4rem;margin:.2rem 0;width:100%}</style></head
 })
 
 func page(w http.ResponseWriter, status int, title, text string) {
-	renderPage(w, status, title, text, false)
+	renderPage(w, status, title, text, "")
 }
 
-func renderPage(w http.ResponseWriter, status int, title, text string, form bool) {
+// renderPage shows a page; form, if set, is the checkout form's token.
+func renderPage(w http.ResponseWriter, status int, title, text, form string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	pageTmpl().Execute(w, map[string]any{"Title": title, "Text": text, "Form": form}) //nolint:errcheck
@@ -190,7 +192,8 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	case completed.Valid:
 		page(w, 200, "Card saved", "This checkout is complete: the card is on file. You can close this window.")
 	default:
-		renderPage(w, 200, "Save a payment card", "Test card details are filled in.", true)
+		w.Header().Set("Cache-Control", "no-store")
+		renderPage(w, 200, "Save a payment card", "Test card details are filled in.", s.checkoutToken(r.PathValue("id"), s.now()))
 	}
 }
 
@@ -199,6 +202,16 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	id := r.PathValue("id")
+	wantsJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
+	if !s.validCheckoutToken(id, r.PostFormValue(CheckoutTokenField), s.now()) {
+		if wantsJSON {
+			writeError(w, fail(http.StatusForbidden, "checkout_token_required",
+				"save the card from the checkout page: this request carries no valid %s from it", CheckoutTokenField))
+			return
+		}
+		page(w, http.StatusForbidden, "Open the checkout page", "This form has expired or did not come from the checkout page. Open the checkout link again.")
+		return
+	}
 	pm := "pm_" + randomString(12)
 	var status int
 	err := s.st.tx(r.Context(), func(tx *sql.Tx) error {
@@ -225,7 +238,6 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 		_, err = tx.Exec(`UPDATE accounts SET payment_method = ? WHERE id = ?`, pm, account)
 		return err
 	})
-	wantsJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
 	switch {
 	case err != nil:
 		writeError(w, fail(500, "internal_error", "%v", err))

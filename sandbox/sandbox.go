@@ -1,5 +1,5 @@
 // Package sandbox is a stateful, offline implementation of the MyAPIHQ HQ API
-// (../shared/hq-api.md), in the spirit of stripe-mock and LocalStack but with
+// (docs/api.md), in the spirit of stripe-mock and LocalStack but with
 // behaviour: accounts, keys, orgs, webhooks that really fire, billing and
 // asynchronous brand imports. It is an http.Handler, so tests mount it on
 // httptest; ListenAndServe runs it as the `sandbox` subcommand.
@@ -37,8 +37,16 @@ type Options struct {
 	WebhookMaxAttempts int
 	WebhookRetryBase   time.Duration
 	WebhookTimeout     time.Duration
-	// WebhookClient sends deliveries (default: a plain client).
+	// WebhookClient sends deliveries (default: one that refuses private
+	// destinations when it dials); no client follows redirects.
 	WebhookClient *http.Client
+	// AllowPrivateWebhooks lets webhooks target loopback, private, link-local
+	// and other non-public addresses (tests, local receivers). Off by default:
+	// deliveries come from the machine the sandbox runs on.
+	AllowPrivateWebhooks bool
+	// AllowRemote lets Serve listen beyond loopback and the sandbox answer a
+	// Host other than a loopback one (the address clients reach it by).
+	AllowRemote bool
 	// PasswordIterations for PBKDF2-SHA256 (default 100,000).
 	PasswordIterations int
 	// Now is the clock (default time.Now); tests inject one.
@@ -75,9 +83,7 @@ func (o *Options) defaults() {
 	if o.WebhookTimeout <= 0 {
 		o.WebhookTimeout = 5 * time.Second
 	}
-	if o.WebhookClient == nil {
-		o.WebhookClient = &http.Client{}
-	}
+	o.WebhookClient = webhookClient(*o)
 	if o.PasswordIterations <= 0 {
 		o.PasswordIterations = 100_000
 	}
@@ -126,7 +132,11 @@ func New(opts Options) (*Server, error) {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.guard(w, r) {
+		s.handler.ServeHTTP(w, r)
+	}
+}
 
 // Close stops background delivery and closes the state.
 func (s *Server) Close() error {

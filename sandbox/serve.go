@@ -20,7 +20,13 @@ type Running struct {
 }
 
 // Start serves a new sandbox on addr (port 0 picks a free one).
+// An address beyond loopback needs opts.AllowRemote: the sandbox has no
+// transport security, and anyone who reaches it can mint accounts and read
+// the outbox.
 func Start(addr string, opts Options) (*Running, error) {
+	if !opts.AllowRemote && !loopbackAddr(addr) {
+		return nil, fmt.Errorf("sandbox: %s is not a loopback address: serving beyond this machine needs --allow-remote", addr)
+	}
 	s, err := New(opts)
 	if err != nil {
 		return nil, err
@@ -32,7 +38,7 @@ func Start(addr string, opts Options) (*Running, error) {
 	}
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	hs.RegisterOnShutdown(s.console.close) // live console streams would hold Shutdown open
-	r := &Running{BaseURL: "http://" + ln.Addr().String(), Server: s, http: hs, done: make(chan error, 1)}
+	r := &Running{BaseURL: baseURLOf(ln.Addr()), Server: s, http: hs, done: make(chan error, 1)}
 	go func() { r.done <- hs.Serve(ln) }()
 	return r, nil
 }
@@ -61,8 +67,14 @@ func Serve(ctx context.Context, addr string, opts Options, stderr io.Writer) err
 		state = opts.StatePath
 	}
 	fmt.Fprintf(stderr, "MyAPIHQ sandbox listening on %s\n  state: %s\n  base URL for clients: MYAPI_BASE_URL=%s\n  console: %s\n", r.BaseURL, state, r.BaseURL, ConsoleURL(r.BaseURL))
+	if !loopbackAddr(addr) {
+		fmt.Fprintf(stderr, "  WARNING: serving beyond loopback (--allow-remote), on every address of %s; plain HTTP\n", addr)
+	}
 	if opts.Faults.Active() {
 		fmt.Fprintf(stderr, "  faults: %s\n", opts.Faults)
+	}
+	if opts.AllowPrivateWebhooks {
+		fmt.Fprintf(stderr, "  WARNING: webhooks may target this machine and its network (--allow-private-webhooks)\n")
 	}
 	select {
 	case <-ctx.Done():
@@ -72,4 +84,26 @@ func Serve(ctx context.Context, addr string, opts Options, stderr io.Writer) err
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return r.Stop(sctx)
+}
+
+// loopbackAddr: host:port whose host is localhost or a loopback IP.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// baseURLOf is a URL clients can use: a wildcard listener is reached at
+// loopback on this machine (http://[::]:PORT is not a URL a client can dial).
+func baseURLOf(a net.Addr) string {
+	if tcp, ok := a.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("http://127.0.0.1:%d", tcp.Port)
+	}
+	return "http://" + a.String()
 }

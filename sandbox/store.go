@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite: `go install` needs no C compiler
@@ -39,6 +41,9 @@ func openStore(path string) (*store, error) {
 	q.Set("_txlock", "immediate")
 	name := ":memory:"
 	if path != "" {
+		if err := prepareStateFile(path); err != nil {
+			return nil, stateError(path, err)
+		}
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(FULL)")
 		name = "file:" + (&url.URL{Path: path}).EscapedPath()
@@ -58,6 +63,9 @@ func openStore(path string) (*store, error) {
 	s := &store{db: db, path: path}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
+		if path != "" {
+			return nil, stateError(path, err)
+		}
 		return nil, err
 	}
 	if s.accountByID, err = db.Prepare(`SELECT ` + accountCols + ` FROM accounts WHERE id = ?`); err == nil {
@@ -72,6 +80,36 @@ func openStore(path string) (*store, error) {
 }
 
 func (s *store) Close() error { return s.db.Close() }
+
+// prepareStateFile creates the state's folder (0700) and file (0600) if
+// they are missing, and takes group and other access away from an existing
+// file: it holds webhook signing secrets and the key that signs tokens.
+// SQLite gives its -wal and -shm files the main file's permissions.
+func prepareStateFile(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return f.Chmod(fi.Mode().Perm() &^ 0o077)
+	}
+	return nil
+}
+
+// stateError names the file and the way out: the state is only sandbox
+// data, so starting afresh is always possible.
+func stateError(path string, err error) error {
+	return fmt.Errorf("sandbox state file %s cannot be used (%v): it holds only sandbox data, so move it aside or delete it "+
+		"(with its -wal and -shm files) to start a fresh sandbox, or choose another state file", path, err)
+}
 
 // tx runs fn in one immediate transaction and commits unless fn fails.
 func (s *store) tx(ctx context.Context, fn func(*sql.Tx) error) error {

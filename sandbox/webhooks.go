@@ -191,8 +191,13 @@ func (d *deliverer) send(c claimed) {
 			resp.Body.Close()
 		}
 	}
-	if err != nil {
+	final := false
+	if reason, ok := refused(err); ok {
+		errText, final = "refused: "+reason, true // policy: a retry would be refused too
+	} else if err != nil {
 		errText = err.Error()
+	} else if status >= 300 && status <= 399 {
+		errText = fmt.Sprintf("receiver answered %d: redirects are not followed", status)
 	} else if status < 200 || status > 299 {
 		errText = fmt.Sprintf("receiver answered %d", status)
 	}
@@ -205,7 +210,7 @@ func (d *deliverer) send(c claimed) {
 			_, err := tx.Exec(`UPDATE deliveries SET status = 'delivered', attempts = ?, last_status = ?, last_error = NULL, delivered_at = ?, lease_until = 0
 				WHERE id = ? AND status = 'pending'`, attempts, status, ms(now), c.id)
 			return err
-		case attempts >= d.s.opts.WebhookMaxAttempts:
+		case final || attempts >= d.s.opts.WebhookMaxAttempts:
 			_, err := tx.Exec(`UPDATE deliveries SET status = 'failed', attempts = ?, last_status = ?, last_error = ?, lease_until = 0
 				WHERE id = ? AND status = 'pending'`, attempts, status, errText, c.id)
 			return err

@@ -33,5 +33,5 @@ CGO_ENABLED=0 go build -o "$work/myapihq-mcp" .
 mkdir -p artifacts "$work/home"
 # A private HOME: this run's sandbox state and credentials stay apart.
 HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share" \
-	MYAPI_CREDENTIAL_STORE=file MYAPI_LOG_LEVEL=warn CHROMIUM="$chromium" \
+	MYAPI_CREDENTIAL_STORE=file MYAPI_LOG_LEVEL=warn MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS=1 CHROMIUM="$chromium" \
 	node "$dir/console.mjs" "$PWD/artifacts/console.png" "$work/myapihq-mcp" --sandbox
