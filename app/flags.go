@@ -44,6 +44,9 @@ type Flag struct {
 	Repeatable bool
 	// Kind names the value's type in help ("string" if empty).
 	Kind string
+	// Secret values (a token, a URL with a password) are never echoed in
+	// an error.
+	Secret bool
 	// Set parses and checks v and stores it in s.
 	Set func(s *Settings, v string) error
 }
@@ -65,11 +68,9 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { s.Config.SandboxFaults = v; return checkFaults(v) }},
 	{Name: "sandbox-import-delay", Kind: "duration", Env: "MYAPI_SANDBOX_IMPORT_DELAY", Default: "2s", Help: "how long a sandbox brand import takes per phase (0: at once)",
 		Set: func(s *Settings, v string) error { return setDuration(&s.Config.ImportDelay, v) }},
-	// Wired at merge (issue 10): lets the embedded sandbox deliver webhooks to private addresses.
 	{Name: "sandbox-allow-private-webhooks", Env: "MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS", Default: "false", Bool: true,
 		Help: "let the embedded sandbox deliver webhooks to loopback and private addresses (tests, local receivers)",
 		Set:  func(s *Settings, v string) error { return setBool(&s.Config.SandboxAllowPrivateWebhooks, v) }},
-	// Wired at merge (issue 11): per-service base URL overrides.
 	{Name: "service-url", Env: "MYAPI_SERVICE_URLS", Repeatable: true, Help: "HOST=URL: send a service's docs and calls to URL (repeatable; the variable is comma-separated)",
 		Set: func(s *Settings, v string) error { return addServiceURL(&s.Config.ServiceURLs, v) }},
 
@@ -80,7 +81,6 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error {
 			return setEnum(&s.Config.CredentialStore, v, "auto", "keyring", "file")
 		}},
-	// Wired at merge (issue 11): the folder write_env_file may write into without MCP roots.
 	{Name: "env-file-dir", Env: "MYAPI_ENV_FILE_DIR", Help: "without MCP roots, write_env_file writes only under this folder",
 		Set: func(s *Settings, v string) error { s.Config.EnvFileDir = v; return nil }},
 
@@ -116,18 +116,17 @@ var flagTable = []Flag{
 	// http.
 	{Name: "addr", Env: "MYAPI_HTTP_ADDR", Default: "127.0.0.1:8080", Help: "address to listen on; beyond loopback it needs --allow-remote and a token",
 		Set: func(s *Settings, v string) error { return setAddr(&s.HTTP.Addr, v) }},
-	{Name: "http-token", Env: "MYAPI_HTTP_TOKEN", Help: "require Authorization: Bearer <token>; pass it in the variable, a flag shows in the process list",
+	{Name: "http-token", Env: "MYAPI_HTTP_TOKEN", Secret: true, Help: "require Authorization: Bearer <token>; pass it in the variable, a flag shows in the process list",
 		Set: func(s *Settings, v string) error { s.HTTP.Token = v; return nil }},
 	{Name: "allowed-origins", Env: "MYAPI_ALLOWED_ORIGINS", Help: "comma-separated browser origins allowed besides localhost",
 		Set: func(s *Settings, v string) error { s.HTTP.AllowedOrigins = splitList(v); return nil }},
-	// Wired at merge (issue 12): serving beyond loopback needs this explicit flag.
 	{Name: "allow-remote", Env: "MYAPI_HTTP_ALLOW_REMOTE", Default: "false", Bool: true, Help: "allow an address beyond loopback (with a token)",
 		Set: func(s *Settings, v string) error { return setBool(&s.HTTP.AllowRemote, v) }},
 	// Wired at merge (issue 13): the stateless multi-tenant mode.
 	{Name: "multi-tenant", Env: "MYAPI_MULTI_TENANT", Default: "false", Bool: true, Help: "serve many tenants: credentials come with each request, none is stored",
 		Set: func(s *Settings, v string) error { return setBool(&s.HTTP.MultiTenant, v) }},
 	// Wired at merge (issue 13): shared state for replicas.
-	{Name: "redis", Env: "MYAPI_REDIS_URL", Help: "redis://… URL for state shared by replicas",
+	{Name: "redis", Env: "MYAPI_REDIS_URL", Secret: true, Help: "redis://… URL for state shared by replicas",
 		Set: func(s *Settings, v string) error {
 			if v != "" {
 				if u, err := url.Parse(v); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
@@ -169,7 +168,6 @@ var flagTable = []Flag{
 		}},
 	{Name: "faults", Env: "MYAPI_SANDBOX_FAULTS", Help: `inject faults, e.g. "5xx=0.2,429=0.05,drop=0.1,latency=20ms,seed=7"`,
 		Set: func(s *Settings, v string) error { s.Sandbox.Faults = v; return checkFaults(v) }},
-	// Wired at merge (issue 10).
 	{Name: "allow-private-webhooks", Env: "MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS", Default: "false", Bool: true, Help: "deliver webhooks to loopback and private addresses too",
 		Set: func(s *Settings, v string) error { return setBool(&s.Sandbox.AllowPrivateWebhooks, v) }},
 	{Name: "sandbox-allow-remote", Env: "MYAPI_SANDBOX_ALLOW_REMOTE", Default: "false", Bool: true, Help: "allow an address beyond loopback",
@@ -267,7 +265,11 @@ func ApplyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 		}
 		for _, one := range vals {
 			if e := pf.Value.Set(one); e != nil {
-				err = fmt.Errorf("invalid %s=%q: %v", env[0], v, e)
+				if r, isRow := pf.Value.(*value); isRow && r.row.Secret {
+					err = fmt.Errorf("invalid %s: %v", env[0], e)
+				} else {
+					err = fmt.Errorf("invalid %s=%q: %v", env[0], v, e)
+				}
 				return
 			}
 		}

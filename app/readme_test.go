@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"flag"
 	"os"
 	"regexp"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/tools"
 )
+
+var update = flag.Bool("update", false, "rewrite generated README sections")
 
 func readme(t *testing.T) string {
 	t.Helper()
@@ -31,6 +34,27 @@ func TestREADMEToolTable(t *testing.T) {
 	got := r[begin+len("<!-- tools:begin -->\n") : end]
 	if want := ToolTable(tools.All(tools.Config{})); got != want {
 		t.Fatalf("README tool table drifted from the inventory; regenerate it with `go run . tools --markdown`")
+	}
+}
+
+// TestREADMEFlagTable fails when the README's flag table is not what the
+// flag table generates: run `go test ./app -run TestREADMEFlagTable -update`.
+func TestREADMEFlagTable(t *testing.T) {
+	r := readme(t)
+	const open, closing = "<!-- flags:begin -->\n", "<!-- flags:end -->"
+	begin, end := strings.Index(r, open), strings.Index(r, closing)
+	if begin < 0 || end < begin {
+		t.Fatal("README has no flags:begin/end markers")
+	}
+	want := FlagTable()
+	if got := r[begin+len(open) : end]; got == want {
+		return
+	}
+	if !*update {
+		t.Fatalf("README flag table drifted from the flag table; regenerate it: go test ./app -run TestREADMEFlagTable -update")
+	}
+	if err := os.WriteFile("../README.md", []byte(r[:begin+len(open)]+want+r[end:]), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -1,0 +1,51 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+)
+
+// flagCommands says which commands take each row, in the order the README
+// lists them; main binds the same lists.
+var flagCommands = []struct {
+	name string
+	rows []string
+}{
+	{"stdio", ServerFlags},
+	{"http", append(append([]string{}, ServerFlags...), HTTPFlags...)},
+	{"sandbox", SandboxFlags},
+	{"auth", append(append([]string{}, ServiceFlags...), "json", "env-file", "show-secrets")},
+	{"tools", ToolsFlags},
+}
+
+// FlagTable is the README's flag table, generated from the flag table so
+// that the two cannot drift (app/readme_test.go).
+func FlagTable() string {
+	var b strings.Builder
+	b.WriteString("| flag | variable | default | commands | meaning |\n|---|---|---|---|---|\n")
+	for _, f := range flagTable {
+		var cmds []string
+		for _, c := range flagCommands {
+			for _, r := range c.rows {
+				if r == f.Name {
+					cmds = append(cmds, c.name)
+					break
+				}
+			}
+		}
+		name := f.Name
+		if alias, ok := flagAliases[f.Name]; ok {
+			name = alias
+		}
+		env, def := "", ""
+		if f.Env != "" {
+			env = "`" + f.Env + "`"
+		}
+		if f.Default != "" {
+			def = "`" + f.Default + "`"
+		}
+		fmt.Fprintf(&b, "| `--%s` | %s | %s | %s | %s |\n", name, env, def, strings.Join(cmds, ", "),
+			strings.ReplaceAll(f.Help, "|", `\|`))
+	}
+	return b.String()
+}
