@@ -31,6 +31,15 @@ type Param struct {
 
 func i64(v int64) *int64 { return &v }
 
+// idPattern is every id a tool puts in a request path (org, webhook, key,
+// job, agent): nothing that could leave its path segment ("..", "/", "%").
+const idPattern = `^[A-Za-z0-9_-]{1,100}$`
+
+// idParam is a required id argument.
+func idParam(name, desc string) Param {
+	return Param{Name: name, Type: "string", Required: true, MaxLen: 100, Pattern: idPattern, Desc: desc}
+}
+
 // Schema renders params as a closed JSON Schema object.
 func Schema(params []Param) json.RawMessage {
 	props := map[string]any{}
@@ -214,6 +223,9 @@ func check(p Param, v any) (any, error) {
 		return nil, fmt.Errorf("must be an email address such as ada@example.com")
 	case p.Format == "hostname" && !compiled(hostnamePattern).MatchString(s):
 		return nil, fmt.Errorf("must be a bare domain such as example.com (no https://, path or port)")
+	case p.Pattern == idPattern && !compiled(p.Pattern).MatchString(s):
+		// The value is not echoed: it may be an injected instruction.
+		return nil, fmt.Errorf("is not a valid id: ids have only letters, digits, _ and - (at most 100); the list_* tools show the valid ones")
 	case p.Pattern != "" && !compiled(p.Pattern).MatchString(s):
 		return nil, fmt.Errorf("must match %s", p.Pattern)
 	}

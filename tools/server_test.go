@@ -505,9 +505,9 @@ func TestSessionEndForgetsTheHumanLogin(t *testing.T) {
 	h.verifyEmail("s@example.com")
 	h.ok("login", map[string]any{"email": "s@example.com", "password": "correct horse"})
 	count := func() int {
-		h.deps.mu.Lock()
-		defer h.deps.mu.Unlock()
-		return len(h.deps.human)
+		h.deps.humans.mu.Lock()
+		defer h.deps.humans.mu.Unlock()
+		return len(h.deps.humans.m)
 	}
 	if count() != 1 {
 		t.Fatalf("%d logins held", count())
