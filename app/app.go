@@ -131,8 +131,7 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 		server.WithToolCapabilities(false),
 		server.WithPromptCapabilities(false),
 		server.WithResourceCapabilities(false, false),
-		server.WithLogging(),
-		server.WithElicitation(),
+		server.WithLogging(), // elicitation is the client's capability: the server advertises none, and asks anyway
 		server.WithRecovery(),
 	)
 	tools.Register(a.MCP, a.Deps, a.Tools, cfg.ReadOnly)
@@ -238,7 +237,9 @@ func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error
 		defer leaner.Stop()
 	}
 	a.Log.Info().Str("version", a.Config.Version).Str("base_url", a.BaseURL).Int("tools", len(a.Tools)).Msg("serving MCP on stdio")
-	err := s.Listen(ctx, newLineLimiter(in, MaxLine), out)
+	progress := tools.NewProgressTracker() // a call's progress is written before its response
+	s.SetContextFunc(func(ctx context.Context) context.Context { return tools.WithProgressTracker(ctx, progress) })
+	err := s.Listen(ctx, newLineLimiter(in, MaxLine), progress.Writer(out))
 	if errors.Is(err, context.Canceled) {
 		return nil // a signal: a clean stop
 	}

@@ -337,6 +337,8 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, v.AccountID, storeName(st))
 	case v.PIN != "":
 		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, v.AccountID)
+	case len(env) > 0:
+		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no complete stored credentials.", st.Profile, service, d.BaseURL)
 	default:
 		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no credentials: call create_agent to onboard.", st.Profile, service, d.BaseURL)
 	}
@@ -358,7 +360,7 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 func envOverrides(ctx context.Context, d *Deps) []string {
 	out := []string{}
 	for _, f := range d.Store.Status(ctx).Fields {
-		if f.Present && f.Source == credentials.SourceEnv {
+		if f.Present && strings.HasPrefix(f.Source, credentials.SourceEnv) {
 			out = append(out, credentials.EnvVars[f.Field])
 		}
 	}

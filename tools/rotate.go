@@ -35,7 +35,7 @@ type callKeyKey struct{}
 func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.Store) (RotateResult, error) {
 	var out RotateResult
 	for _, f := range store.Status(ctx).Fields {
-		if f.Field == credentials.FieldAPIKey && f.Present && f.Source == credentials.SourceEnv {
+		if f.Field == credentials.FieldAPIKey && f.Present && strings.HasPrefix(f.Source, credentials.SourceEnv) {
 			return out, ErrEnvOverride
 		}
 	}
