@@ -41,8 +41,8 @@ func RegisterResources(s *server.MCPServer, d *Deps) {
 			case string:
 				id = v
 			}
-			if id == "" {
-				return nil, fmt.Errorf("myapihq://orgs/{id} needs an organization id")
+			if !compiled(idPattern).MatchString(id) { // not echoed: it may be an instruction
+				return nil, fmt.Errorf("myapihq://orgs/{id} needs an organization id (letters, digits, _ and -): list_orgs shows them")
 			}
 			r, err := d.Client.GetOrg(ctx, id)
 			if err != nil {

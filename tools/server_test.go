@@ -37,6 +37,13 @@ type harness struct {
 	answer atomic.Value // "accept" | "decline": what the human says
 	asked  atomic.Int32
 	srv    *server.MCPServer
+	mu     sync.Mutex
+	seen   []seenResult // every successful structured result
+}
+
+type seenResult struct {
+	tool string
+	raw  json.RawMessage
 }
 
 type hopts struct {
@@ -162,6 +169,12 @@ func (h *harness) call(name string, args map[string]any) (*mcp.CallToolResult, m
 		}
 	}
 	raw, _ := json.Marshal(res)
+	if sc != nil && !res.IsError {
+		b, _ := json.Marshal(sc)
+		h.mu.Lock()
+		h.seen = append(h.seen, seenResult{name, b})
+		h.mu.Unlock()
+	}
 	v, _ := h.store.Get(context.Background())
 	for _, secret := range []string{v.PIN, v.APIKey, v.Token} {
 		if secret != "" && strings.Contains(string(raw), secret) && sc["unsaved_pin"] == nil {
