@@ -177,6 +177,12 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 			unknownOutcome := call != "" && ambiguous(err)
 			settle(d, t, hold, unknownOutcome)
 			out, ferr := failure(t.Name, err)
+			if unknownOutcome && !known && out != nil {
+				// No client identity: a retry cannot be told from another
+				// client's call, so it would be a new write.
+				out.Content = append(out.Content, mcp.NewTextContent("WARNING: this connection gives the server no "+
+					"client identity, so a retry is a new write: check (list_* or get_billing_history) before retrying."))
+			}
 			if unknownOutcome && known {
 				if kerr := d.retries().Keep(ctx, client, call, key, pendingKeyTTL); kerr != nil {
 					d.Log.Warn().Err(kerr).Str("tool", t.Name).Msg("retry store: keep failed")
