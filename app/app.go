@@ -39,6 +39,7 @@ type Config struct {
 	LogLevel        string
 	LogFile         string // "" = stderr; created 0600
 	MaxTopUpCents   int64
+	RequireConsent  bool // consent-guarded tools refuse where the host cannot ask (tools.Config)
 	Version         string
 	// Keyring replaces the OS keyring (tests).
 	Keyring credentials.Provider
@@ -122,7 +123,7 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 	}
 	a.Tools = all
 	a.Deps = &tools.Deps{Client: a.Client, Store: store, BaseURL: a.BaseURL, Sandbox: cfg.Sandbox,
-		Config: tools.Config{MaxTopUpCents: cfg.MaxTopUpCents}, Log: a.Log, NewClient: newClient,
+		Config: tools.Config{MaxTopUpCents: cfg.MaxTopUpCents, RequireConsent: cfg.RequireConsent}, Log: a.Log, NewClient: newClient,
 		PollMin: 250 * time.Millisecond, PollMax: 2 * time.Second}
 
 	a.MCP = server.NewMCPServer("myapihq-mcp", cfg.Version,

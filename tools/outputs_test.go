@@ -109,6 +109,10 @@ func TestMCPResources(t *testing.T) {
 			t.Fatalf("%s: %v %s", uri, err, got)
 		}
 	}
+	h.ok("create_org", map[string]any{"name": "Leak", "description": "pin " + v.PIN}) // masked in the result too
+	if got, _ := read(h.c, "myapihq://orgs"); strings.Contains(got, v.PIN) || !strings.Contains(got, "pin ••••") {
+		t.Fatalf("a stored PIN in an org's text reached the resource: %s", got)
+	}
 	if _, err := read(h.c, "myapihq://orgs/org_nope"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("unknown org: %v", err)
 	}

@@ -18,7 +18,7 @@ func RegisterResources(s *server.MCPServer, d *Deps) {
 		mcp.WithMIMEType("application/json")),
 		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 			out, _ := whoamiData(ctx, d)
-			return jsonContents(req.Params.URI, out)
+			return d.masked(ctx)(jsonContents(req.Params.URI, out))
 		})
 	s.AddResource(mcp.NewResource("myapihq://orgs", "MyAPIHQ organizations",
 		mcp.WithResourceDescription("The workspace's organizations."), mcp.WithMIMEType("application/json")),
@@ -27,7 +27,7 @@ func RegisterResources(s *server.MCPServer, d *Deps) {
 			if err != nil {
 				return nil, fmt.Errorf("%s", describe("myapihq://orgs", asHQ(err)))
 			}
-			return rawContents(req.Params.URI, r.Raw)
+			return d.masked(ctx)(rawContents(req.Params.URI, r.Raw))
 		})
 	s.AddResourceTemplate(mcp.NewResourceTemplate("myapihq://orgs/{id}", "MyAPIHQ organization",
 		mcp.WithTemplateDescription("One organization's details."), mcp.WithTemplateMIMEType("application/json")),
@@ -48,8 +48,25 @@ func RegisterResources(s *server.MCPServer, d *Deps) {
 			if err != nil {
 				return nil, fmt.Errorf("%s", describe(req.Params.URI, asHQ(err)))
 			}
-			return rawContents(req.Params.URI, r.Raw)
+			return d.masked(ctx)(rawContents(req.Params.URI, r.Raw))
 		})
+}
+
+// masked masks stored secrets by value in resource texts, as in results.
+func (d *Deps) masked(ctx context.Context) func([]mcp.ResourceContents, error) ([]mcp.ResourceContents, error) {
+	return func(cs []mcp.ResourceContents, err error) ([]mcp.ResourceContents, error) {
+		if err != nil {
+			return nil, err
+		}
+		secrets := d.knownSecrets(ctx)
+		for i, c := range cs {
+			if tc, isText := c.(mcp.TextResourceContents); isText && containsAny(tc.Text, secrets) {
+				tc.Text = maskString(tc.Text, secrets)
+				cs[i] = tc
+			}
+		}
+		return cs, nil
+	}
 }
 
 func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {

@@ -235,7 +235,7 @@ func TestRetryKeysAreBoundedPerClient(t *testing.T) {
 	h.failsWith("top_up", map[string]any{"amount_cents": 700}, "same arguments")
 	drop.Store(false)
 	ctx := context.Background()
-	me, _ := h.deps.identity(ctx)
+	me := h.sessionID()
 	for i := range 1500 { // other clients' pending writes
 		h.deps.retries().Keep(ctx, fmt.Sprintf("other-%d", i), "top_up\x00{}", "k", pendingKeyTTL)
 	}

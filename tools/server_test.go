@@ -533,11 +533,16 @@ func TestSessionEndForgetsTheHumanLogin(t *testing.T) {
 	if count() != 1 {
 		t.Fatalf("%d logins held", count())
 	}
+	me := h.sessionID()
+	h.deps.retries().Keep(context.Background(), me, "top_up\x00{}", "k", pendingKeyTTL)
 	h.c.Close()
 	for deadline := time.Now().Add(2 * time.Second); count() != 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the closed session's login is still held")
 		}
+	}
+	if k, _ := h.deps.retries().Take(context.Background(), me, "top_up\x00{}"); k != "" {
+		t.Fatal("the closed session's retry keys are still held")
 	}
 }
 
@@ -578,4 +583,22 @@ func TestAmbiguousWriteKeyIsPerSession(t *testing.T) {
 	if l := h.ledger(); l["topups"] != 2 || l["balance_cents"] != 1400 {
 		t.Fatalf("ledger %v", l)
 	}
+}
+
+// sessionID is the in-process client's MCP session id: the identity its
+// calls have.
+func (h *harness) sessionID() string {
+	h.t.Helper()
+	var id string
+	h.srv.AddTool(mcp.NewTool("_session_id"), func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		id, _ = h.deps.identity(ctx)
+		return mcp.NewToolResultText(id), nil
+	})
+	defer h.srv.DeleteTools("_session_id")
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "_session_id"
+	if _, err := h.c.CallTool(context.Background(), req); err != nil || id == "" {
+		h.t.Fatalf("session id: %v", err)
+	}
+	return id
 }

@@ -205,12 +205,12 @@ func (d *Deps) setHuman(ctx context.Context, c *hqclient.Client, password string
 
 // EndSession forgets what belongs to a client whose session ended.
 func (d *Deps) EndSession(ctx context.Context, client string) {
-	d.humans.mu.Lock()
-	delete(d.humans.m, client)
-	d.humans.mu.Unlock()
 	if err := d.retries().Drop(ctx, client); err != nil {
 		d.Log.Warn().Err(err).Msg("retry store: drop failed")
 	}
+	d.humans.mu.Lock()
+	delete(d.humans.m, client)
+	d.humans.mu.Unlock()
 }
 
 // Hooks are the server hooks the tools need: a finished MCP session's

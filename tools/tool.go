@@ -114,6 +114,18 @@ func Select(all []Tool, toolsets []string, readOnly bool) ([]Tool, error) {
 	return out, nil
 }
 
+// Remote drops the LocalOnly tools: a multi-tenant server keeps no local
+// credential store and no human login.
+func Remote(all []Tool) []Tool {
+	var out []Tool
+	for _, t := range all {
+		if !t.LocalOnly {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // Register adds tools to s, each behind the one wrapper every call takes.
 func Register(s *server.MCPServer, d *Deps, tools []Tool, readOnly bool) {
 	for _, t := range tools {
