@@ -3,6 +3,8 @@ package tools
 import (
 	"context"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/budget"
 )
 
 // Budget limits what the server may spend across every charging tool
@@ -19,6 +21,30 @@ type Budget interface {
 type Hold interface {
 	Commit() error
 	Release() error
+}
+
+// BudgetFrom adapts package budget's ledger to the wrapper's Budget (nil:
+// no limit).
+func BudgetFrom(b *budget.Budget) Budget {
+	if b == nil {
+		return nil
+	}
+	return ledgerBudget{b}
+}
+
+type ledgerBudget struct{ b *budget.Budget }
+
+func (l ledgerBudget) Reserve(ctx context.Context, cents int64) (Hold, error) {
+	h, err := l.b.Reserve(ctx, cents)
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+func (l ledgerBudget) Status(ctx context.Context) (int64, int64, time.Time, error) {
+	st, err := l.b.Status(ctx)
+	return st.Spent, st.Limit, st.RoomAt, err
 }
 
 // budgetStatus is the budget as whoami and get_balance show it (nil: none).

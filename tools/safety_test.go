@@ -13,6 +13,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/myapihq/myapihq-mcp/budget"
 	"github.com/myapihq/myapihq-mcp/credentials"
 )
 
@@ -218,6 +219,36 @@ func TestSpendingBudget(t *testing.T) {
 	}
 	if bal := h.ok("get_balance", nil); bal["budget"].(map[string]any)["spent_cents"] != float64(725) {
 		t.Fatalf("get_balance: %v", bal)
+	}
+}
+
+// TestSpendingBudgetLedger: the same through package budget's ledger, as
+// the server runs it: concurrent top-ups cannot overshoot.
+func TestSpendingBudgetLedger(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{noElicit: true, budget: BudgetFrom(budget.Open(budget.Options{Limit: 1000}))})
+	h.ok("create_agent", nil)
+	h.ok("confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
+	var wg sync.WaitGroup
+	var refused atomic.Int32
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := mcp.CallToolRequest{}
+			req.Params.Name, req.Params.Arguments = "top_up", map[string]any{"amount_cents": 300}
+			res, err := h.c.CallTool(context.Background(), req)
+			if err == nil && res.IsError && strings.Contains(fmt.Sprint(res.Content), "spending budget exceeded") {
+				refused.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if l := h.ledger(); l["topups_cents"] != 900 || refused.Load() != 5 {
+		t.Fatalf("8 top-ups of $3 against $10: %v, %d refused", l, refused.Load())
+	}
+	if _, _, who := h.call("whoami", nil); !strings.Contains(who, "$1.00 left") {
+		t.Fatalf("whoami: %s", who)
 	}
 }
 
