@@ -210,7 +210,7 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		}
 		if err != nil { // the account exists, but its first token could not be had
 			return pinResult(unsavedPIN, fmt.Sprintf("create_agent made account %s but could not finish: %v. "+
-				"Run create_agent again to complete it.", r.Data.AccountID, err), true), nil
+				"Run create_agent again to complete it.", quote(r.Data.AccountID), quote(err.Error())), true), nil
 		}
 		v = nv
 	}
@@ -240,7 +240,7 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		out["replaced_account_id"] = previous
 	}
 	summary := fmt.Sprintf("Agent account %s created; its PIN and API key (%s) are stored in the %s. Next: create_org, then "+
-		"setup_payment and top_up to add funds.", v.AccountID, credentials.Mask(credentials.FieldAPIKey, k.Data.APIKey), storeName(st))
+		"setup_payment and top_up to add funds.", quote(v.AccountID), credentials.Mask(credentials.FieldAPIKey, k.Data.APIKey), storeName(st))
 	if saveErr != nil {
 		summary += " WARNING: the API key could not be stored (" + saveErr.Error() + "); it works until this server stops."
 	}
@@ -262,7 +262,7 @@ func alreadyOnboarded(ctx context.Context, d *Deps, v credentials.Values) *mcp.C
 		"account_id": v.AccountID, "api_key": v.APIKey, "profile": d.Store.Profile(), "service": d.BaseURL,
 		"stored_in": st.Store, "already_onboarded": true,
 	}, fmt.Sprintf("This profile already has an agent account (%s) with an API key; nothing was created. Use it: "+
-		"list_orgs or create_org. (force=true would replace it.)", v.AccountID))
+		"list_orgs or create_org. (force=true would replace it.)", quote(v.AccountID)))
 }
 
 func storeName(st credentials.Status) string {
@@ -334,9 +334,9 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	var summary string
 	switch {
 	case onboarded(v):
-		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, v.AccountID, storeName(st))
+		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, quote(v.AccountID), storeName(st))
 	case v.PIN != "":
-		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, v.AccountID)
+		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, quote(v.AccountID))
 	case len(env) > 0:
 		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no complete stored credentials.", st.Profile, service, d.BaseURL)
 	default:
