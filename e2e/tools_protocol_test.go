@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -177,17 +178,53 @@ func assertOrder(t *testing.T, check *orderCheck) {
 // each call's SSE stream must carry its progress before its response.
 func TestToolsProgressBeforeResponseHTTP(t *testing.T) {
 	t.Parallel()
+	for _, era := range []string{"2025-11-25", "2026-07-28"} {
+		t.Run(era, func(t *testing.T) {
+			t.Parallel()
+			progressOverHTTP(t, era)
+		})
+	}
+}
+
+// modernMeta is what a 2026-07-28 request carries instead of a session.
+func modernMeta(v map[string]any) map[string]any {
+	params, _ := v["params"].(map[string]any)
+	if params == nil {
+		params = map[string]any{}
+		v["params"] = params
+	}
+	meta, _ := params["_meta"].(map[string]any)
+	if meta == nil {
+		meta = map[string]any{}
+		params["_meta"] = meta
+	}
+	meta["io.modelcontextprotocol/protocolVersion"] = "2026-07-28"
+	meta["io.modelcontextprotocol/clientCapabilities"] = map[string]any{}
+	meta["io.modelcontextprotocol/clientInfo"] = map[string]any{"name": "wire", "version": "1"}
+	return v
+}
+
+func progressOverHTTP(t *testing.T, era string) {
 	e := newEnv(t)
 	url := startHTTP(t, e)
 	check := newOrderCheck()
 	session := ""
-	post := func(v any) {
+	post := func(v map[string]any) {
 		t.Helper()
+		if era == "2026-07-28" {
+			v = modernMeta(v)
+		}
 		b, _ := json.Marshal(v)
 		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+		req.Header.Set("MCP-Protocol-Version", era)
+		if era == "2026-07-28" { // the modern era mirrors method and name in headers
+			req.Header.Set("Mcp-Method", fmt.Sprint(v["method"]))
+			if params, _ := v["params"].(map[string]any); params["name"] != nil {
+				req.Header.Set("Mcp-Name", fmt.Sprint(params["name"]))
+			}
+		}
 		if session != "" {
 			req.Header.Set("Mcp-Session-Id", session)
 		}
@@ -200,6 +237,9 @@ func TestToolsProgressBeforeResponseHTTP(t *testing.T) {
 			session = s
 		}
 		body, _ := io.ReadAll(resp.Body)
+		if os.Getenv("DEBUG_WIRE") != "" {
+			t.Logf("%s %s: %s", resp.Status, resp.Header.Get("Content-Type"), body)
+		}
 		var msgs [][]byte
 		if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 			for _, line := range strings.Split(string(body), "\n") {
@@ -220,8 +260,10 @@ func TestToolsProgressBeforeResponseHTTP(t *testing.T) {
 			}
 		}
 	}
-	post(initialize)
-	post(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
+	if era == "2025-11-25" {
+		post(initialize)
+		post(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
+	}
 	for _, c := range setupCalls() {
 		post(c)
 	}
