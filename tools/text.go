@@ -31,11 +31,12 @@ func quote(s string) string {
 			space = true
 			continue
 		}
-		if n >= maxQuoted {
+		sep := space && b.Len() > 0
+		if sep && n+2 > maxQuoted || n+1 > maxQuoted {
 			b.WriteString("…")
 			break
 		}
-		if space && b.Len() > 0 {
+		if sep {
 			b.WriteByte(' ')
 			n++
 		}
