@@ -107,9 +107,13 @@ func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		case <-t.C:
 		}
 		interval = min(2*interval, d.PollMax)
-		if r, err = d.Client.GetImport(ctx, job.ID); err != nil {
-			return nil, err
+		next, err := d.Client.GetImport(ctx, job.ID)
+		if err != nil {
+			// The job exists and was paid for: report it, not a failure.
+			return ok(r.Raw, fmt.Sprintf("Import %s of %s is %s; checking on it failed (%s): call get_import with job_id %s later.",
+				quote(job.ID), quote(job.Domain), quote(job.Status), describe("get_import", asHQ(err)), quote(job.ID)))
 		}
+		r = next
 		if r.Data.Status != job.Status {
 			progress(ctx, r.Data)
 		}

@@ -206,7 +206,9 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 			}
 			return d.finish(ctx, t, out, args), ferr
 		}
-		settle(d, t, hold, res == nil || !res.IsError)
+		// Any answer may follow a charge (an import that stopped waiting was
+		// paid for): only a failure before or at the service releases.
+		settle(d, t, hold, true)
 		return d.finish(ctx, t, res, args), nil
 	}
 }
