@@ -199,5 +199,7 @@ func (p *callProgress) flush(ctx context.Context) {
 		return
 	}
 	b, _ := json.Marshal(p.token)
-	p.tracker.wait(context.WithoutCancel(ctx), tokenKey(b))
+	// A cancelled call (the client gave up, or the server is stopping, when
+	// the writer may be gone) waits for nothing.
+	p.tracker.wait(ctx, tokenKey(b))
 }
