@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +20,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/budget"
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/prompts"
@@ -39,8 +42,16 @@ type Config struct {
 	LogLevel        string
 	LogFile         string // "" = stderr; created 0600
 	MaxTopUpCents   int64
-	RequireConsent  bool // consent-guarded tools refuse where the host cannot ask (tools.Config)
 	Version         string
+
+	ServiceURLs []string // HOST=URL overrides for the other services (services.ParseOverrides)
+	EnvFileDir  string   // write_env_file's folder when the client has no roots
+
+	// Wired at merge: set by their flags, no effect yet.
+	MaxSpendCents               int64 // issue 10: rolling 24 h budget (tools.Deps.Budget)
+	RequireConsent              bool  // issue 10: refuse consent tools on hosts that cannot ask
+	SandboxAllowPrivateWebhooks bool  // issue 10: embedded sandbox may deliver to private addresses
+
 	// Keyring replaces the OS keyring (tests).
 	Keyring credentials.Provider
 }
@@ -112,7 +123,7 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 	newClient := func(creds hqclient.Credentials) (*hqclient.Client, error) {
 		return hqclient.New(hqclient.Options{BaseURL: a.BaseURL, Credentials: creds, Version: cfg.Version, Logger: &a.Log})
 	}
-	if a.Client, err = newClient(tools.StoreCredentials{Store: store}); err != nil {
+	if a.Client, err = newClient(storeCredentials{store}); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -124,7 +135,8 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 	a.Tools = all
 	a.Deps = &tools.Deps{Client: a.Client, Store: store, BaseURL: a.BaseURL, Sandbox: cfg.Sandbox,
 		Config: tools.Config{MaxTopUpCents: cfg.MaxTopUpCents, RequireConsent: cfg.RequireConsent}, Log: a.Log, NewClient: newClient,
-		PollMin: 250 * time.Millisecond, PollMax: 2 * time.Second}
+		PollMin: 250 * time.Millisecond, PollMax: 2 * time.Second,
+		Budget: tools.BudgetFrom(budget.Open(budget.Options{Path: spendLedger(store), Limit: cfg.MaxSpendCents}))}
 
 	a.MCP = server.NewMCPServer("myapihq-mcp", cfg.Version,
 		server.WithInstructions(Instructions),
@@ -138,7 +150,22 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 	tools.Register(a.MCP, a.Deps, a.Tools, cfg.ReadOnly)
 	prompts.Register(a.MCP, prompts.All())
 	tools.RegisterResources(a.MCP, a.Deps)
+	if err := a.openServices(); err != nil { // the other services' door (services.go)
+		a.Close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// spendLedger is the spending budget's file, beside the credential file,
+// one per profile and service ("" keeps it in memory).
+func spendLedger(store *credentials.Store) string {
+	creds, err := credentials.DefaultFilePath()
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(store.Target() + "\x00" + store.Profile()))
+	return filepath.Join(filepath.Dir(creds), "spend", hex.EncodeToString(sum[:8])+".json")
 }
 
 // target names the service credentials belong to: the live URL, or the
@@ -171,15 +198,11 @@ func (a *App) resolveService() (string, error) {
 	if err := os.MkdirAll(filepath.Dir(state), 0o700); err != nil {
 		return "", fmt.Errorf("sandbox state directory: %w", err)
 	}
-	delay := a.Config.ImportDelay
-	if delay == 0 {
-		delay = 2 * time.Second
-	}
-	faults, err := sandbox.ParseFaults(a.Config.SandboxFaults)
+	opts, err := embeddedOptions(a.Config, state)
 	if err != nil {
 		return "", err
 	}
-	run, err := sandbox.Start("127.0.0.1:0", sandbox.Options{StatePath: state, ImportDelay: delay, Faults: faults})
+	run, err := sandbox.Start("127.0.0.1:0", opts)
 	if err != nil {
 		return "", err
 	}
@@ -187,6 +210,16 @@ func (a *App) resolveService() (string, error) {
 	a.BaseURL = run.BaseURL
 	a.Log.Info().Str("base_url", run.BaseURL).Str("state", state).Msg("embedded sandbox started")
 	return tgt, nil
+}
+
+// embeddedOptions is the embedded sandbox's configuration. An import delay
+// of 0 means imports finish at once, as --sandbox-import-delay's help says.
+func embeddedOptions(cfg Config, state string) (sandbox.Options, error) {
+	faults, err := sandbox.ParseFaults(cfg.SandboxFaults)
+	if err != nil {
+		return sandbox.Options{}, err
+	}
+	return sandbox.Options{StatePath: state, ImportDelay: cfg.ImportDelay, Faults: faults}, nil
 }
 
 func (a *App) openLog(stderr io.Writer) error {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,9 +32,16 @@ func Demo(ctx context.Context, self string, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 
-	env := []string{"XDG_CONFIG_HOME=" + filepath.Join(dir, "config"), "MYAPI_SANDBOX_IMPORT_DELAY=400ms", "MYAPI_LOG_LEVEL=warn"}
+	env := demoEnv(os.Environ(), dir)
 	args := []string{"stdio", "--sandbox", "--sandbox-state", filepath.Join(dir, "sandbox.db"), "--credential-store", "file", "--profile", "demo"}
-	c := client.NewClient(transport.NewStdioWithOptions(self, env, args, transport.WithCommandStderrWriter(io.Discard)),
+	// mcp-go would add this process's environment to env: the command
+	// function gives the child exactly env.
+	isolated := transport.WithCommandFunc(func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
+		cmd := exec.CommandContext(ctx, command, args...)
+		cmd.Env = env
+		return cmd, nil
+	})
+	c := client.NewClient(transport.NewStdioWithOptions(self, env, args, transport.WithCommandStderrWriter(io.Discard), isolated),
 		client.WithElicitationHandler(demoHuman{out}), client.WithProtocolVersion(mcp.ProtocolVersion20251125))
 	if err := c.Start(ctx); err != nil {
 		return fmt.Errorf("start the server: %w", err)
@@ -98,7 +106,8 @@ func Demo(ctx context.Context, self string, out io.Writer) error {
 		return sc, nil
 	}
 
-	if _, err := call("whoami", nil, false); err != nil {
+	who, err := call("whoami", nil, false)
+	if err != nil {
 		return err
 	}
 	if _, err := call("create_agent", map[string]any{"label": "demo agent"}, false); err != nil {
@@ -137,7 +146,24 @@ func Demo(ctx context.Context, self string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out, "\nDone: onboarded, two organizations, funds added and a brand imported, all on the sandbox. No secret was shown.")
+	if u, ok := who["console_url"].(string); ok {
+		fmt.Fprintf(out, "The sandbox console showed all of it live at %s (it closes with the demo; `myapihq-mcp sandbox` serves one that stays up).\n", u)
+	}
 	return nil
+}
+
+// demoEnv is the demo server's environment: the user's, without any
+// MYAPI_* variable (a stale MYAPI_API_KEY or MYAPI_READ_ONLY=1 would break
+// or change the demo), with its own config folder and settings.
+func demoEnv(environ []string, dir string) []string {
+	var env []string
+	for _, kv := range environ {
+		if !strings.HasPrefix(kv, "MYAPI_") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") && !strings.HasPrefix(kv, "XDG_DATA_HOME=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"),
+		"MYAPI_SANDBOX_IMPORT_DELAY=400ms", "MYAPI_LOG_LEVEL=warn")
 }
 
 func completeCheckout(ctx context.Context, u string) error {

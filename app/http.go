@@ -22,6 +22,12 @@ type HTTPConfig struct {
 	Addr           string   // default 127.0.0.1:8080
 	Token          string   // if set, every request needs Authorization: Bearer <Token>
 	AllowedOrigins []string // browser origins allowed besides localhost ones
+
+	// Set by their flags (app/flags.go); wired at merge.
+	AllowRemote bool          // serving beyond loopback needs it (checked by RunHTTP)
+	MultiTenant bool          // issue 13
+	RedisURL    string        // issue 13
+	DrainGrace  time.Duration // issue 13
 }
 
 // HTTPHandler is the MCP server over streamable HTTP at /mcp, behind the

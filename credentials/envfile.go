@@ -50,11 +50,15 @@ func ParseEnvFile(r io.Reader) (map[string]string, error) {
 // for another service (its MYAPI_BASE_URL) is refused rather than filed
 // under the wrong one.
 func ImportEnv(ctx context.Context, s *Store, env map[string]string) ([]string, error) {
-	if base := env["MYAPI_BASE_URL"]; base != "" && TargetForURL(base) != s.Target() {
-		return nil, fmt.Errorf("the file is for %s but the current service is %s: pass --base-url %s", base, s.Target(), base)
+	if err := sameService(s.Target(), env); err != nil {
+		return nil, err
 	}
-	v := Values{AccountID: env[EnvVars[FieldAccountID]], PIN: env[EnvVars[FieldPIN]],
-		APIKey: env[EnvVars[FieldAPIKey]], Token: env[EnvVars[FieldToken]]}
+	var v Values
+	for _, f := range fieldTable {
+		if f.env != "" {
+			*f.ptr(&v) = env[f.env]
+		}
+	}
 	if v.empty() {
 		return nil, fmt.Errorf("no MYAPI_API_KEY, MYAPI_ACCOUNT_ID, MYAPI_PIN or MYAPI_TOKEN in the file")
 	}
@@ -65,6 +69,24 @@ func ImportEnv(ctx context.Context, s *Store, env map[string]string) ([]string, 
 		}
 	}
 	return imported, s.Save(ctx, v)
+}
+
+// sameService refuses a file written for another service than target:
+// its MYAPI_BASE_URL, or its MYAPI_SANDBOX and MYAPI_SANDBOX_STATE (what
+// ExportEnv writes for a sandbox), so sandbox credentials are never filed
+// under the live service.
+func sameService(target string, env map[string]string) error {
+	if sb := env["MYAPI_SANDBOX"]; sb == "1" || sb == "true" {
+		state := env["MYAPI_SANDBOX_STATE"]
+		if !strings.HasPrefix(target, sandboxPrefix) || (state != "" && TargetForSandbox(state) != target) {
+			return fmt.Errorf("the file is for the sandbox with state %q but the current service is %s: pass --sandbox --sandbox-state %q", state, target, state)
+		}
+		return nil
+	}
+	if base := env["MYAPI_BASE_URL"]; base != "" && TargetForURL(base) != target {
+		return fmt.Errorf("the file is for %s but the current service is %s: pass --base-url %s", base, target, base)
+	}
+	return nil
 }
 
 // ExportEnv writes the profile's secrets in the .env format, masked unless
@@ -78,7 +100,9 @@ func ExportEnv(ctx context.Context, s *Store, w io.Writer, baseURL string, showS
 	if !showSecrets {
 		fmt.Fprintln(w, "# secrets are masked: pass --show-secrets to print them")
 	}
-	if baseURL != "" {
+	if state, ok := strings.CutPrefix(s.Target(), sandboxPrefix); ok {
+		fmt.Fprintf(w, "MYAPI_SANDBOX=1\nMYAPI_SANDBOX_STATE=%s\n", strconv.Quote(state))
+	} else if baseURL != "" {
 		fmt.Fprintf(w, "MYAPI_BASE_URL=%s\n", baseURL)
 	}
 	for _, f := range Fields {

@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !unix || forcelockfallback
 
 package credentials
 
@@ -7,9 +7,23 @@ import "sync"
 // Without flock (Windows), the lock only serialises this process. Two
 // servers onboarding one profile at the same instant could then make two
 // accounts; LockFileEx would close that gap.
-var processLock sync.Mutex
+//
+// One mutex per path: Store.Lock holds the profile's onboarding lock while
+// the file store takes its own, so a single mutex would deadlock. Build
+// with -tags forcelockfallback to run this code on unix (scripts/test.sh).
+var (
+	locksMu sync.Mutex
+	locks   = map[string]*sync.Mutex{}
+)
 
-func lockFile(string) (func(), error) {
-	processLock.Lock()
-	return processLock.Unlock, nil
+func lockFile(path string) (func(), error) {
+	locksMu.Lock()
+	m, ok := locks[path]
+	if !ok {
+		m = &sync.Mutex{}
+		locks[path] = m
+	}
+	locksMu.Unlock()
+	m.Lock()
+	return m.Unlock, nil
 }

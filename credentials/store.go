@@ -43,20 +43,94 @@ const (
 	FieldToken     = "token"
 )
 
-// Fields in display order.
-var Fields = []string{FieldAccountID, FieldPIN, FieldAPIKey, FieldToken}
-
 // fieldOnboardKey is stored like the others but shown nowhere.
 const fieldOnboardKey = "onboard_key"
 
-var storedFields = append(append([]string{}, Fields...), fieldOnboardKey)
+// field is one stored credential: the one table every read, write, merge,
+// override and display goes through.
+type field struct {
+	name string
+	env  string // the override variable; "" = none, and not shown
+	ptr  func(v *Values) *string
+}
+
+// fieldTable, in display order.
+var fieldTable = []field{
+	{FieldAccountID, "MYAPI_ACCOUNT_ID", func(v *Values) *string { return &v.AccountID }},
+	{FieldPIN, "MYAPI_PIN", func(v *Values) *string { return &v.PIN }},
+	{FieldAPIKey, "MYAPI_API_KEY", func(v *Values) *string { return &v.APIKey }},
+	// Stored as a tokenItem: the token travels with its expiry.
+	{FieldToken, "MYAPI_TOKEN", func(v *Values) *string { return &v.Token }},
+	{fieldOnboardKey, "", func(v *Values) *string { return &v.OnboardKey }},
+}
+
+// Fields are the shown fields, in display order.
+var Fields = func() []string {
+	var out []string
+	for _, f := range fieldTable {
+		if f.env != "" {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}()
+
+var storedFields = func() []string {
+	var out []string
+	for _, f := range fieldTable {
+		out = append(out, f.name)
+	}
+	return out
+}()
 
 // EnvVars are the overrides: they win over stored values and are never written back.
-var EnvVars = map[string]string{
-	FieldAccountID: "MYAPI_ACCOUNT_ID",
-	FieldPIN:       "MYAPI_PIN",
-	FieldAPIKey:    "MYAPI_API_KEY",
-	FieldToken:     "MYAPI_TOKEN",
+var EnvVars = func() map[string]string {
+	out := map[string]string{}
+	for _, f := range fieldTable {
+		if f.env != "" {
+			out[f.name] = f.env
+		}
+	}
+	return out
+}()
+
+func fieldNamed(name string) (field, bool) {
+	for _, f := range fieldTable {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+// encode is a field's stored form ("" = nothing to store).
+func (f field) encode(v Values) string {
+	raw := *f.ptr(&v)
+	if f.name == FieldToken && raw != "" {
+		b, _ := json.Marshal(tokenItem{Token: v.Token, ExpiresAt: v.TokenExpiresAt})
+		raw = string(b)
+	}
+	return raw
+}
+
+// decode sets the field in v from its stored form.
+func (f field) decode(v *Values, raw string) {
+	if f.name == FieldToken {
+		var t tokenItem
+		if json.Unmarshal([]byte(raw), &t) == nil {
+			v.Token, v.TokenExpiresAt = t.Token, t.ExpiresAt
+		}
+		return
+	}
+	*f.ptr(v) = raw
+}
+
+// copyTo sets the field (and a token's expiry) of dst from src.
+func (f field) copyTo(dst *Values, src Values) {
+	*f.ptr(dst) = *f.ptr(&src)
+	if f.name == FieldToken {
+		dst.TokenExpiresAt = src.TokenExpiresAt
+	}
 }
 
 // Credential store modes.
@@ -104,8 +178,10 @@ func TargetForSandbox(statePath string) string {
 	if abs, err := filepath.Abs(statePath); err == nil {
 		statePath = abs
 	}
-	return "sandbox:" + statePath
+	return sandboxPrefix + statePath
 }
+
+const sandboxPrefix = "sandbox:"
 
 // DefaultFilePath is where the file store lives.
 func DefaultFilePath() (string, error) {
@@ -210,30 +286,16 @@ type tokenItem struct {
 func (s *Store) readFrom(b backend) (Values, map[string]bool, error) {
 	var v Values
 	found := map[string]bool{}
-	for _, f := range storedFields {
-		raw, err := b.get(s.item(f))
+	for _, f := range fieldTable {
+		raw, err := b.get(s.item(f.name))
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return v, found, err
 		}
-		found[f] = true
-		switch f {
-		case FieldAccountID:
-			v.AccountID = raw
-		case FieldPIN:
-			v.PIN = raw
-		case FieldAPIKey:
-			v.APIKey = raw
-		case FieldToken:
-			var t tokenItem
-			if json.Unmarshal([]byte(raw), &t) == nil {
-				v.Token, v.TokenExpiresAt = t.Token, t.ExpiresAt
-			}
-		case fieldOnboardKey:
-			v.OnboardKey = raw
-		}
+		found[f.name] = true
+		f.decode(&v, raw)
 	}
 	return v, found, nil
 }
@@ -292,46 +354,33 @@ func (s *Store) fallBack(cause error) {
 	}
 }
 
-func pick(v Values, field string) Values {
-	switch field {
-	case FieldAccountID:
-		return Values{AccountID: v.AccountID}
-	case FieldPIN:
-		return Values{PIN: v.PIN}
-	case FieldAPIKey:
-		return Values{APIKey: v.APIKey}
-	case FieldToken:
-		return Values{Token: v.Token, TokenExpiresAt: v.TokenExpiresAt}
-	case fieldOnboardKey:
-		return Values{OnboardKey: v.OnboardKey}
+// pick is v with only the named field.
+func pick(v Values, name string) Values {
+	var out Values
+	if f, ok := fieldNamed(name); ok {
+		f.copyTo(&out, v)
 	}
-	return Values{}
+	return out
 }
 
 // merge returns base with every non-empty field of over on top.
 func merge(base, over Values) Values {
-	if over.AccountID != "" {
-		base.AccountID = over.AccountID
-	}
-	if over.PIN != "" {
-		base.PIN = over.PIN
-	}
-	if over.APIKey != "" {
-		base.APIKey = over.APIKey
-	}
-	if over.Token != "" {
-		base.Token, base.TokenExpiresAt = over.Token, over.TokenExpiresAt
-	}
-	if over.OnboardKey != "" {
-		base.OnboardKey = over.OnboardKey
+	for _, f := range fieldTable {
+		if *f.ptr(&over) != "" {
+			f.copyTo(&base, over)
+		}
 	}
 	return base
 }
 
 func (s *Store) env() Values {
-	g := s.opts.Getenv
-	return Values{AccountID: g(EnvVars[FieldAccountID]), PIN: g(EnvVars[FieldPIN]),
-		APIKey: g(EnvVars[FieldAPIKey]), Token: g(EnvVars[FieldToken])}
+	var v Values
+	for _, f := range fieldTable {
+		if f.env != "" {
+			*f.ptr(&v) = s.opts.Getenv(f.env)
+		}
+	}
+	return v
 }
 
 // Get returns the secrets to use: stored values with env overrides on top.
@@ -389,38 +438,29 @@ func (s *Store) Save(ctx context.Context, v Values) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.load()
-	items := map[string]string{}
-	if v.AccountID != "" {
-		items[FieldAccountID] = v.AccountID
-	}
-	if v.PIN != "" {
-		items[FieldPIN] = v.PIN
-	}
-	if v.APIKey != "" {
-		items[FieldAPIKey] = v.APIKey
-	}
-	if v.Token != "" {
-		b, _ := json.Marshal(tokenItem{Token: v.Token, ExpiresAt: v.TokenExpiresAt})
-		items[FieldToken] = string(b)
-	}
-	if v.OnboardKey != "" {
-		items[fieldOnboardKey] = v.OnboardKey
-	}
 	s.stored = merge(s.stored, v)
 	var failed []string
 	var lastErr error
 	// PIN first: it is the one secret that cannot be recovered.
-	for _, f := range []string{FieldPIN, FieldAccountID, FieldAPIKey, FieldToken, fieldOnboardKey} {
-		raw, ok := items[f]
-		if !ok {
+	order := make([]field, 0, len(fieldTable))
+	for _, f := range fieldTable {
+		if f.name == FieldPIN {
+			order = append([]field{f}, order...)
+		} else {
+			order = append(order, f)
+		}
+	}
+	for _, f := range order {
+		raw := f.encode(v)
+		if raw == "" {
 			continue
 		}
-		src, err := s.write(f, raw)
+		src, err := s.write(f.name, raw)
 		if err != nil {
-			failed, lastErr = append(failed, f), err
+			failed, lastErr = append(failed, f.name), err
 			src = SourceMemory
 		}
-		s.sources[f] = src
+		s.sources[f.name] = src
 	}
 	if failed != nil {
 		return &SaveError{Fields: failed, Err: lastErr}
@@ -472,7 +512,15 @@ func (s *Store) Logout(ctx context.Context) error {
 	}
 	for _, b := range stores {
 		for _, f := range storedFields {
-			if err := b.del(s.item(f)); err != nil {
+			err := b.del(s.item(f))
+			if err != nil && b == s.keyring && s.opts.Mode == ModeAuto && unusable(err) {
+				// Nothing was read yet, so the fallback shows only now: the
+				// keyring holds nothing this process could use, and the
+				// file, where auto mode keeps secrets then, is cleared next.
+				s.fallBack(err)
+				break
+			}
+			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", b.name(), err))
 				break
 			}
@@ -574,16 +622,9 @@ func (s *Store) Status(ctx context.Context) Status {
 	return st
 }
 
-func fieldValue(v Values, f string) string {
-	switch f {
-	case FieldAccountID:
-		return v.AccountID
-	case FieldPIN:
-		return v.PIN
-	case FieldAPIKey:
-		return v.APIKey
-	case FieldToken:
-		return v.Token
+func fieldValue(v Values, name string) string {
+	if f, ok := fieldNamed(name); ok {
+		return *f.ptr(&v)
 	}
 	return ""
 }

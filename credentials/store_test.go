@@ -67,6 +67,9 @@ func (f *fakeKeyring) Delete(s, u string) error {
 	f.wait()
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.getErr != nil { // a keyring that cannot be read cannot delete either
+		return f.getErr
+	}
 	if _, ok := f.items[s+"/"+u]; !ok {
 		return errNotFoundLikeGoKeyring
 	}
@@ -381,5 +384,90 @@ OTHER=ignored
 	}
 	if _, err := ParseEnvFile(strings.NewReader("garbage line")); err == nil {
 		t.Fatal("bad line accepted")
+	}
+}
+
+// TestAutoLogoutWithoutKeyring: a new process, without a keyring, logs out
+// of what auto mode stored in the file, and succeeds (it used to delete the
+// file's items, then fail on the keyring it had never found unusable).
+func TestAutoLogoutWithoutKeyring(t *testing.T) {
+	t.Parallel()
+	kr := newFake()
+	kr.getErr, kr.setErr = errNoSecretService, errNoSecretService
+	s, _ := newStore(t, kr, ModeAuto, nil)
+	ctx := context.Background()
+	if err := s.Save(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := newStore(t, kr, ModeAuto, nil)
+	s2.opts.FilePath, s2.file.path = s.opts.FilePath, s.opts.FilePath
+	if err := s2.Logout(ctx); err != nil {
+		t.Fatalf("logout: %v", err)
+	}
+	s3, _ := newStore(t, kr, ModeAuto, nil)
+	s3.opts.FilePath, s3.file.path = s.opts.FilePath, s.opts.FilePath
+	if v, _ := s3.Get(ctx); !v.empty() {
+		t.Fatalf("still stored: %+v", v)
+	}
+}
+
+// TestLockThenSaveToFile: onboarding holds the profile's lock while the
+// file store takes its own; on the non-unix lock (run it on Linux with
+// -tags forcelockfallback) both took one process mutex and deadlocked.
+func TestLockThenSaveToFile(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, newFake(), ModeFile, nil)
+	done := make(chan error, 1)
+	go func() {
+		unlock, err := s.Lock(context.Background())
+		if err != nil {
+			done <- err
+			return
+		}
+		defer unlock()
+		done <- s.Save(context.Background(), full)
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Save under Lock deadlocked")
+	}
+}
+
+// TestSandboxExportNamesTheSandbox: an export of sandbox credentials says
+// so, and importing it anywhere but that sandbox is refused.
+func TestSandboxExportNamesTheSandbox(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	state := filepath.Join(t.TempDir(), "my sandbox.db")
+	open := func(target string) *Store {
+		s, err := New(Options{Target: target, Mode: ModeFile, FilePath: filepath.Join(t.TempDir(), "c.json"), Getenv: func(string) string { return "" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	sb := open(TargetForSandbox(state))
+	if err := sb.Save(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := ExportEnv(ctx, sb, &out, "", true); err != nil {
+		t.Fatal(err)
+	}
+	env, err := ParseEnvFile(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"https://api.myapihq.com", TargetForSandbox(state + ".other")} {
+		if _, err := ImportEnv(ctx, open(target), env); err == nil || !strings.Contains(err.Error(), "--sandbox") {
+			t.Fatalf("sandbox credentials imported into %s: %v", target, err)
+		}
+	}
+	if _, err := ImportEnv(ctx, open(TargetForSandbox(state)), env); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -152,7 +152,7 @@ func TestHTTPTransport(t *testing.T) {
 func TestHTTPRefusesNonLoopbackWithoutToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	out, errs, code := cli(t, e, append([]string{"http", "--addr", "0.0.0.0:0"}, e.sandboxArgs()...)...)
+	out, errs, code := cli(t, e, append([]string{"http", "--addr", "0.0.0.0:0", "--allow-remote"}, e.sandboxArgs()...)...)
 	if code != 1 || !strings.Contains(errs, "--http-token") {
 		t.Fatalf("exit %d: %s %s", code, out, errs)
 	}

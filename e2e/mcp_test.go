@@ -189,7 +189,8 @@ func secretsOf(t *testing.T, e env) map[string]string {
 	}
 	secrets := map[string]string{}
 	for _, line := range strings.Split(out, "\n") {
-		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(k, "#") && k != "MYAPI_ACCOUNT_ID" && k != "MYAPI_BASE_URL" {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(k, "#") && k != "MYAPI_ACCOUNT_ID" && k != "MYAPI_BASE_URL" &&
+			k != "MYAPI_SANDBOX" && k != "MYAPI_SANDBOX_STATE" {
 			secrets[k] = v
 		}
 	}
@@ -219,7 +220,7 @@ func story(t *testing.T, protocol string) {
 	ctx := context.Background()
 
 	tools, err := s.c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil || len(tools.Tools) != 31 {
+	if err != nil || len(tools.Tools) != 36 {
 		t.Fatalf("tools/list: %d %v", len(tools.Tools), err)
 	}
 	prompts, err := s.c.ListPrompts(ctx, mcp.ListPromptsRequest{})
@@ -493,30 +494,45 @@ func TestHelpAndVersion(t *testing.T) {
 	t.Parallel() // subprocesses: no shared stdio session
 	e := newEnv(t)
 	out, _, code := cli(t, e, "--help")
-	if code != 0 || !strings.Contains(out, "myapihq-mcp demo") || !strings.Contains(out, "Examples:") {
+	if code != 0 || !strings.Contains(out, "\n  demo ") || !strings.Contains(out, "Examples:") {
 		t.Fatalf("--help: %d\n%s", code, out)
 	}
-	for cmd, flagWanted := range map[string]string{"stdio": "MYAPI_READ_ONLY", "http": "-http-token", "sandbox": "-faults",
-		"auth": "-show-secrets", "tools": "-markdown", "demo": "Usage"} {
-		_, errs, code := cli(t, e, "help", cmd)
-		if code != 0 || !strings.Contains(errs, "Examples:\n  myapihq-mcp") || !strings.Contains(errs, flagWanted) {
-			t.Fatalf("help %s: %d\n%s", cmd, code, errs)
+	for cmd, flagWanted := range map[string]string{"stdio": "MYAPI_READ_ONLY", "http": "--http-token", "sandbox": "--faults",
+		"auth": "status", "auth export": "--show-secrets", "tools": "--markdown", "demo": "Usage"} {
+		out, errs, code := cli(t, e, append([]string{"help"}, strings.Fields(cmd)...)...)
+		if code != 0 || !strings.Contains(out, flagWanted) || errs != "" {
+			t.Fatalf("help %s: %d\n%s\nstderr: %s", cmd, code, out, errs)
+		}
+		if !strings.Contains(cmd, " ") && !strings.Contains(out, "Examples:\n  myapihq-mcp") {
+			t.Fatalf("help %s has no examples:\n%s", cmd, out)
 		}
 	}
-	if out, _, code := cli(t, e, "version"); code != 0 || !strings.HasPrefix(out, "myapihq-mcp ") {
-		t.Fatalf("version: %d %s", code, out)
+	if out, _, code := cli(t, e, "help", "help"); code != 0 || !strings.Contains(out, "help [command]") {
+		t.Fatalf("help help: %d %s", code, out)
+	}
+	if out, _, code := cli(t, e, "completion", "bash"); code != 0 || !strings.Contains(out, "myapihq-mcp") {
+		t.Fatalf("completion bash: %d", code)
+	}
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, _, code := cli(t, e, args...)
+		if code != 0 || !strings.HasPrefix(out, "myapihq-mcp ") || strings.Count(out, "\n") != 1 {
+			t.Fatalf("%v: %d %q", args, code, out)
+		}
 	}
 	if _, _, code := cli(t, e, "nonsense"); code != 2 {
 		t.Fatalf("unknown command: exit %d", code)
 	}
 }
 
-// TestDemo: the newcomer's command runs green.
+// TestDemo: the newcomer's command runs green, whatever MYAPI_* variables
+// the user has set (a stale key, read-only, another profile).
 func TestDemo(t *testing.T) {
 	t.Parallel() // subprocesses: no shared stdio session
 	e := newEnv(t)
-	out, errs, code := cli(t, e, "demo")
-	if code != 0 || !strings.Contains(out, "Done:") || !strings.Contains(out, "progress") || !strings.Contains(out, "asks the human") {
+	out, errs, code := cliEnv(t, e, []string{"MYAPI_READ_ONLY=1", "MYAPI_API_KEY=hq_live_staleabcdefghijklmnopqrstuvwxyz0123", "MYAPI_TOOLSETS=orgs",
+		"MYAPI_PIN=stale-pin-0123456789", "MYAPI_BASE_URL=http://127.0.0.1:9"}, "demo")
+	if code != 0 || !strings.Contains(out, "Done:") || !strings.Contains(out, "progress") || !strings.Contains(out, "asks the human") ||
+		!strings.Contains(out, "/_sandbox/console") {
 		t.Fatalf("demo: %d\n%s\n%s", code, out, errs)
 	}
 }

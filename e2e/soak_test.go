@@ -24,6 +24,9 @@ import (
 // SOAK_SEED replays a run; SOAK_ROUNDS makes it longer; SOAK_FAULTS sets
 // another mix (without seed).
 func TestFaultSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a long soak: run without -short (scripts/test.sh does)")
+	}
 	t.Parallel()
 	seed := envInt("SOAK_SEED", 7)
 	rounds := envInt("SOAK_ROUNDS", 15)

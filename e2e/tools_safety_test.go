@@ -14,13 +14,13 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// human answers consent questions as told: accept or decline.
-type human struct {
+// consenter answers consent questions as told: accept or decline.
+type consenter struct {
 	decline atomic.Bool
 	asked   atomic.Int32
 }
 
-func (h *human) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+func (h *consenter) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 	h.asked.Add(1)
 	if h.decline.Load() {
 		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}, nil
@@ -29,7 +29,7 @@ func (h *human) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.Elicitatio
 		Content: map[string]any{"confirm": true}}}, nil
 }
 
-func startClient(t *testing.T, tr transport.Interface, protocol string, h *human) *client.Client {
+func startClient(t *testing.T, tr transport.Interface, protocol string, h *consenter) *client.Client {
 	t.Helper()
 	opts := []client.ClientOption{client.WithProtocolVersion(protocol)}
 	if h != nil {
@@ -85,7 +85,7 @@ func mustFail(t *testing.T, c *client.Client, name string, args map[string]any, 
 func TestToolsPathIdsCannotLeaveTheirEndpoint(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	h := &human{}
+	h := &consenter{}
 	args := append([]string{"stdio"}, e.sandboxArgs()...)
 	c := startClient(t, transport.NewStdio(binary, e.vars(), args...), mcp.ProtocolVersion20251125, h)
 	mustOK(t, c, "create_agent", nil)
@@ -164,7 +164,7 @@ func TestToolsConsentOverStdioBothEras(t *testing.T) {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			h := &human{}
+			h := &consenter{}
 			args := append([]string{"stdio"}, e.sandboxArgs()...)
 			c := startClient(t, transport.NewStdio(binary, e.vars(), args...), proto, h)
 			mustOK(t, c, "create_agent", nil)

@@ -169,9 +169,6 @@ func New(opts Options) (*Client, error) {
 		log: log, ua: "myapihq-mcp/" + opts.Version}, nil
 }
 
-// BaseURL is the service this client talks to.
-func (c *Client) BaseURL() string { return c.base }
-
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

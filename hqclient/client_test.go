@@ -69,7 +69,7 @@ func TestErrorShapes(t *testing.T) {
 			if !ok || e.Status != tc.status || e.Code != tc.code || e.Message != tc.msg || e.RequestID != tc.requestID || e.Retryable != tc.retryable {
 				t.Fatalf("got %+v", e)
 			}
-			if !hqclient.IsStatus(err, tc.status) || !strings.Contains(err.Error(), "GET /hq/orgs") {
+			if !strings.Contains(err.Error(), "GET /hq/orgs") {
 				t.Fatalf("Error() = %q", err)
 			}
 		})

@@ -59,12 +59,6 @@ func AsError(err error) (*Error, bool) {
 	return e, ok
 }
 
-// IsStatus reports whether err is an HQ answer with that status.
-func IsStatus(err error, status int) bool {
-	e, ok := AsError(err)
-	return ok && e.Status == status
-}
-
 // retryableStatus is the default retry rule; X-Should-Retry overrides it.
 func retryableStatus(status int) bool {
 	return status == http.StatusRequestTimeout || status == http.StatusConflict ||

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,7 +125,7 @@ func (h *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case x < h.f.P5xx+h.f.P429+h.f.PDrop:
 		h.drops.Add(1)
 		// The change is made and committed; only the answer is lost.
-		h.next.ServeHTTP(httptest.NewRecorder(), r)
+		h.next.ServeHTTP(discardWriter{header: http.Header{}}, r)
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close()
@@ -138,3 +137,10 @@ func (h *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 	}
 }
+
+// discardWriter takes an answer nobody will read (a dropped response).
+type discardWriter struct{ header http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.header }
+func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (d discardWriter) WriteHeader(int)             {}

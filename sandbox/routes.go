@@ -48,9 +48,12 @@ func (s *Server) routes() {
 		{"GET /hq/org-imports/{job_id}", authAPIKey, getImport},
 		{"POST /hq/org-imports/{job_id}/confirm", authAPIKey, confirmImport},
 	}
-	for _, rt := range api {
+	docs := make([]routeDoc, len(api))
+	for i, rt := range api {
 		s.mux.Handle(rt.pattern, s.handle(rt.auth, rt.fn))
+		docs[i] = routeDoc{rt.pattern, rt.auth}
 	}
+	s.mountServices(docs) // the other services' stand-ins (services.go)
 	s.mux.HandleFunc("/hq/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", newID("req"))
 		writeError(w, fail(404, "not_found", "no endpoint %s %s", r.Method, r.URL.Path))

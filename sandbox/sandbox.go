@@ -96,6 +96,7 @@ type Server struct {
 	limiter *rateLimiter
 	hooks   *deliverer
 	tokens  verified
+	console *console // the page at /_sandbox/console and the request log it shows
 }
 
 // New opens the state and returns a ready sandbox.
@@ -113,11 +114,13 @@ func New(opts Options) (*Server, error) {
 	}
 	s.hooks = newDeliverer(s)
 	s.routes()
+	s.console = newConsole(s)
 	s.handler = s.mux
 	if opts.Faults.Active() {
 		s.faults = withFaults(opts.Faults, s.mux)
 		s.handler = s.faults
 	}
+	s.handler = s.console.log.wrap(s.handler)
 	s.hooks.start()
 	return s, nil
 }
@@ -127,6 +130,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // Close stops background delivery and closes the state.
 func (s *Server) Close() error {
+	s.console.close()
 	s.hooks.stop()
 	return s.st.Close()
 }

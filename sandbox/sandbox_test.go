@@ -216,9 +216,17 @@ func TestSharedStateFile(t *testing.T) {
 	a.do("PATCH", "/hq/orgs/"+id, key, map[string]any{"description": "x"})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	a.s.FlushWebhooks(ctx)
-	b.s.FlushWebhooks(ctx)
-	time.Sleep(300 * time.Millisecond) // both tickers get a chance to double-send
+	var flushes sync.WaitGroup // both at once: each may try to claim the one delivery
+	for _, srv := range []*tester{a, b} {
+		flushes.Add(1)
+		go func() { defer flushes.Done(); srv.s.FlushWebhooks(ctx) }()
+	}
+	flushes.Wait()
+	// Nothing is due any more on either side, so only a send already in
+	// flight could still double-deliver: stopping both delivery loops waits
+	// for every such send to finish.
+	a.s.hooks.stop()
+	b.s.hooks.stop()
 	if hits.Load() != 1 {
 		t.Fatalf("event delivered %d times by two processes, want 1", hits.Load())
 	}

@@ -31,6 +31,7 @@ func Start(addr string, opts Options) (*Running, error) {
 		return nil, fmt.Errorf("sandbox: listen on %s: %w", addr, err)
 	}
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	hs.RegisterOnShutdown(s.console.close) // live console streams would hold Shutdown open
 	r := &Running{BaseURL: "http://" + ln.Addr().String(), Server: s, http: hs, done: make(chan error, 1)}
 	go func() { r.done <- hs.Serve(ln) }()
 	return r, nil
@@ -59,7 +60,7 @@ func Serve(ctx context.Context, addr string, opts Options, stderr io.Writer) err
 	if opts.StatePath != "" {
 		state = opts.StatePath
 	}
-	fmt.Fprintf(stderr, "MyAPIHQ sandbox listening on %s\n  state: %s\n  base URL for clients: MYAPI_BASE_URL=%s\n", r.BaseURL, state, r.BaseURL)
+	fmt.Fprintf(stderr, "MyAPIHQ sandbox listening on %s\n  state: %s\n  base URL for clients: MYAPI_BASE_URL=%s\n  console: %s\n", r.BaseURL, state, r.BaseURL, ConsoleURL(r.BaseURL))
 	if opts.Faults.Active() {
 		fmt.Fprintf(stderr, "  faults: %s\n", opts.Faults)
 	}

@@ -51,8 +51,8 @@ func accountTools() []Tool {
 		},
 		{
 			Name: "login", Toolset: Account, Title: "Log in a human",
-			Description: "Log a human account in with email and password, for the human-only tools (link_agent, " +
-				"list_linked_agents, get_agent_balance, get_agent_usage). The session is kept in memory only.",
+			Description: "Log a human in (email, password) for the human-only tools: link_agent, list_linked_agents, " +
+				"get_agent_balance/usage. Kept in memory, for this client only.",
 			Params:     []Param{pEmail, pPassword},
 			Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
 			Handler: login,
@@ -325,6 +325,9 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	out := map[string]any{"profile": st.Profile, "base_url": d.BaseURL, "service": service, "account_id": v.AccountID,
 		"credentials": creds, "store": st.Store, "plain_text_store": st.PlainText, "human_session": human,
 		"env_overrides": env}
+	if d.Sandbox { // the console is for the human: saying where it is lets the agent tell them
+		out["console_url"] = strings.TrimRight(d.BaseURL, "/") + "/_sandbox/console"
+	}
 	if len(st.Warnings) > 0 {
 		out["warnings"] = st.Warnings
 	}
@@ -345,6 +348,9 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	if len(env) > 0 {
 		summary += fmt.Sprintf(" The environment overrides the credential store: %s (set where this server was "+
 			"started) win over stored values; if a call answers 401, unset them and restart the server.", strings.Join(env, ", "))
+	}
+	if d.Sandbox {
+		summary += fmt.Sprintf(" The human can watch this sandbox live at %s.", out["console_url"])
 	}
 	if st.Error != "" {
 		summary += " Credential store problem: " + st.Error

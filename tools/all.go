@@ -7,7 +7,7 @@ func All(cfg Config) []Tool {
 		cfg.MaxTopUpCents = DefaultMaxTopUpCents
 	}
 	var out []Tool
-	for _, group := range [][]Tool{accountTools(), keyTools(), orgTools(), billingTools(cfg), importTools()} {
+	for _, group := range [][]Tool{accountTools(), keyTools(), orgTools(), billingTools(cfg), importTools(), servicesTools(), {envFileTool()}} {
 		for _, t := range group {
 			if t.Output == nil {
 				t.Output = outputs[t.Name]

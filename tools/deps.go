@@ -98,15 +98,3 @@ func (d *Deps) stateKey() []byte {
 	d.init()
 	return d.key
 }
-
-// StoreCredentials lets hqclient read the profile's secrets from the store.
-type StoreCredentials struct{ Store *credentials.Store }
-
-func (c StoreCredentials) Secrets(ctx context.Context) (hqclient.Secrets, error) {
-	v, err := c.Store.Get(ctx)
-	return hqclient.Secrets{AccountID: v.AccountID, PIN: v.PIN, APIKey: v.APIKey, Token: v.Token, TokenExpiresAt: v.TokenExpiresAt}, err
-}
-
-func (c StoreCredentials) SaveToken(ctx context.Context, token string, exp time.Time) error {
-	return c.Store.SaveToken(ctx, token, exp)
-}

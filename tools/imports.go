@@ -49,7 +49,7 @@ func importTools() []Tool {
 		{
 			Name: "confirm_import", Toolset: Imports, Title: "Confirm a brand import",
 			Description: "Create the organization from an import awaiting confirmation, with optional field overrides.",
-			Params:      append([]Param{pJob}, orgParams(false)...),
+			Params:      append([]Param{pJob}, brandParams()...),
 			OpenWorld:   true, Untrusted: untrustedWeb,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				f, _, err := orgFields(a)

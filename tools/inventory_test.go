@@ -17,11 +17,12 @@ func TestInventory(t *testing.T) {
 	t.Parallel()
 	want := map[Toolset][]string{
 		Account: {"create_agent", "whoami", "logout", "login", "register_account", "link_agent", "accept_agent_link",
-			"send_link_email", "list_linked_agents", "get_agent_balance", "get_agent_usage"},
-		Keys:    {"create_key", "list_keys", "revoke_key", "rotate_key"},
-		Orgs:    {"list_orgs", "create_org", "get_org", "update_org", "delete_org", "create_webhook", "list_webhooks", "delete_webhook"},
-		Billing: {"get_balance", "top_up", "setup_payment", "confirm_payment_setup", "get_billing_history"},
-		Imports: {"import_brand", "get_import", "confirm_import"},
+			"send_link_email", "list_linked_agents", "get_agent_balance", "get_agent_usage", "write_env_file"},
+		Keys:     {"create_key", "list_keys", "revoke_key", "rotate_key"},
+		Orgs:     {"list_orgs", "create_org", "get_org", "update_org", "delete_org", "create_webhook", "list_webhooks", "delete_webhook"},
+		Billing:  {"get_balance", "top_up", "setup_payment", "confirm_payment_setup", "get_billing_history"},
+		Imports:  {"import_brand", "get_import", "confirm_import"},
+		Services: {"list_services", "get_service_docs", "service_get", "service_write"},
 	}
 	got := map[Toolset][]string{}
 	seen := map[string]bool{}
@@ -207,7 +208,7 @@ func TestSelect(t *testing.T) {
 	if _, err := Select(all, []string{"bogus"}, false); err == nil {
 		t.Fatal("unknown toolset accepted")
 	}
-	if every, _ := Select(all, []string{"all"}, false); len(every) != 31 {
+	if every, _ := Select(all, []string{"all"}, false); len(every) != 36 {
 		t.Fatalf("all: %d", len(every))
 	}
 }

@@ -40,6 +40,21 @@ func orgParams(nameRequired bool) []Param {
 	}
 }
 
+// brandParams are the overrides confirm_import takes: the brand fields an
+// import extracts (the policies and the rest: update_org afterwards). Fewer
+// fields keep the tool list, which is in every prompt, small.
+func brandParams() []Param {
+	keep := map[string]bool{"name": true, "description": true, "business_sector": true, "logo_url": true,
+		"color_palette": true, "font_family": true, "default_language": true}
+	var out []Param
+	for _, p := range orgParams(false) {
+		if keep[p.Name] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // orgFields copies the organization fields present in a into a request
 // body, and says how many there were.
 func orgFields(a Args) (hqclient.OrgFields, int, error) {

@@ -26,15 +26,14 @@ func props(required []string, p map[string]any) json.RawMessage {
 }
 
 var (
-	integer = map[string]any{"type": "integer"}
 
 	// outList is every list answer: {"items": [...]}.
-	outList    = props([]string{"items"}, map[string]any{"items": map[string]any{"type": "array"}})
+	outList    = props([]string{"items"}, nil)
 	outObject  = props(nil, nil)
 	outOrg     = props([]string{"id", "name"}, nil)
 	outKey     = props([]string{"id"}, nil)
 	outWebhook = props([]string{"id"}, nil)
-	outBalance = props([]string{"balance_cents"}, map[string]any{"balance_cents": integer})
+	outBalance = props([]string{"balance_cents"}, nil)
 	outImport  = props([]string{"status"}, nil)
 	outAccount = props([]string{"account_id"}, nil)
 	outWhoami  = props([]string{"profile", "credentials"}, nil)
@@ -48,8 +47,15 @@ var outputs = map[string]json.RawMessage{
 	"create_key": outKey, "list_keys": outList, "revoke_key": outObject,
 	"list_orgs": outList, "create_org": outOrg, "get_org": outOrg, "update_org": outOrg, "delete_org": outObject,
 	"create_webhook": outWebhook, "list_webhooks": outList, "delete_webhook": outObject,
-	"get_balance": outBalance, "top_up": props([]string{"new_balance_cents"}, map[string]any{"new_balance_cents": integer}),
+	"get_balance": outBalance, "top_up": props([]string{"new_balance_cents"}, nil),
 	"setup_payment": props([]string{"url"}, nil), "confirm_payment_setup": outObject,
 	"get_billing_history": outList,
 	"import_brand":        outImport, "get_import": outImport, "confirm_import": outOrg,
+	"list_services": props([]string{"services"}, nil), "get_service_docs": props([]string{"service"}, nil),
+	"write_env_file": props([]string{"path"}, nil),
+	// service_get and service_write declare none: a service that answers
+	// text, not JSON, gives an unstructured result.
 }
+
+// unstructured are the tools whose results may carry no structured content.
+var unstructured = map[string]bool{"service_get": true, "service_write": true}

@@ -47,12 +47,21 @@ func TestOutputSchemasHold(t *testing.T) {
 	h.ok("get_agent_balance", map[string]any{"agent_id": agent})
 	h.ok("get_agent_usage", map[string]any{"agent_id": agent})
 	h.ok("send_link_email", map[string]any{"email": "o@example.com"})
+	withDoor(t, h)
+	UseServices(h.deps, ServicesDeps{Door: servicesDeps(h.deps).Door, EnvFileDir: t.TempDir()})
+	h.ok("list_services", nil)
+	h.ok("get_service_docs", map[string]any{"service": "mydomainapi.com"})
+	h.ok("service_get", map[string]any{"service": "mydomainapi.com", "path": "/v1/domains"})
+	h.ok("service_write", map[string]any{"service": "mydomainapi.com", "method": "POST", "path": "/v1/domains", "body": map[string]any{}})
+	h.ok("write_env_file", map[string]any{"path": ".env"})
 	h.ok("logout", nil)
 
 	schemas := map[string]*jsonschema.Schema{}
 	for _, tool := range All(Config{}) {
 		if tool.Output == nil {
-			t.Errorf("%s declares no outputSchema", tool.Name)
+			if !unstructured[tool.Name] {
+				t.Errorf("%s declares no outputSchema", tool.Name)
+			}
 			continue
 		}
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(tool.Output))
@@ -72,6 +81,9 @@ func TestOutputSchemasHold(t *testing.T) {
 		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(r.raw))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if schemas[r.tool] == nil {
+			continue // unstructured tools: no promise to hold
 		}
 		if err := schemas[r.tool].Validate(v); err != nil {
 			t.Errorf("%s: result does not match its outputSchema: %v\n%s", r.tool, err, r.raw)

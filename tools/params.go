@@ -58,7 +58,10 @@ func Schema(params []Param) json.RawMessage {
 		if p.Max != nil {
 			s["maximum"] = *p.Max
 		}
-		if p.MaxLen > 0 && p.Type == "string" {
+		// The tool list is in every prompt: a bound the model would never
+		// approach (long text, URLs, emails) or that a pattern already
+		// states is checked, not shown.
+		if p.MaxLen > 0 && p.MaxLen < 1000 && p.Type == "string" && p.Pattern == "" && p.Format == "" {
 			s["maxLength"] = p.MaxLen
 		}
 		if p.Format != "" {

@@ -96,8 +96,7 @@ func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.
 func rotateKeyTool() Tool {
 	return Tool{
 		Name: "rotate_key", Toolset: Keys, Title: "Rotate the profile's API key",
-		Description: "Replace this profile's API key: create a new one, store it, revoke the old one. Neither key is " +
-			"shown. Use it when a call answers 401 invalid_api_key or the key may have leaked.",
+		Description: "Replace the profile's API key (new one stored, old one revoked; neither shown): after a 401 invalid_api_key or a leak.",
 		Destructive: true, OpenWorld: true, LocalOnly: true,
 		Confirm: func(Args) string {
 			return "Replace this profile's MyAPIHQ API key with a new one and revoke the old key? Anything else using the old key stops working."

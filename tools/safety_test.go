@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,6 +124,30 @@ func TestConsentAnswerIsBoundToTheQuestion(t *testing.T) {
 	stateB = asks(h.rawCall("delete_org", map[string]any{"org_id": b}, "", false), "second ask for B")
 	clock.Add(int64(consentTTL/time.Second) + 1)
 	asks(h.rawCall("delete_org", map[string]any{"org_id": b}, stateB, true), "expired state")
+}
+
+// TestEnvFileConsentIsBound: write_env_file carries its roots to the
+// confirmation round in a signed state: a client's pre-filled answer with
+// a state of its own making (say, roots of "/") writes nothing.
+func TestEnvFileConsentIsBound(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{})
+	dir := t.TempDir()
+	UseServices(h.deps, ServicesDeps{EnvFileDir: dir})
+	h.ok("create_agent", nil)
+	forged := `{"roots":["/tmp"]}`
+	res := h.rawCall("write_env_file", map[string]any{"path": "/tmp/stolen.env"}, forged, true)
+	if !res.IsError || !strings.Contains(fmt.Sprint(res.Content), "does not answer a question this server asked") {
+		t.Fatalf("a forged confirmation was accepted: %+v", res)
+	}
+	if _, err := os.Stat("/tmp/stolen.env"); err == nil {
+		os.Remove("/tmp/stolen.env")
+		t.Fatal("the file was written")
+	}
+	h.ok("write_env_file", map[string]any{"path": ".env"}) // the real round trip works
+	if _, err := os.Stat(filepath.Join(dir, ".env")); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestRequireConsent: where the host cannot ask, guarded tools refuse and

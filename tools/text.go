@@ -20,7 +20,10 @@ const maxQuoted = 80
 // and zero-width characters become spaces or go, runs of space collapse,
 // the length is capped, and the result is a Go-quoted string, so it
 // cannot end the sentence around it or start a line of its own.
-func quote(s string) string {
+func quote(s string) string { return quoteN(s, maxQuoted) }
+
+// quoteN is quote with a cap of max characters.
+func quoteN(s string, max int) string {
 	var b strings.Builder
 	n, space := 0, false
 	for _, r := range s {
@@ -32,7 +35,7 @@ func quote(s string) string {
 			continue
 		}
 		sep := space && b.Len() > 0
-		if sep && n+2 > maxQuoted || n+1 > maxQuoted {
+		if sep && n+2 > max || n+1 > max {
 			b.WriteString("…")
 			break
 		}

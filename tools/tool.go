@@ -20,15 +20,16 @@ type Toolset string
 
 // Toolsets, in display order.
 const (
-	Account Toolset = "account"
-	Keys    Toolset = "keys"
-	Orgs    Toolset = "orgs"
-	Billing Toolset = "billing"
-	Imports Toolset = "imports"
+	Account  Toolset = "account"
+	Keys     Toolset = "keys"
+	Orgs     Toolset = "orgs"
+	Billing  Toolset = "billing"
+	Imports  Toolset = "imports"
+	Services Toolset = "services" // the rest of the ecosystem (issue 11)
 )
 
 // AllToolsets are the toolsets in display order.
-var AllToolsets = []Toolset{Account, Keys, Orgs, Billing, Imports}
+var AllToolsets = []Toolset{Account, Keys, Orgs, Billing, Imports, Services}
 
 // Toolsets are their names, for flags and messages.
 var Toolsets = func() []string {
@@ -149,7 +150,8 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 		if t.Human && !known {
 			return mcp.NewToolResultError(errNoIdentity.Error()), nil
 		}
-		canon, _ := json.Marshal(args) // map keys sorted: one string per call
+		canon, _ := json.Marshal(args)                   // map keys sorted: one string per call
+		ctx = context.WithValue(ctx, callReqKey{}, &req) // for handlers with rounds of their own (write_env_file)
 		if t.Confirm != nil {
 			if res := d.consent(ctx, t, args, string(canon), req); res != nil {
 				return res, nil

@@ -1,0 +1,122 @@
+package services
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// MaxPath is the longest path the door passes on.
+const MaxPath = 2000
+
+// RuleError is a request the door refuses before any byte leaves: the
+// message says what to change.
+type RuleError struct{ Msg string }
+
+func (e *RuleError) Error() string { return e.Msg }
+
+func refuse(format string, args ...any) error { return &RuleError{fmt.Sprintf(format, args...)} }
+
+// CheckPath enforces the path rules: an absolute path on the service's own
+// API, nothing that could climb out of it or reach another host. Percent
+// escapes are allowed except those that would spell a separator, a dot,
+// a control character or another escape, the classic ways around such checks.
+func CheckPath(p string) error {
+	switch {
+	case p == "":
+		return refuse("path is empty: give the endpoint's path from the docs, e.g. /v1/domains")
+	case len(p) > MaxPath:
+		return refuse("path is %d characters: at most %d", len(p), MaxPath)
+	case p[0] != '/':
+		return refuse("path must start with / (a path on the service's API, not a URL): got %q", clip(p))
+	case strings.Contains(p, "//"):
+		return refuse("path must not contain //")
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+				return refuse("path has a malformed %% escape at byte %d", i)
+			}
+			v := unhex(p[i+1])<<4 | unhex(p[i+2])
+			if v < 0x20 || v == 0x7f || v == '/' || v == '.' || v == '\\' || v == '%' {
+				return refuse("path must not encode %q as %s: write the path plainly", rune(v), p[i:i+3])
+			}
+			i += 2
+		case c == '?' || c == '#':
+			return refuse("path must not hold %q: pass query parameters in query", c)
+		case c == '@':
+			return refuse("path must not hold @ (it could read as user info): encode it as %%40")
+		case c == '\\':
+			return refuse("path must not hold a backslash")
+		case !pathChar(c):
+			return refuse("path must be printable ASCII without spaces or <>\"{}|^` (percent-encode other characters); byte %d is 0x%02x", i, c)
+		}
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "." || seg == ".." {
+			return refuse("path must not have a %q segment", seg)
+		}
+	}
+	return nil
+}
+
+// Query checks the model's query object (every value a string) and encodes
+// it in a stable order.
+func Query(q map[string]any) (string, error) {
+	if len(q) == 0 {
+		return "", nil
+	}
+	if len(q) > 100 {
+		return "", refuse("query has %d parameters: at most 100", len(q))
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	v := url.Values{}
+	for _, k := range keys {
+		s, isStr := q[k].(string)
+		if !isStr {
+			return "", refuse("query value %q must be a string (write numbers and booleans as strings)", clip(k))
+		}
+		if k == "" || len(k) > 200 || len(s) > MaxPath {
+			return "", refuse("query parameter %q: names of 1 to 200 characters, values up to %d", clip(k), MaxPath)
+		}
+		v.Add(k, s)
+	}
+	return v.Encode(), nil
+}
+
+// pathChar: RFC 3986's pchar and "/", less what is handled above.
+func pathChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~!$&'()*+,;=:/", c) >= 0
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// clip keeps a hostile value short and printable in a message.
+func clip(s string) string {
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+			return '?'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,290 @@
+package tools
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/myapihq/myapihq-mcp/credentials"
+)
+
+// write_env_file: the onboarding's .env step, done by the server so the
+// values never pass through the model. The file must be inside one of the
+// client's roots (or --env-file-dir when the client has none).
+
+func envFileTool() Tool {
+	return Tool{
+		Name: "write_env_file", Toolset: Account, Title: "Write credentials to a .env file",
+		Description: "Write MYAPI_API_KEY, MYAPI_ACCOUNT_ID (MYAPI_PIN if include_pin) to a .env in the client's roots for the user's code. " +
+			"Asks the human; returns no values.",
+		Params: []Param{
+			{Name: "path", Type: "string", Required: true, MaxLen: 1024, Desc: "e.g. .env (from the first root)"},
+			{Name: "include_pin", Type: "boolean", Default: false},
+		},
+		Idempotent: true, LocalOnly: true,
+		Handler: writeEnvFile,
+	}
+}
+
+// envState carries the allowed folders from the roots round to the
+// confirmation round (the client echoes it back).
+type envState struct {
+	Roots []string `json:"roots"`
+}
+
+func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	req := callRequest(ctx)
+	var roots []string
+	switch {
+	case req != nil && server.ElicitationResponse(req.Params.InputResponses, "confirm") != nil:
+		// The roots come back in the state this server signed for these
+		// arguments, once: an answer without it is not the human's.
+		var st envState
+		payload, valid := d.openState(ctx, "write_env_file", canonical(a), req.Params.RequestState)
+		if !valid || json.Unmarshal(payload, &st) != nil || len(st.Roots) == 0 {
+			return mcp.NewToolResultError("write_env_file: the confirmation does not answer a question this server asked " +
+				"(or was already used, or expired): nothing was written; call write_env_file again to be asked"), nil
+		}
+		roots = st.Roots
+	case req != nil && server.RootsResponse(req.Params.InputResponses, "roots") != nil:
+		roots = rootPaths(server.RootsResponse(req.Params.InputResponses, "roots").Roots)
+		if len(roots) == 0 {
+			return mcp.NewToolResultError("write_env_file refused: the client shares no file:// roots; " +
+				"open a project folder in the client, or start the server with --env-file-dir"), nil
+		}
+	case clientHasRoots(ctx):
+		return server.NewInputRequestBuilder("roots").Roots("roots").ToolResult(), nil
+	default:
+		dir := servicesDeps(d).EnvFileDir
+		if dir == "" {
+			return mcp.NewToolResultError("write_env_file refused: the client shares no roots and the server has no --env-file-dir " +
+				"(MYAPI_ENV_FILE_DIR): ask the user to set one"), nil
+		}
+		roots = []string{dir}
+	}
+	target, err := resolveInRoots(a.Str("path"), roots)
+	if err != nil {
+		return mcp.NewToolResultError("write_env_file refused: " + err.Error()), nil
+	}
+	names := []string{"MYAPI_API_KEY", "MYAPI_ACCOUNT_ID"}
+	if a.Bool("include_pin") {
+		names = append(names, "MYAPI_PIN")
+	}
+	if !canElicit(ctx) && d.Config.RequireConsent {
+		return refuseWithoutConsent("write_env_file"), nil
+	}
+	if canElicit(ctx) {
+		ans := (*mcp.ElicitationResult)(nil)
+		if req != nil {
+			ans = server.ElicitationResponse(req.Params.InputResponses, "confirm")
+		}
+		if ans == nil {
+			st, _ := json.Marshal(envState{Roots: roots})
+			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), target)
+			return askConfirmation(q, d.sealState("write_env_file", canonical(a), st)), nil
+		}
+		if ans.Action != mcp.ElicitationResponseActionAccept || ans.Content == nil || ans.Content.(map[string]any)["confirm"] != true {
+			return mcp.NewToolResultError(fmt.Sprintf("not done: the user did not confirm (%s). Do not retry unless they ask.", ans.Action)), nil
+		}
+	}
+	v, err := d.Store.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if v.APIKey == "" || v.AccountID == "" {
+		return mcp.NewToolResultError("write_env_file: this profile has no API key or account id yet: call create_agent first"), nil
+	}
+	vals := map[string]string{"MYAPI_API_KEY": v.APIKey, "MYAPI_ACCOUNT_ID": v.AccountID}
+	if a.Bool("include_pin") {
+		if v.PIN == "" {
+			return mcp.NewToolResultError("write_env_file: no PIN is stored for this profile; call it with include_pin=false"), nil
+		}
+		vals["MYAPI_PIN"] = v.PIN
+	}
+	if err := mergeEnvFile(target, vals, names); err != nil {
+		return mcp.NewToolResultError("write_env_file failed: " + credentials.Mask(credentials.FieldAPIKey, err.Error())), nil
+	}
+	out := map[string]any{"path": target, "written": names, "mode": "0600"}
+	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), target)
+	if ignored, how := gitIgnored(target); !ignored {
+		out["warning"] = "not ignored by git (" + how + "): add it to .gitignore before committing"
+		summary += " Warning: " + out["warning"].(string) + "."
+	}
+	return okValue(out, summary), nil
+}
+
+type callReqKey struct{}
+
+// callRequest is the tools/call request being served, for handlers that
+// read its multi-round-trip answers.
+func callRequest(ctx context.Context) *mcp.CallToolRequest {
+	r, _ := ctx.Value(callReqKey{}).(*mcp.CallToolRequest)
+	return r
+}
+
+func clientHasRoots(ctx context.Context) bool {
+	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
+		return info.ClientCapabilities != nil && info.ClientCapabilities.Roots != nil
+	}
+	if s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo); ok {
+		return s.GetClientCapabilities().Roots != nil
+	}
+	return false
+}
+
+// rootPaths keeps the local folders of file:// roots.
+func rootPaths(roots []mcp.Root) []string {
+	var out []string
+	for _, r := range roots {
+		u, err := url.Parse(r.URI)
+		if err != nil || u.Scheme != "file" || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
+			continue
+		}
+		p := u.Path
+		if runtime.GOOS == "windows" {
+			p = strings.TrimPrefix(p, "/")
+		}
+		out = append(out, filepath.Clean(filepath.FromSlash(p)))
+	}
+	return out
+}
+
+// resolveInRoots turns the model's path into a file inside one root: a
+// relative path is taken from the first root; the folder it lands in,
+// symlinks resolved, must still be inside that root; the file itself must
+// not be a symlink.
+func resolveInRoots(p string, roots []string) (string, error) {
+	if strings.ContainsAny(p, "\x00\n\r") || p == "" {
+		return "", errors.New("the path must be a plain file path")
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(roots[0], p)
+	}
+	p = filepath.Clean(p)
+	// Only an env file: a key merged into main.go or a served page would
+	// leak with it.
+	if base := filepath.Base(p); base != ".env" && !strings.HasPrefix(base, ".env.") && !strings.HasSuffix(base, ".env") {
+		return "", fmt.Errorf("%s is not an env file: name it .env, .env.<name> or <name>.env", base)
+	}
+	for _, root := range roots {
+		realRoot, err := filepath.EvalSymlinks(root)
+		if err != nil || !within(root, p) {
+			continue
+		}
+		realDir, err := filepath.EvalSymlinks(filepath.Dir(p))
+		if err != nil {
+			return "", fmt.Errorf("the folder of %s does not exist", p)
+		}
+		if !within(realRoot, filepath.Join(realDir, filepath.Base(p))) {
+			return "", fmt.Errorf("%s leads outside the root %s through a symlink", p, root)
+		}
+		if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
+			return "", fmt.Errorf("%s exists and is not a regular file (a symlink?)", p)
+		}
+		if filepath.Base(p) == "." || filepath.Base(p) == string(filepath.Separator) {
+			return "", errors.New("the path names a folder, not a file")
+		}
+		return p, nil
+	}
+	return "", fmt.Errorf("%s is outside the client's roots (%s)", p, strings.Join(roots, ", "))
+}
+
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// mergeEnvFile replaces the named variables' lines (export or not) and
+// keeps every other line; missing ones are appended. 0600, atomically.
+func mergeEnvFile(path string, vals map[string]string, order []string) error {
+	var lines []string
+	if b, err := os.ReadFile(path); err == nil {
+		if len(b) > 1<<20 {
+			return errors.New("the existing file is over 1 MiB: not an env file")
+		}
+		sc := bufio.NewScanner(strings.NewReader(string(b)))
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	done := map[string]bool{}
+	for i, line := range lines {
+		k, _, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "export "), "=")
+		k = strings.TrimSpace(k)
+		if v, mine := vals[k]; ok && mine {
+			lines[i] = k + "=" + v
+			done[k] = true
+		}
+	}
+	for _, k := range order {
+		if !done[k] {
+			lines = append(lines, k+"="+vals[k])
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".env-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.WriteString(strings.Join(lines, "\n") + "\n"); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// gitIgnored asks git when it is there; otherwise reads the .gitignore
+// files from the file's folder up.
+func gitIgnored(path string) (bool, string) {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	if git, err := exec.LookPath("git"); err == nil {
+		cmd := exec.Command(git, "-C", dir, "check-ignore", "-q", "--", base)
+		err := cmd.Run()
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			return true, "git check-ignore"
+		case errors.As(err, &ee) && ee.ExitCode() == 1:
+			return false, "git check-ignore"
+		}
+		// 128: not a repository; read the files instead.
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if b, err := os.ReadFile(filepath.Join(d, ".gitignore")); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				pat := strings.TrimPrefix(strings.TrimSpace(line), "/")
+				if pat == "" || strings.HasPrefix(pat, "#") || strings.HasPrefix(pat, "!") {
+					continue
+				}
+				if ok, _ := filepath.Match(pat, base); ok {
+					return true, ".gitignore"
+				}
+			}
+		}
+		if filepath.Dir(d) == d {
+			return false, "no .gitignore entry"
+		}
+	}
+}
