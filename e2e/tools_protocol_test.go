@@ -209,6 +209,7 @@ func progressOverHTTP(t *testing.T, era string) {
 	url := startHTTP(t, e)
 	check := newOrderCheck()
 	session := ""
+	var firstResult json.RawMessage // initialize's or server/discover's
 	post := func(v map[string]any) {
 		t.Helper()
 		if era == "2026-07-28" {
@@ -253,6 +254,9 @@ func progressOverHTTP(t *testing.T, era string) {
 		for _, raw := range msgs {
 			var m wireMsg
 			if json.Unmarshal(raw, &m) == nil {
+				if string(m.ID) == "0" {
+					firstResult = m.Result
+				}
 				check.see(m)
 				if bytes.Contains(m.Result, []byte(`"isError":true`)) {
 					t.Fatalf("call failed: %s", m.Result)
@@ -263,6 +267,11 @@ func progressOverHTTP(t *testing.T, era string) {
 	if era == "2025-11-25" {
 		post(initialize)
 		post(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
+	} else {
+		post(map[string]any{"jsonrpc": "2.0", "id": 0, "method": "server/discover", "params": map[string]any{}})
+	}
+	if !bytes.Contains(firstResult, []byte(`"capabilities"`)) || bytes.Contains(firstResult, []byte("elicitation")) {
+		t.Fatalf("%s: the server's capabilities must not advertise elicitation (a client capability): %s", era, firstResult)
 	}
 	for _, c := range setupCalls() {
 		post(c)
