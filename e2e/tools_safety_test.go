@@ -186,3 +186,30 @@ func TestToolsConsentOverStdioBothEras(t *testing.T) {
 		})
 	}
 }
+
+// TestToolsBudgetAndRequireConsent: through the binary's flags. A host
+// that cannot ask gets top_up refused under --require-consent; with
+// consent possible, --max-spend-cents stops the second top-up before the
+// service, and whoami shows what is left.
+func TestToolsBudgetAndRequireConsent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	args := append([]string{"stdio"}, e.sandboxArgs()...)
+	mute := startClient(t, transport.NewStdio(binary, e.vars(), append(args, "--require-consent")...), mcp.ProtocolVersion20251125, nil)
+	mustOK(t, mute, "create_agent", nil)
+	mustOK(t, mute, "confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
+	mustFail(t, mute, "top_up", map[string]any{"amount_cents": 400}, "cannot ask the user", "--require-consent")
+
+	h := &consenter{}
+	c := startClient(t, transport.NewStdio(binary, e.vars(), append(args, "--max-spend-cents", "500")...), mcp.LATEST_PROTOCOL_VERSION, h)
+	if got := mustOK(t, c, "top_up", map[string]any{"amount_cents": 400}); got["new_balance_cents"] != float64(400) {
+		t.Fatalf("top_up: %v", got)
+	}
+	mustFail(t, c, "top_up", map[string]any{"amount_cents": 200}, "spending budget exceeded", "4.00", "5.00")
+	if _, who := callText(t, c, "whoami", nil); !strings.Contains(who, "$1.00 left") {
+		t.Fatalf("whoami: %s", who)
+	}
+	if bal := mustOK(t, c, "get_balance", nil); bal["balance_cents"] != float64(400) {
+		t.Fatalf("the refused top-up reached the service: %v", bal)
+	}
+}
