@@ -40,7 +40,7 @@ func idParam(name, desc string) Param {
 	return Param{Name: name, Type: "string", Required: true, MaxLen: 100, Pattern: idPattern, Desc: desc}
 }
 
-// Schema renders params as a closed JSON Schema object.
+// Schema renders params as a JSON Schema object.
 func Schema(params []Param) json.RawMessage {
 	props := map[string]any{}
 	var required []string
@@ -81,7 +81,10 @@ func Schema(params []Param) json.RawMessage {
 			required = append(required, p.Name)
 		}
 	}
-	schema := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	// Not "additionalProperties": false: Validate refuses unknown arguments
+	// anyway, naming the ones the tool takes, and the flag cost 250 of the
+	// tool list's tokens, which every prompt pays.
+	schema := map[string]any{"type": "object", "properties": props}
 	if required != nil {
 		schema["required"] = required
 	}
