@@ -168,7 +168,7 @@ func TestValidate(t *testing.T) {
 		{map[string]any{"name": "x", "kind": "c"}, "one of a, b"},
 		{map[string]any{"name": "x", "tags": []any{"a", 1.0}}, "array of strings"},
 		{map[string]any{"name": "x", "meta": []any{}}, "object"},
-		{map[string]any{"name": "x", "nmae": "typo"}, "unknown argument nmae"},
+		{map[string]any{"name": "x", "nmae": "typo"}, `unknown argument "nmae"`},
 	}
 	for _, tc := range cases {
 		a, err := Validate(params, tc.args)

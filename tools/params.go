@@ -122,7 +122,7 @@ func Validate(params []Param, raw map[string]any) (Args, error) {
 	var unknown []string
 	for k := range raw {
 		if _, ok := known[k]; !ok {
-			unknown = append(unknown, k)
+			unknown = append(unknown, quote(k)) // the model's words: quoted
 		}
 	}
 	if len(unknown) > 0 {

@@ -352,7 +352,7 @@ func TestErrorsSayWhatToDoNext(t *testing.T) {
 	h.failsWith("import_brand", map[string]any{"domain": "acme.com"}, "402", "top_up")
 	h.failsWith("get_org", map[string]any{"org_id": "org_nope"}, "404", "list_")
 	h.failsWith("top_up", map[string]any{"amount_cents": 5001}, "between 1 and 5000")
-	h.failsWith("create_org", map[string]any{"name": "x", "bogus": 1}, "unknown argument bogus")
+	h.failsWith("create_org", map[string]any{"name": "x", "bogus": 1}, `unknown argument "bogus"`)
 	h.failsWith("list_linked_agents", nil, "login")
 	h.failsWith("update_org", map[string]any{"org_id": "org_x"}, "at least one field")
 }
