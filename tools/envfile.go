@@ -92,7 +92,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		}
 		if ans == nil {
 			st, _ := json.Marshal(envState{Roots: roots})
-			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), target)
+			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), quoteN(target, 1024))
 			return askConfirmation(q, d.sealState("write_env_file", canonical(a), st)), nil
 		}
 		if ans.Action != mcp.ElicitationResponseActionAccept || ans.Content == nil || ans.Content.(map[string]any)["confirm"] != true {
@@ -117,7 +117,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		return mcp.NewToolResultError("write_env_file failed: " + credentials.Mask(credentials.FieldAPIKey, err.Error())), nil
 	}
 	out := map[string]any{"path": target, "written": names, "mode": "0600"}
-	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), target)
+	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), quoteN(target, 1024))
 	if ignored, how := gitIgnored(target); !ignored {
 		out["warning"] = "not ignored by git (" + how + "): add it to .gitignore before committing"
 		summary += " Warning: " + out["warning"].(string) + "."
