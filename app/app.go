@@ -47,9 +47,10 @@ type Config struct {
 	ServiceURLs []string // HOST=URL overrides for the other services (services.ParseOverrides)
 	EnvFileDir  string   // write_env_file's folder when the client has no roots
 
-	// Wired at merge: set by their flags, no effect yet.
-	MaxSpendCents               int64 // issue 10: rolling 24 h budget (tools.Deps.Budget)
-	RequireConsent              bool  // issue 10: refuse consent tools on hosts that cannot ask
+	// Issue 10's flags. MaxSpendCents and RequireConsent reach the tools
+	// (Deps.Budget, tools.Config); the sandbox's has no effect yet.
+	MaxSpendCents               int64 // rolling 24 h budget
+	RequireConsent              bool  // refuse consent tools on hosts that cannot ask
 	SandboxAllowPrivateWebhooks bool  // issue 10: embedded sandbox may deliver to private addresses
 
 	// Keyring replaces the OS keyring (tests).
