@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +20,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/budget"
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/prompts"
@@ -46,9 +49,9 @@ type Config struct {
 	ServiceURLs []string // HOST=URL overrides for the other services (services.ParseOverrides)
 	EnvFileDir  string   // write_env_file's folder when the client has no roots
 
-	// Wired at merge: set by their flags, no effect yet.
-	MaxSpendCents  int64 // issue 10: rolling 24 h budget
-	RequireConsent bool  // issue 10: refuse consent tools on hosts that cannot ask
+	// Issue 10's limits, which reach the tools (Deps.Budget, tools.Config).
+	MaxSpendCents  int64 // rolling 24 h budget
+	RequireConsent bool  // refuse consent tools on hosts that cannot ask
 
 	// Keyring replaces the OS keyring (tests).
 	Keyring credentials.Provider
@@ -132,8 +135,9 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 	}
 	a.Tools = all
 	a.Deps = &tools.Deps{Client: a.Client, Store: store, BaseURL: a.BaseURL, Sandbox: cfg.Sandbox,
-		Config: tools.Config{MaxTopUpCents: cfg.MaxTopUpCents}, Log: a.Log, NewClient: newClient,
-		PollMin: 250 * time.Millisecond, PollMax: 2 * time.Second}
+		Config: tools.Config{MaxTopUpCents: cfg.MaxTopUpCents, RequireConsent: cfg.RequireConsent}, Log: a.Log, NewClient: newClient,
+		PollMin: 250 * time.Millisecond, PollMax: 2 * time.Second,
+		Budget: tools.BudgetFrom(budget.Open(budget.Options{Path: spendLedger(store), Limit: cfg.MaxSpendCents}))}
 
 	a.MCP = server.NewMCPServer("myapihq-mcp", cfg.Version,
 		server.WithInstructions(Instructions),
@@ -141,8 +145,7 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 		server.WithToolCapabilities(false),
 		server.WithPromptCapabilities(false),
 		server.WithResourceCapabilities(false, false),
-		server.WithLogging(),
-		server.WithElicitation(),
+		server.WithLogging(), // elicitation is the client's capability: the server advertises none, and asks anyway
 		server.WithRecovery(),
 	)
 	tools.Register(a.MCP, a.Deps, a.Tools, cfg.ReadOnly)
@@ -153,6 +156,17 @@ func Open(cfg Config, stderr io.Writer) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// spendLedger is the spending budget's file, beside the credential file,
+// one per profile and service ("" keeps it in memory).
+func spendLedger(store *credentials.Store) string {
+	creds, err := credentials.DefaultFilePath()
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(store.Target() + "\x00" + store.Profile()))
+	return filepath.Join(filepath.Dir(creds), "spend", hex.EncodeToString(sum[:8])+".json")
 }
 
 // target names the service credentials belong to: the live URL, or the
@@ -259,7 +273,9 @@ func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error
 		defer leaner.Stop()
 	}
 	a.Log.Info().Str("version", a.Config.Version).Str("base_url", a.BaseURL).Int("tools", len(a.Tools)).Msg("serving MCP on stdio")
-	err := s.Listen(ctx, newLineLimiter(in, MaxLine), out)
+	progress := tools.NewProgressTracker() // a call's progress is written before its response
+	s.SetContextFunc(func(ctx context.Context) context.Context { return tools.WithProgressTracker(ctx, progress) })
+	err := s.Listen(ctx, newLineLimiter(in, MaxLine), progress.Writer(out))
 	if errors.Is(err, context.Canceled) {
 		return nil // a signal: a clean stop
 	}

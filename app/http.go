@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/myapihq/myapihq-mcp/tools"
 )
 
 // HTTPConfig is the `http` subcommand's own part of the configuration.
@@ -47,7 +49,10 @@ const MaxHTTPBody = MaxLine
 // from) and the bearer token, if one is set.
 func (a *App) HTTPHandler(hc HTTPConfig) http.Handler {
 	mcpHandler := server.NewStreamableHTTPServer(a.MCP, server.WithEndpointPath("/mcp"))
-	return guard(mcpHandler, hc)
+	progress := tools.NewProgressTracker() // a call's progress is written before its response
+	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mcpHandler.ServeHTTP(progress.ResponseWriter(w), r.WithContext(tools.WithProgressTracker(r.Context(), progress)))
+	}), hc)
 }
 
 func guard(next http.Handler, hc HTTPConfig) http.Handler {

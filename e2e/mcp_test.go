@@ -221,7 +221,7 @@ func story(t *testing.T, protocol string) {
 	ctx := context.Background()
 
 	tools, err := s.c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil || len(tools.Tools) != 35 {
+	if err != nil || len(tools.Tools) != 36 {
 		t.Fatalf("tools/list: %d %v", len(tools.Tools), err)
 	}
 	prompts, err := s.c.ListPrompts(ctx, mcp.ListPromptsRequest{})
@@ -284,7 +284,7 @@ func story(t *testing.T, protocol string) {
 		t.Fatalf("balance %v, history %v", bal, hist)
 	}
 
-	// Progress notifications arrive (the last may trail the result).
+	// Progress notifications arrive (their order: TestToolsProgressBeforeResponse*).
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		s.mu.Lock()
 		n := 0

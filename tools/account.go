@@ -16,49 +16,49 @@ import (
 var (
 	pEmail    = Param{Name: "email", Type: "string", Format: "email", Required: true, MaxLen: 254}
 	pPassword = Param{Name: "password", Type: "string", Required: true, MaxLen: 1024, Desc: "the human's password; never stored"}
-	pAgentID  = Param{Name: "agent_id", Type: "string", Required: true, MaxLen: 100, Desc: "from list_linked_agents"}
+	pAgentID  = idParam("agent_id", "from list_linked_agents")
 )
 
 func accountTools() []Tool {
 	return []Tool{
 		{
-			Name: "create_agent", Toolset: SetAccount, Title: "Create agent account (onboard)",
+			Name: "create_agent", Toolset: Account, Title: "Create agent account (onboard)",
 			Description: "Onboard in one call: create this profile's agent account and a permanent API key; the server stores " +
 				"them, you never see them. Does nothing if the profile already has credentials (force=true starts over). Next: create_org.",
 			Params: []Param{
 				{Name: "label", Type: "string", MaxLen: 100, Desc: "a name for the account"},
 				{Name: "force", Type: "boolean", Desc: "replace this profile's stored account with a new one"},
 			},
-			Idempotent: true, OpenWorld: true,
+			Idempotent: true, OpenWorld: true, OwnKey: true, LocalOnly: true,
 			Handler: createAgent,
 		},
 		{
-			Name: "whoami", Toolset: SetAccount, Title: "Who am I",
+			Name: "whoami", Toolset: Account, Title: "Who am I",
 			Description: "Call first. Shows the profile, the service (sandbox or live), the account id and which credentials " +
 				"are stored and where, masked. Needs no network.",
 			ReadOnly: true, Idempotent: true,
 			Handler: whoami,
 		},
 		{
-			Name: "logout", Toolset: SetAccount, Title: "Forget stored credentials",
+			Name: "logout", Toolset: Account, Title: "Forget stored credentials",
 			Description: "Delete this profile's stored credentials from this machine. The account stays on the service, but " +
 				"without its PIN it cannot be recovered. Only when the user asks.",
-			Destructive: true, Idempotent: true,
+			Destructive: true, Idempotent: true, LocalOnly: true,
 			Confirm: func(Args) string {
 				return "Forget this profile's MyAPIHQ credentials on this machine? Without its PIN the agent account cannot be recovered."
 			},
 			Handler: logout,
 		},
 		{
-			Name: "login", Toolset: SetAccount, Title: "Log in a human",
-			Description: "Log a human account in with email and password, for the human-only tools (link_agent, " +
-				"list_linked_agents, get_agent_balance, get_agent_usage). The session is kept in memory only.",
+			Name: "login", Toolset: Account, Title: "Log in a human",
+			Description: "Log a human in (email, password) for the human-only tools: link_agent, list_linked_agents, " +
+				"get_agent_balance/usage. Kept in memory, for this client only.",
 			Params:     []Param{pEmail, pPassword},
-			Idempotent: true, OpenWorld: true,
+			Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
 			Handler: login,
 		},
 		{
-			Name: "register_account", Toolset: SetAccount, Title: "Register a human account",
+			Name: "register_account", Toolset: Account, Title: "Register a human account",
 			Description: "Create a human account; a verification email follows and login works once it is verified.",
 			Params:      []Param{pEmail, {Name: "password", Type: "string", Required: true, MaxLen: 1024, Desc: "at least 8 characters; never stored"}},
 			OpenWorld:   true,
@@ -67,68 +67,70 @@ func accountTools() []Tool {
 				if err != nil {
 					return nil, err
 				}
-				next := "open the verification link sent to " + a.Str("email") + ", then call login"
+				next := "open the verification link sent to " + quote(a.Str("email")) + ", then call login"
 				if d.Sandbox {
 					next += " (sandbox: the mail is at " + d.BaseURL + "/_sandbox/outbox)"
 				}
-				return ok(r.Raw, "Registered "+a.Str("email")+". Next: "+next+".")
+				return ok(r.Raw, "Registered "+quote(a.Str("email"))+". Next: "+next+".")
 			},
 		},
 		{
-			Name: "link_agent", Toolset: SetAccount, Title: "Link an agent to the human",
+			Name: "link_agent", Toolset: Account, Title: "Link an agent to the human",
 			Description: "Link an agent account to the logged-in human (login first). Without pin it links this profile's " +
 				"own agent, using its stored PIN.",
 			Params:     []Param{{Name: "pin", Type: "string", MaxLen: 200, Desc: "another agent's PIN; omit for this profile's agent"}},
-			Idempotent: true, OpenWorld: true,
+			Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
 			Handler: linkAgent,
 		},
 		{
-			Name: "accept_agent_link", Toolset: SetAccount, Title: "Accept an agent link",
+			Name: "accept_agent_link", Toolset: Account, Title: "Accept an agent link",
 			Description: "As the logged-in human, accept the link request token from a send_link_email message.",
 			Params:      []Param{{Name: "token", Type: "string", Required: true, MaxLen: 200, Desc: "from the link email"}},
-			Idempotent:  true, OpenWorld: true,
+			Idempotent:  true, OpenWorld: true, Human: true, LocalOnly: true,
 			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.AcceptAgentLink(ctx, a.Str("token"))
 				return answer(r, err, func() string { return "Agent linked to the human account." })
 			}),
 		},
 		{
-			Name: "send_link_email", Toolset: SetAccount, Title: "Ask a human to link this agent",
+			Name: "send_link_email", Toolset: Account, Title: "Ask a human to link this agent",
 			Description: "Email a human a request to link this agent to their account; they accept it after logging in.",
 			Params:      []Param{pEmail},
 			OpenWorld:   true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.Client.SendLinkEmail(ctx, a.Str("email"))
-				return answer(r, err, func() string { return "Link request sent to " + a.Str("email") + "." })
+				return answer(r, err, func() string { return "Link request sent to " + quote(a.Str("email")) + "." })
 			},
 		},
 		{
-			Name: "list_linked_agents", Toolset: SetAccount, Title: "List linked agents",
+			Name: "list_linked_agents", Toolset: Account, Title: "List linked agents",
 			Description: "List the agent accounts linked to the logged-in human (login first).",
-			ReadOnly:    true, Idempotent: true, OpenWorld: true,
+			ReadOnly:    true, Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true, Untrusted: "other users (agent labels)",
 			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.ListAgents(ctx)
 				return answer(r, err, func() string { return fmt.Sprintf("%d linked agent(s).", len(r.Data)) })
 			}),
 		},
 		{
-			Name: "get_agent_balance", Toolset: SetAccount, Title: "Get a linked agent's balance",
+			Name: "get_agent_balance", Toolset: Account, Title: "Get a linked agent's balance",
 			Description: "Balance of an agent linked to the logged-in human.",
 			Params:      []Param{pAgentID},
-			ReadOnly:    true, Idempotent: true, OpenWorld: true,
+			ReadOnly:    true, Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
 			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.AgentBalance(ctx, a.Str("agent_id"))
-				return answer(r, err, func() string { return fmt.Sprintf("Agent %s balance: %s.", a.Str("agent_id"), r.Data.BalanceDisplay) })
+				return answer(r, err, func() string {
+					return fmt.Sprintf("Agent %s balance: %s.", quote(a.Str("agent_id")), quote(r.Data.BalanceDisplay))
+				})
 			}),
 		},
 		{
-			Name: "get_agent_usage", Toolset: SetAccount, Title: "Get a linked agent's usage",
+			Name: "get_agent_usage", Toolset: Account, Title: "Get a linked agent's usage",
 			Description: "Usage metrics of an agent linked to the logged-in human.",
 			Params:      []Param{pAgentID},
-			ReadOnly:    true, Idempotent: true, OpenWorld: true,
+			ReadOnly:    true, Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
 			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.AgentUsage(ctx, a.Str("agent_id"))
-				return answer(r, err, func() string { return "Usage of agent " + a.Str("agent_id") + "." })
+				return answer(r, err, func() string { return "Usage of agent " + quote(a.Str("agent_id")) + "." })
 			}),
 		},
 	}
@@ -139,6 +141,14 @@ func accountTools() []Tool {
 // servers starting at once end with one account.
 func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	force := a.Bool("force")
+	if env := envOverrides(ctx, d); len(env) > 0 {
+		// An account made now would be overridden by the variables at once
+		// (a stale key then answers 401 on the next call).
+		return mcp.NewToolResultError(fmt.Sprintf("create_agent refused: %s set in this server's environment and "+
+			"override%s the credential store, so a new account would not be used. Unset %s in the host's configuration "+
+			"of this server and restart it, then call create_agent (or keep using the account those variables name).",
+			strings.Join(env, ", "), map[bool]string{true: "s", false: ""}[len(env) == 1], strings.Join(env, " and "))), nil
+	}
 	if v, err := d.Store.Get(ctx); err == nil && !force && onboarded(v) {
 		return alreadyOnboarded(ctx, d, v), nil
 	}
@@ -200,7 +210,7 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		}
 		if err != nil { // the account exists, but its first token could not be had
 			return pinResult(unsavedPIN, fmt.Sprintf("create_agent made account %s but could not finish: %v. "+
-				"Run create_agent again to complete it.", r.Data.AccountID, err), true), nil
+				"Run create_agent again to complete it.", quote(r.Data.AccountID), quote(err.Error())), true), nil
 		}
 		v = nv
 	}
@@ -230,7 +240,7 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		out["replaced_account_id"] = previous
 	}
 	summary := fmt.Sprintf("Agent account %s created; its PIN and API key (%s) are stored in the %s. Next: create_org, then "+
-		"setup_payment and top_up to add funds.", v.AccountID, credentials.Mask(credentials.FieldAPIKey, k.Data.APIKey), storeName(st))
+		"setup_payment and top_up to add funds.", quote(v.AccountID), credentials.Mask(credentials.FieldAPIKey, k.Data.APIKey), storeName(st))
 	if saveErr != nil {
 		summary += " WARNING: the API key could not be stored (" + saveErr.Error() + "); it works until this server stops."
 	}
@@ -252,7 +262,7 @@ func alreadyOnboarded(ctx context.Context, d *Deps, v credentials.Values) *mcp.C
 		"account_id": v.AccountID, "api_key": v.APIKey, "profile": d.Store.Profile(), "service": d.BaseURL,
 		"stored_in": st.Store, "already_onboarded": true,
 	}, fmt.Sprintf("This profile already has an agent account (%s) with an API key; nothing was created. Use it: "+
-		"list_orgs or create_org. (force=true would replace it.)", v.AccountID))
+		"list_orgs or create_org. (force=true would replace it.)", quote(v.AccountID)))
 }
 
 func storeName(st credentials.Status) string {
@@ -263,13 +273,6 @@ func storeName(st credentials.Status) string {
 		return "plain-text credential file (no OS keyring here)"
 	}
 	return "OS keyring"
-}
-
-func asHQ(err error) *hqclient.Error {
-	if e, isHQ := hqclient.AsError(err); isHQ {
-		return e
-	}
-	return &hqclient.Error{Message: err.Error()}
 }
 
 // withPIN is the one case a secret reaches the user: no store could keep
@@ -318,8 +321,10 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	}
 	_, noHuman := d.humanClient(ctx)
 	human := noHuman == nil
+	env := envOverrides(ctx, d)
 	out := map[string]any{"profile": st.Profile, "base_url": d.BaseURL, "service": service, "account_id": v.AccountID,
-		"credentials": creds, "store": st.Store, "plain_text_store": st.PlainText, "human_session": human}
+		"credentials": creds, "store": st.Store, "plain_text_store": st.PlainText, "human_session": human,
+		"env_overrides": env}
 	if d.Sandbox { // the console is for the human: saying where it is lets the agent tell them
 		out["console_url"] = strings.TrimRight(d.BaseURL, "/") + "/_sandbox/console"
 	}
@@ -332,11 +337,17 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	var summary string
 	switch {
 	case onboarded(v):
-		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, v.AccountID, storeName(st))
+		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, quote(v.AccountID), storeName(st))
 	case v.PIN != "":
-		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, v.AccountID)
+		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, quote(v.AccountID))
+	case len(env) > 0:
+		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no complete stored credentials.", st.Profile, service, d.BaseURL)
 	default:
 		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no credentials: call create_agent to onboard.", st.Profile, service, d.BaseURL)
+	}
+	if len(env) > 0 {
+		summary += fmt.Sprintf(" The environment overrides the credential store: %s (set where this server was "+
+			"started) win over stored values; if a call answers 401, unset them and restart the server.", strings.Join(env, ", "))
 	}
 	if d.Sandbox {
 		summary += fmt.Sprintf(" The human can watch this sandbox live at %s.", out["console_url"])
@@ -344,14 +355,29 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	if st.Error != "" {
 		summary += " Credential store problem: " + st.Error
 	}
+	if b, line := d.budgetStatus(ctx); b != nil {
+		out["budget"] = b
+		summary += line
+	}
 	return out, summary
+}
+
+// envOverrides names the MYAPI_* variables that override stored values.
+func envOverrides(ctx context.Context, d *Deps) []string {
+	out := []string{}
+	for _, f := range d.Store.Status(ctx).Fields {
+		if f.Present && strings.HasPrefix(f.Source, credentials.SourceEnv) {
+			out = append(out, credentials.EnvVars[f.Field])
+		}
+	}
+	return out
 }
 
 func logout(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
 	if err := d.Store.Logout(ctx); err != nil {
 		return nil, err
 	}
-	d.setHuman(ctx, nil)
+	_ = d.setHuman(ctx, nil, "") // without a client identity there is no login to forget
 	env := []string{}
 	for _, f := range d.Store.Status(ctx).Fields {
 		if f.Present {
@@ -378,9 +404,11 @@ func login(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	creds.Update(func(s *hqclient.Secrets) {
 		s.Token, s.TokenExpiresAt, s.AccountID = r.Data.Token, r.Data.ExpiresAt(), r.Data.Subject()
 	})
-	d.setHuman(ctx, c)
-	return ok(r.Raw, fmt.Sprintf("Logged in as %s (human account %s); the session is held in memory only. "+
-		"Next: link_agent to link this agent.", a.Str("email"), r.Data.Subject()))
+	if err := d.setHuman(ctx, c, a.Str("password")); err != nil {
+		return nil, err
+	}
+	return ok(r.Raw, fmt.Sprintf("Logged in as %s (human account %s); the session is held in memory only, for this "+
+		"client alone. Next: link_agent to link this agent.", quote(a.Str("email")), quote(r.Data.Subject())))
 }
 
 func linkAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {

@@ -8,7 +8,12 @@ func All(cfg Config) []Tool {
 	}
 	var out []Tool
 	for _, group := range [][]Tool{accountTools(), keyTools(), orgTools(), billingTools(cfg), importTools(), servicesTools(), {envFileTool()}} {
-		out = append(out, group...)
+		for _, t := range group {
+			if t.Output == nil {
+				t.Output = outputs[t.Name]
+			}
+			out = append(out, t)
+		}
 	}
 	return out
 }

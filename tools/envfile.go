@@ -26,15 +26,15 @@ import (
 
 func envFileTool() Tool {
 	return Tool{
-		Name: "write_env_file", Toolset: SetAccount, Title: "Write credentials to a .env file",
+		Name: "write_env_file", Toolset: Account, Title: "Write credentials to a .env file",
 		Description: "Write MYAPI_API_KEY, MYAPI_ACCOUNT_ID (MYAPI_PIN if include_pin) to a .env in the client's roots for the user's code. " +
 			"Asks the human; returns no values.",
 		Params: []Param{
 			{Name: "path", Type: "string", Required: true, MaxLen: 1024, Desc: "e.g. .env (from the first root)"},
 			{Name: "include_pin", Type: "boolean", Default: false},
 		},
-		Idempotent: true,
-		Handler:    writeEnvFile,
+		Idempotent: true, LocalOnly: true,
+		Handler: writeEnvFile,
 	}
 }
 
@@ -49,9 +49,13 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 	var roots []string
 	switch {
 	case req != nil && server.ElicitationResponse(req.Params.InputResponses, "confirm") != nil:
+		// The roots come back in the state this server signed for these
+		// arguments, once: an answer without it is not the human's.
 		var st envState
-		if json.Unmarshal([]byte(req.Params.RequestState), &st) != nil {
-			return mcp.NewToolResultError("write_env_file: the confirmation lost its state; call it again"), nil
+		payload, valid := d.openState(ctx, "write_env_file", canonical(a), req.Params.RequestState)
+		if !valid || json.Unmarshal(payload, &st) != nil || len(st.Roots) == 0 {
+			return mcp.NewToolResultError("write_env_file: the confirmation does not answer a question this server asked " +
+				"(or was already used, or expired): nothing was written; call write_env_file again to be asked"), nil
 		}
 		roots = st.Roots
 	case req != nil && server.RootsResponse(req.Params.InputResponses, "roots") != nil:
@@ -78,6 +82,9 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 	if a.Bool("include_pin") {
 		names = append(names, "MYAPI_PIN")
 	}
+	if !canElicit(ctx) && d.Config.RequireConsent {
+		return refuseWithoutConsent("write_env_file"), nil
+	}
 	if canElicit(ctx) {
 		ans := (*mcp.ElicitationResult)(nil)
 		if req != nil {
@@ -85,10 +92,8 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		}
 		if ans == nil {
 			st, _ := json.Marshal(envState{Roots: roots})
-			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), target)
-			res := askConfirmation(q)
-			res.RequestState = string(st)
-			return res, nil
+			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), quoteN(target, 1024))
+			return askConfirmation(q, d.sealState("write_env_file", canonical(a), st)), nil
 		}
 		if ans.Action != mcp.ElicitationResponseActionAccept || ans.Content == nil || ans.Content.(map[string]any)["confirm"] != true {
 			return mcp.NewToolResultError(fmt.Sprintf("not done: the user did not confirm (%s). Do not retry unless they ask.", ans.Action)), nil
@@ -112,7 +117,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		return mcp.NewToolResultError("write_env_file failed: " + credentials.Mask(credentials.FieldAPIKey, err.Error())), nil
 	}
 	out := map[string]any{"path": target, "written": names, "mode": "0600"}
-	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), target)
+	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), quoteN(target, 1024))
 	if ignored, how := gitIgnored(target); !ignored {
 		out["warning"] = "not ignored by git (" + how + "): add it to .gitignore before committing"
 		summary += " Warning: " + out["warning"].(string) + "."

@@ -15,16 +15,16 @@ import (
 
 func TestInventory(t *testing.T) {
 	t.Parallel()
-	want := map[string][]string{
-		SetAccount: {"create_agent", "whoami", "logout", "login", "register_account", "link_agent", "accept_agent_link",
+	want := map[Toolset][]string{
+		Account: {"create_agent", "whoami", "logout", "login", "register_account", "link_agent", "accept_agent_link",
 			"send_link_email", "list_linked_agents", "get_agent_balance", "get_agent_usage", "write_env_file"},
-		SetKeys:     {"create_key", "list_keys", "revoke_key"},
-		SetOrgs:     {"list_orgs", "create_org", "get_org", "update_org", "delete_org", "create_webhook", "list_webhooks", "delete_webhook"},
-		SetBilling:  {"get_balance", "top_up", "setup_payment", "confirm_payment_setup", "get_billing_history"},
-		SetImports:  {"import_brand", "get_import", "confirm_import"},
-		SetServices: {"list_services", "get_service_docs", "service_get", "service_write"},
+		Keys:     {"create_key", "list_keys", "revoke_key", "rotate_key"},
+		Orgs:     {"list_orgs", "create_org", "get_org", "update_org", "delete_org", "create_webhook", "list_webhooks", "delete_webhook"},
+		Billing:  {"get_balance", "top_up", "setup_payment", "confirm_payment_setup", "get_billing_history"},
+		Imports:  {"import_brand", "get_import", "confirm_import"},
+		Services: {"list_services", "get_service_docs", "service_get", "service_write"},
 	}
-	got := map[string][]string{}
+	got := map[Toolset][]string{}
 	seen := map[string]bool{}
 	for _, tool := range All(Config{}) {
 		if seen[tool.Name] {
@@ -58,7 +58,7 @@ func TestAnnotations(t *testing.T) {
 			t.Errorf("%s: description of %d characters", tool.Name, len(tool.Description))
 		}
 	}
-	for _, name := range []string{"delete_org", "revoke_key", "logout", "top_up"} {
+	for _, name := range []string{"delete_org", "revoke_key", "logout", "top_up", "rotate_key"} {
 		if tool := byName(t, name); tool.Confirm == nil {
 			t.Errorf("%s must ask the human first", name)
 		}
@@ -168,7 +168,7 @@ func TestValidate(t *testing.T) {
 		{map[string]any{"name": "x", "kind": "c"}, "one of a, b"},
 		{map[string]any{"name": "x", "tags": []any{"a", 1.0}}, "array of strings"},
 		{map[string]any{"name": "x", "meta": []any{}}, "object"},
-		{map[string]any{"name": "x", "nmae": "typo"}, "unknown argument nmae"},
+		{map[string]any{"name": "x", "nmae": "typo"}, `unknown argument "nmae"`},
 	}
 	for _, tc := range cases {
 		a, err := Validate(params, tc.args)
@@ -197,18 +197,18 @@ func TestSelect(t *testing.T) {
 	}
 	billing, _ := Select(all, []string{"billing"}, false)
 	if len(billing) != 5 {
-		t.Fatalf("billing: %v", Names(billing))
+		t.Fatalf("billing: %v", names(billing))
 	}
 	both, _ := Select(all, []string{"billing", "keys"}, true)
-	names := Names(both)
-	sort.Strings(names)
-	if strings.Join(names, ",") != "get_balance,get_billing_history,list_keys" {
-		t.Fatalf("read-only billing+keys: %v", names)
+	got := names(both)
+	sort.Strings(got)
+	if strings.Join(got, ",") != "get_balance,get_billing_history,list_keys" {
+		t.Fatalf("read-only billing+keys: %v", got)
 	}
 	if _, err := Select(all, []string{"bogus"}, false); err == nil {
 		t.Fatal("unknown toolset accepted")
 	}
-	if every, _ := Select(all, []string{"all"}, false); len(every) != 35 {
+	if every, _ := Select(all, []string{"all"}, false); len(every) != 36 {
 		t.Fatalf("all: %d", len(every))
 	}
 }
@@ -272,4 +272,12 @@ func TestResultFastPathNeverSkipsTheScrubber(t *testing.T) {
 	if res.StructuredContent != nil || string(res.RawStructuredContent) != `{"items":[{"id":"org_1"}]}` {
 		t.Fatalf("fast path: %+v %s", res.StructuredContent, res.RawStructuredContent)
 	}
+}
+
+func names(ts []Tool) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Name
+	}
+	return out
 }

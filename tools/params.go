@@ -31,7 +31,16 @@ type Param struct {
 
 func i64(v int64) *int64 { return &v }
 
-// Schema renders params as a closed JSON Schema object.
+// idPattern is every id a tool puts in a request path (org, webhook, key,
+// job, agent): nothing that could leave its path segment ("..", "/", "%").
+const idPattern = `^[A-Za-z0-9_-]{1,100}$`
+
+// idParam is a required id argument.
+func idParam(name, desc string) Param {
+	return Param{Name: name, Type: "string", Required: true, MaxLen: 100, Pattern: idPattern, Desc: desc}
+}
+
+// Schema renders params as a JSON Schema object.
 func Schema(params []Param) json.RawMessage {
 	props := map[string]any{}
 	var required []string
@@ -49,7 +58,10 @@ func Schema(params []Param) json.RawMessage {
 		if p.Max != nil {
 			s["maximum"] = *p.Max
 		}
-		if p.MaxLen > 0 && p.Type == "string" {
+		// The tool list is in every prompt: a bound the model would never
+		// approach (long text, URLs, emails) or that a pattern already
+		// states is checked, not shown.
+		if p.MaxLen > 0 && p.MaxLen < 1000 && p.Type == "string" && p.Pattern == "" && p.Format == "" {
 			s["maxLength"] = p.MaxLen
 		}
 		if p.Format != "" {
@@ -69,7 +81,10 @@ func Schema(params []Param) json.RawMessage {
 			required = append(required, p.Name)
 		}
 	}
-	schema := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	// Not "additionalProperties": false: Validate refuses unknown arguments
+	// anyway, naming the ones the tool takes, and the flag cost 250 of the
+	// tool list's tokens, which every prompt pays.
+	schema := map[string]any{"type": "object", "properties": props}
 	if required != nil {
 		schema["required"] = required
 	}
@@ -107,7 +122,7 @@ func Validate(params []Param, raw map[string]any) (Args, error) {
 	var unknown []string
 	for k := range raw {
 		if _, ok := known[k]; !ok {
-			unknown = append(unknown, k)
+			unknown = append(unknown, quote(k)) // the model's words: quoted
 		}
 	}
 	if len(unknown) > 0 {
@@ -214,6 +229,9 @@ func check(p Param, v any) (any, error) {
 		return nil, fmt.Errorf("must be an email address such as ada@example.com")
 	case p.Format == "hostname" && !compiled(hostnamePattern).MatchString(s):
 		return nil, fmt.Errorf("must be a bare domain such as example.com (no https://, path or port)")
+	case p.Pattern == idPattern && !compiled(p.Pattern).MatchString(s):
+		// The value is not echoed: it may be an injected instruction.
+		return nil, fmt.Errorf("is not a valid id: ids have only letters, digits, _ and - (at most 100); the list_* tools show the valid ones")
 	case p.Pattern != "" && !compiled(p.Pattern).MatchString(s):
 		return nil, fmt.Errorf("must match %s", p.Pattern)
 	}

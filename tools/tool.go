@@ -4,46 +4,71 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
-	"sort"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
-	"github.com/rs/zerolog"
 
-	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 )
 
+// Toolset is a group of tools that --toolsets turns on or off.
+type Toolset string
+
 // Toolsets, in display order.
 const (
-	SetAccount = "account"
-	SetKeys    = "keys"
-	SetOrgs    = "orgs"
-	SetBilling = "billing"
-	SetImports = "imports"
+	Account  Toolset = "account"
+	Keys     Toolset = "keys"
+	Orgs     Toolset = "orgs"
+	Billing  Toolset = "billing"
+	Imports  Toolset = "imports"
+	Services Toolset = "services" // the rest of the ecosystem (issue 11)
 )
 
-var Toolsets = []string{SetAccount, SetKeys, SetOrgs, SetBilling, SetImports}
+// AllToolsets are the toolsets in display order.
+var AllToolsets = []Toolset{Account, Keys, Orgs, Billing, Imports, Services}
+
+// Toolsets are their names, for flags and messages.
+var Toolsets = func() []string {
+	out := make([]string, len(AllToolsets))
+	for i, s := range AllToolsets {
+		out[i] = string(s)
+	}
+	return out
+}()
 
 // Tool is one MCP tool, as data.
 type Tool struct {
 	Name        string
-	Toolset     string
+	Toolset     Toolset
 	Title       string
 	Description string
 	Params      []Param
+	// Output is the JSON Schema of the structured result (outputSchema);
+	// every tool here answers with structured content, so every tool has one.
+	Output json.RawMessage
 	// The four MCP annotations, always all set (mcp-go's NewTool would
 	// otherwise call every tool destructive and open-world).
 	ReadOnly, Destructive, Idempotent, OpenWorld bool
+	// OwnKey: the handler manages its own Idempotency-Key (onboarding keeps
+	// its key in the credential store), so the wrapper gives it none.
+	OwnKey bool
+	// LocalOnly marks tools that manage the local credential store or a
+	// human's login: a multi-tenant server does not offer them.
+	LocalOnly bool
+	// Human marks the tools that use (or make) a human's login, which
+	// belongs to one client: without a per-client identity they refuse.
+	Human bool
+	// Untrusted, when set, says who wrote text this tool's results carry
+	// (a website, other users): the result is marked as data, not
+	// instructions.
+	Untrusted string
+	// Charges is what a call may spend, in cents (nil: free); the wrapper
+	// reserves it from the spending budget before the handler runs.
+	Charges func(a Args) int64
 	// Confirm, when set, is the question put to the human (by elicitation,
 	// where the host supports it) before the handler runs.
 	Confirm func(a Args) string
@@ -56,6 +81,7 @@ type Tool struct {
 // MCP renders the tool for tools/list.
 func (t Tool) MCP() mcp.Tool {
 	mt := mcp.NewToolWithRawSchema(t.Name, t.Description, Schema(t.Params))
+	mt.RawOutputSchema = t.Output
 	mt.Annotations = mcp.ToolAnnotation{
 		Title:           t.Title,
 		ReadOnlyHint:    mcp.ToBoolPtr(t.ReadOnly),
@@ -66,18 +92,10 @@ func (t Tool) MCP() mcp.Tool {
 	return mt
 }
 
-// Config is what the tool surface depends on from flags.
-type Config struct {
-	MaxTopUpCents int64 // top_up refuses more, whatever the model says
-}
-
-// DefaultMaxTopUpCents is --max-topup-cents' default.
-const DefaultMaxTopUpCents = 5000
-
 // Select keeps the tools of the given toolsets (all when empty), and only
 // read-only ones when readOnly: that filter wins over everything else.
 func Select(all []Tool, toolsets []string, readOnly bool) ([]Tool, error) {
-	want := map[string]bool{}
+	want := map[Toolset]bool{}
 	for _, s := range toolsets {
 		s = strings.TrimSpace(s)
 		if s == "" || s == "all" {
@@ -86,7 +104,7 @@ func Select(all []Tool, toolsets []string, readOnly bool) ([]Tool, error) {
 		if !contains(Toolsets, s) {
 			return nil, fmt.Errorf("unknown toolset %q: choose from %s, or all", s, strings.Join(Toolsets, ", "))
 		}
-		want[s] = true
+		want[Toolset(s)] = true
 	}
 	var out []Tool
 	for _, t := range all {
@@ -97,114 +115,17 @@ func Select(all []Tool, toolsets []string, readOnly bool) ([]Tool, error) {
 	return out, nil
 }
 
-// Deps are what handlers use. One per server process.
-type Deps struct {
-	Client  *hqclient.Client // the profile's agent credentials
-	Store   *credentials.Store
-	BaseURL string
-	Sandbox bool // the embedded sandbox, not the live service
-	Config  Config
-	Log     zerolog.Logger
-	// NewClient makes a client with other credentials (a human's session).
-	NewClient func(hqclient.Credentials) (*hqclient.Client, error)
-	// Import polling: first interval, cap (defaults 250ms, 2s).
-	PollMin, PollMax time.Duration
-
-	mu    sync.Mutex
-	human map[string]*hqclient.Client // per MCP session, set by login; memory only
-
-	retries pendingKeys
-}
-
-// pendingKeys remembers the Idempotency-Key of each write whose outcome is
-// unknown (every attempt failed in a way a retry could fix, so one may have
-// committed). The same call again, with the same arguments, reuses it: the
-// service then replays the first outcome instead of acting twice, which is
-// what makes "safe to repeat" true for a model that cannot see keys.
-type pendingKeys struct {
-	mu sync.Mutex
-	m  map[string]pendingKey
-}
-
-type pendingKey struct {
-	key   string
-	until time.Time
-}
-
-const pendingKeyTTL = 10 * time.Minute
-
-func (p *pendingKeys) take(call string, now time.Time) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	k, ok := p.m[call]
-	delete(p.m, call)
-	if !ok || now.After(k.until) {
-		return hqclient.NewIdempotencyKey()
+// Remote drops the LocalOnly tools: a multi-tenant server keeps no local
+// credential store and no human login.
+func Remote(all []Tool) []Tool {
+	var out []Tool
+	for _, t := range all {
+		if !t.LocalOnly {
+			out = append(out, t)
+		}
 	}
-	return k.key
+	return out
 }
-
-func (p *pendingKeys) keep(call, key string, now time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.m == nil || len(p.m) > 1000 {
-		p.m = map[string]pendingKey{}
-	}
-	p.m[call] = pendingKey{key, now.Add(pendingKeyTTL)}
-}
-
-// ambiguous: the write may or may not have happened.
-func ambiguous(err error) bool {
-	e, isHQ := hqclient.AsError(err)
-	return (isHQ && e.Retryable) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
-}
-
-// A human's login belongs to the MCP session that made it: over HTTP one
-// server has many clients, and one's login must not act for another.
-func sessionKey(ctx context.Context) string {
-	if s := server.ClientSessionFromContext(ctx); s != nil {
-		return s.SessionID()
-	}
-	return ""
-}
-
-func (d *Deps) humanClient(ctx context.Context) (*hqclient.Client, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if c := d.human[sessionKey(ctx)]; c != nil {
-		return c, nil
-	}
-	return nil, errNeedsHuman
-}
-
-// Hooks are the server hooks the tools need: a finished MCP session's
-// human login is dropped, since over HTTP sessions come and go for the
-// life of the server.
-func (d *Deps) Hooks() *server.Hooks {
-	h := &server.Hooks{}
-	h.AddOnUnregisterSession(func(_ context.Context, s server.ClientSession) {
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		delete(d.human, s.SessionID())
-	})
-	return h
-}
-
-func (d *Deps) setHuman(ctx context.Context, c *hqclient.Client) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.human == nil {
-		d.human = map[string]*hqclient.Client{}
-	}
-	if c == nil {
-		delete(d.human, sessionKey(ctx))
-		return
-	}
-	d.human[sessionKey(ctx)] = c
-}
-
-var errNeedsHuman = errors.New("this needs a human account's session: call login with the human's email and password first " +
-	"(register_account if they have none)")
 
 // Register adds tools to s, each behind the one wrapper every call takes.
 func Register(s *server.MCPServer, d *Deps, tools []Tool, readOnly bool) {
@@ -213,6 +134,9 @@ func Register(s *server.MCPServer, d *Deps, tools []Tool, readOnly bool) {
 	}
 }
 
+// handle is the wrapper every call takes: arguments, identity, consent,
+// budget, idempotency, then the handler, then what leaves (errors
+// described, secrets masked, untrusted text marked, progress flushed).
 func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		if readOnly && !t.ReadOnly { // defence in depth: such tools are not even registered
@@ -222,251 +146,102 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 		if err != nil {
 			return mcp.NewToolResultError(fmt.Sprintf("invalid arguments for %s: %v", t.Name, err)), nil
 		}
-		if t.Confirm != nil && canElicit(ctx) {
-			ans := server.ElicitationResponse(req.Params.InputResponses, "confirm")
-			if ans == nil {
-				return askConfirmation(t.Confirm(args)), nil
-			}
-			if ans.Action != mcp.ElicitationResponseActionAccept || ans.Content == nil || ans.Content.(map[string]any)["confirm"] != true {
-				return mcp.NewToolResultError(fmt.Sprintf("not done: the user did not confirm (%s). Do not retry unless they ask.", ans.Action)), nil
+		client, known := d.identity(ctx)
+		if t.Human && !known {
+			return mcp.NewToolResultError(errNoIdentity.Error()), nil
+		}
+		canon, _ := json.Marshal(args)                   // map keys sorted: one string per call
+		ctx = context.WithValue(ctx, callReqKey{}, &req) // for handlers with rounds of their own (write_env_file)
+		if t.Confirm != nil {
+			if res := d.consent(ctx, t, args, string(canon), req); res != nil {
+				return res, nil
 			}
 		}
+		var hold Hold
+		if t.Charges != nil && d.Budget != nil {
+			if cents := t.Charges(args); cents > 0 {
+				if hold, err = d.Budget.Reserve(ctx, cents); err != nil {
+					return mcp.NewToolResultError(fmt.Sprintf("%s refused: %v. Next: tell the user; the limit is "+
+						"--max-spend-cents (MYAPI_MAX_SPEND_CENTS).", t.Name, err)), nil
+				}
+			}
+		}
+		var progress *callProgress
 		if req.Params.Meta != nil && req.Params.Meta.ProgressToken != nil {
-			ctx = context.WithValue(ctx, progressKey{}, req.Params.Meta.ProgressToken)
+			progress = &callProgress{token: req.Params.Meta.ProgressToken, tracker: progressTrackerFrom(ctx)}
+			ctx = context.WithValue(ctx, progressKey{}, progress)
+			defer progress.flush(ctx)
 		}
-		// A write gets its Idempotency-Key here (create_agent keeps its own).
+		// A write gets its Idempotency-Key here, remembered per client.
 		var call, key string
-		if !t.ReadOnly && t.Name != "create_agent" {
-			canon, _ := json.Marshal(args) // map keys sorted: one string per call
-			// Per session: over HTTP another client's identical call is its own.
-			call = sessionKey(ctx) + "\x00" + t.Name + "\x00" + string(canon)
-			key = d.retries.take(call, time.Now())
-			ctx = hqclient.WithIdempotencyKey(ctx, key)
+		if !t.ReadOnly && !t.OwnKey {
+			call = t.Name + "\x00" + string(canon)
+			if known {
+				if key, err = d.retries().Take(ctx, client, call); err != nil {
+					d.Log.Warn().Err(err).Str("tool", t.Name).Msg("retry store: take failed")
+				}
+			}
+			if key == "" {
+				key = hqclient.NewIdempotencyKey()
+			}
+			ctx = context.WithValue(hqclient.WithIdempotencyKey(ctx, key), callKeyKey{}, key)
 		}
 		res, err := t.Handler(ctx, d, args)
 		if err != nil {
-			if call != "" && ambiguous(err) {
-				d.retries.keep(call, key, time.Now())
+			unknownOutcome := call != "" && ambiguous(err)
+			settle(d, t, hold, unknownOutcome)
+			out, ferr := failure(t.Name, err)
+			if unknownOutcome && !known && out != nil {
+				// No client identity: a retry cannot be told from another
+				// client's call, so it would be a new write.
+				out.Content = append(out.Content, mcp.NewTextContent("WARNING: this connection gives the server no "+
+					"client identity, so a retry is a new write: check (list_* or get_billing_history) before retrying."))
 			}
-			return failure(t.Name, err)
-		}
-		scrubResult(res, args.Bool("reveal"))
-		return withJSONText(res), nil
-	}
-}
-
-// withJSONText appends the structured content, serialised, after the
-// summary line: the spec's advice for hosts that pass only text to the
-// model, which would otherwise see "ready: review the brand" without it.
-// The bytes are kept as the raw structured content too, so they are
-// encoded once.
-func withJSONText(res *mcp.CallToolResult) *mcp.CallToolResult {
-	if res == nil {
-		return res
-	}
-	if res.RawStructuredContent == nil && res.StructuredContent != nil {
-		b, err := json.Marshal(res.StructuredContent)
-		if err != nil {
-			return res
-		}
-		res.RawStructuredContent = b
-	}
-	if res.RawStructuredContent != nil {
-		res.Content = append(res.Content, mcp.NewTextContent(string(res.RawStructuredContent)))
-	}
-	return res
-}
-
-// canElicit: whether this request's client can answer an elicitation.
-// Modern requests declare their capabilities in _meta; legacy sessions did
-// at initialize.
-func canElicit(ctx context.Context) bool {
-	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
-		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil
-	}
-	if s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo); ok {
-		return s.GetClientCapabilities().Elicitation != nil
-	}
-	return false
-}
-
-// askConfirmation asks in the multi-round-trip style, which mcp-go bridges
-// to a server-initiated elicitation for clients of the legacy era.
-func askConfirmation(question string) *mcp.CallToolResult {
-	return server.NewInputRequestBuilder("confirm").Elicit("confirm", mcp.ElicitationParams{
-		Message: question,
-		RequestedSchema: map[string]any{"type": "object", "required": []string{"confirm"}, "properties": map[string]any{
-			"confirm": map[string]any{"type": "boolean", "title": "Confirm", "description": "Allow the agent to do this"},
-		}},
-	}).ToolResult()
-}
-
-// ok is a success: the service's JSON as it came in structuredContent (a
-// list wrapped as {"items": [...]}, since structured content is an object)
-// and a one-line summary; the call wrapper adds the JSON as text too.
-//
-// An answer that cannot hold a secret is passed through as raw bytes: no
-// decode, scrub and re-encode on the hot path of every read.
-func ok(raw json.RawMessage, summary string) (*mcp.CallToolResult, error) {
-	raw = bytes.TrimSpace(raw)
-	if !mayHoldSecret(raw) && json.Valid(raw) {
-		if len(raw) == 0 || raw[0] != '{' {
-			raw = append(append([]byte(`{"items":`), raw...), '}')
-		}
-		return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(summary)}, RawStructuredContent: raw}, nil
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, fmt.Errorf("decode service answer: %w", err)
-	}
-	return okValue(v, summary), nil
-}
-
-// mayHoldSecret is conservative: any secret key name, quoted, anywhere, or
-// any \u escape (which could spell one), sends the answer to the scrubber.
-func mayHoldSecret(raw []byte) bool {
-	if bytes.Contains(raw, []byte(`\u`)) {
-		return true
-	}
-	for k := range secretKeys {
-		if bytes.Contains(raw, []byte(`"`+k+`"`)) {
-			return true
-		}
-	}
-	return false
-}
-
-func okValue(v any, summary string) *mcp.CallToolResult {
-	if _, isObj := v.(map[string]any); !isObj {
-		v = map[string]any{"items": v}
-	}
-	return &mcp.CallToolResult{
-		Content:           []mcp.Content{mcp.NewTextContent(summary)},
-		StructuredContent: v,
-	}
-}
-
-// answer is the usual end of a handler: the call's error as is, or its
-// answer with a summary (made only on success, when r is there).
-func answer[T any](r *hqclient.Response[T], err error, summary func() string) (*mcp.CallToolResult, error) {
-	if err != nil {
-		return nil, err
-	}
-	return ok(r.Raw, summary())
-}
-
-// asHuman gives a handler the logged-in human's client, or says to log in.
-func asHuman(f func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error)) func(context.Context, *Deps, Args) (*mcp.CallToolResult, error) {
-	return func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-		h, err := d.humanClient(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return f(ctx, h, a)
-	}
-}
-
-// failure turns an error into what the model should see: HQ and
-// credential problems are tool errors that say what to do next; anything
-// else is a fault of ours (JSON-RPC error).
-func failure(tool string, err error) (*mcp.CallToolResult, error) {
-	if errors.Is(err, errNeedsHuman) {
-		return mcp.NewToolResultError(err.Error()), nil
-	}
-	if he, isHQ := hqclient.AsError(err); isHQ {
-		return mcp.NewToolResultError(describe(tool, he)), nil
-	}
-	var se *credentials.SaveError
-	var ue *credentials.UnavailableError
-	var te *credentials.TimeoutError
-	if errors.As(err, &se) || errors.As(err, &ue) || errors.As(err, &te) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return mcp.NewToolResultError(fmt.Sprintf("%s failed: %v", tool, err)), nil
-	}
-	return nil, err
-}
-
-// describe says what happened and what to do next.
-func describe(tool string, e *hqclient.Error) string {
-	what := e.Message
-	if e.Status != 0 {
-		what = fmt.Sprintf("%d %s", e.Status, e.Message)
-	}
-	next := ""
-	switch {
-	case e.Code == hqclient.CodeNoAPIKey || e.Code == hqclient.CodeNoToken:
-		next = "no credentials for this profile: call create_agent (or set MYAPI_API_KEY / MYAPI_PIN)"
-	case e.Code == "payment_method_required" || (e.Status == http.StatusPaymentRequired && tool == "top_up"):
-		next = "no payment method: call setup_payment and have the human open the URL, then retry"
-	case e.Status == http.StatusPaymentRequired:
-		next = "balance too low: call top_up (it needs a payment method: setup_payment)"
-	case e.Code == "invalid_api_key":
-		next = "the API key was revoked or rotated: call create_agent with force=false to check, or create_key and update MYAPI_API_KEY"
-	case e.Status == http.StatusUnauthorized:
-		next = "credentials were refused: call whoami to see what is stored; create_agent or login to start over"
-	case e.Code == "human_only":
-		next = "call login with the human's email and password first"
-	case e.Status == http.StatusNotFound:
-		next = "check the id: the list_* tools show the valid ones"
-	case e.Status == http.StatusTooManyRequests:
-		next = fmt.Sprintf("rate limited: wait %s, then retry", max(e.RetryAfter, time.Second))
-	case e.Status >= 500 || e.Code == hqclient.CodeNetwork:
-		next = fmt.Sprintf("the service is unavailable (tried %d times): retry later with the same arguments; "+
-			"it cannot be applied twice", max(e.Attempts, 1))
-	}
-	msg := fmt.Sprintf("%s failed: %s", tool, what)
-	if next != "" {
-		msg += ". Next: " + next
-	}
-	if e.RequestID != "" {
-		msg += " [request " + e.RequestID + "]"
-	}
-	return msg
-}
-
-// secretKeys are masked wherever they appear in a result, unless the caller
-// asked with reveal: true.
-var secretKeys = map[string]string{
-	"pin": credentials.FieldPIN, "token": credentials.FieldToken, "access_token": credentials.FieldToken,
-	"refresh_token": credentials.FieldToken, "api_key": credentials.FieldAPIKey, "password": credentials.FieldPIN,
-}
-
-func scrubResult(res *mcp.CallToolResult, reveal bool) {
-	if res == nil || reveal {
-		return
-	}
-	res.StructuredContent = scrub(res.StructuredContent)
-}
-
-func scrub(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			if field, secret := secretKeys[k]; secret {
-				if s, isStr := val.(string); isStr {
-					out[k] = credentials.Mask(field, s)
-					continue
+			if unknownOutcome && known {
+				if kerr := d.retries().Keep(ctx, client, call, key, pendingKeyTTL); kerr != nil {
+					d.Log.Warn().Err(kerr).Str("tool", t.Name).Msg("retry store: keep failed")
+					if out != nil {
+						out.Content = append(out.Content, mcp.NewTextContent("WARNING: this server could not remember "+
+							"the write's key, so a retry may apply it twice: check (list_* or get_billing_history) before retrying."))
+					}
 				}
 			}
-			out[k] = scrub(val)
+			return d.finish(ctx, t, out, args), ferr
 		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = scrub(x[i])
-		}
-		return out
+		// Any answer may follow a charge (an import that stopped waiting was
+		// paid for): only a failure before or at the service releases.
+		settle(d, t, hold, true)
+		return d.finish(ctx, t, res, args), nil
 	}
-	return v
 }
 
-// Names lists tool names, sorted, for messages and docs.
-func Names(ts []Tool) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Name
+// settle ends a budget hold: spent (or maybe spent) commits, surely not
+// spent releases.
+func settle(d *Deps, t Tool, hold Hold, spent bool) {
+	if hold == nil {
+		return
 	}
-	sort.Strings(out)
-	return out
+	var err error
+	if spent {
+		err = hold.Commit()
+	} else {
+		err = hold.Release()
+	}
+	if err != nil {
+		d.Log.Error().Err(err).Str("tool", t.Name).Bool("spent", spent).Msg("spending budget: could not settle a hold")
+	}
+}
+
+// finish is the last step of every result: secrets masked (by key and by
+// value) unless revealed on purpose, text from others marked.
+func (d *Deps) finish(ctx context.Context, t Tool, res *mcp.CallToolResult, args Args) *mcp.CallToolResult {
+	if res == nil {
+		return nil
+	}
+	d.maskSecrets(ctx, res, args.Bool("reveal"))
+	withJSONText(res)
+	if t.Untrusted != "" && !res.IsError {
+		markUntrusted(res, t.Untrusted)
+	}
+	return res
 }

@@ -1,0 +1,97 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// The billing toolset: balance, payment method, top-ups.
+
+func dollars(c int64) string { return fmt.Sprintf("$%d.%02d", c/100, c%100) }
+
+func billingTools(cfg Config) []Tool {
+	return []Tool{
+		{
+			Name: "get_balance", Toolset: Billing, Title: "Get balance",
+			Description: "The prepaid balance and whether a payment method is saved.",
+			ReadOnly:    true, Idempotent: true, OpenWorld: true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				r, err := d.Client.Balance(ctx)
+				if err != nil {
+					return nil, err
+				}
+				next := ""
+				if !r.Data.HasPaymentMethod {
+					next = " No payment method: setup_payment before top_up."
+				}
+				summary := "Balance " + quote(r.Data.BalanceDisplay) + "." + next
+				b, line := d.budgetStatus(ctx)
+				if b == nil {
+					return ok(r.Raw, summary)
+				}
+				var v map[string]any
+				if err := json.Unmarshal(r.Raw, &v); err != nil {
+					return nil, fmt.Errorf("decode service answer: %w", err)
+				}
+				v["budget"] = b
+				return okValue(v, summary+line), nil
+			},
+		},
+		{
+			Name: "top_up", Toolset: Billing, Title: "Top up the balance",
+			Description: fmt.Sprintf("Charge the saved card to add funds (needs setup_payment first). At most %s per call: "+
+				"a server limit no argument lifts.", dollars(cfg.MaxTopUpCents)),
+			Params: []Param{{Name: "amount_cents", Type: "integer", Required: true, Min: i64(1), Max: i64(cfg.MaxTopUpCents),
+				Desc: "1000 = $10.00"}},
+			Destructive: true, OpenWorld: true, // it spends money: hosts that confirm destructive tools ask
+			Charges: func(a Args) int64 { return a.Int("amount_cents") },
+			Confirm: func(a Args) string {
+				return "Charge " + dollars(a.Int("amount_cents")) + " to the saved card to top up the MyAPIHQ balance?"
+			},
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				amount := a.Int("amount_cents")
+				if amount > d.Config.MaxTopUpCents { // the schema says so too; this is the guard
+					return mcp.NewToolResultError(fmt.Sprintf("top_up refused: %s is over this server's cap of %s per top-up (--max-topup-cents)",
+						dollars(amount), dollars(d.Config.MaxTopUpCents))), nil
+				}
+				r, err := d.Client.TopUp(ctx, amount)
+				return answer(r, err, func() string {
+					return fmt.Sprintf("Added %s; balance now %s.", dollars(amount), quote(r.Data.NewBalanceDisplay))
+				})
+			},
+		},
+		{
+			Name: "setup_payment", Toolset: Billing, Title: "Set up a payment method",
+			Description: "Get a hosted checkout URL where the human saves a card; give them the URL. Then top_up works.",
+			OpenWorld:   true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				r, err := d.Client.SetupPayment(ctx)
+				return answer(r, err, func() string {
+					return "Ask the human to open " + quote(r.Data.URL) + " and save a card; then call get_balance to check."
+				})
+			},
+		},
+		{
+			Name: "confirm_payment_setup", Toolset: Billing, Title: "Confirm a payment method",
+			Description: "Save a payment method by its id (pm_...) when the checkout gave one instead of saving it itself.",
+			Params:      []Param{{Name: "payment_method_id", Type: "string", Required: true, Pattern: "^pm_[A-Za-z0-9_]+$", MaxLen: 100}},
+			Idempotent:  true, OpenWorld: true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				r, err := d.Client.ConfirmPaymentSetup(ctx, a.Str("payment_method_id"))
+				return answer(r, err, func() string { return "Payment method saved; top_up works now." })
+			},
+		},
+		{
+			Name: "get_billing_history", Toolset: Billing, Title: "Get billing history",
+			Description: "Recent top-ups, charges and refunds, newest first.",
+			ReadOnly:    true, Idempotent: true, OpenWorld: true,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				r, err := d.Client.BillingHistory(ctx)
+				return answer(r, err, func() string { return fmt.Sprintf("%d billing event(s).", len(r.Data)) })
+			},
+		},
+	}
+}

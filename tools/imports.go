@@ -1,0 +1,132 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/myapihq/myapihq-mcp/hqclient"
+)
+
+// The imports toolset: brand kits extracted from a website.
+
+// ImportPriceCents is what one brand import may charge (the sandbox's price;
+// the spending budget reserves it before the call).
+const ImportPriceCents = 25
+
+// untrustedWeb: a brand kit is scraped from a website.
+const untrustedWeb = "a website (scraped brand kit)"
+
+func importTools() []Tool {
+	pJob := idParam("job_id", "from import_brand")
+	return []Tool{
+		{
+			Name: "import_brand", Toolset: Imports, Title: "Import a brand from a domain",
+			Description: "Extract a website's brand kit (name, colors, font, logo) into a new organization; costs a small fee. " +
+				"Waits for the job by default, then: review the brand and call confirm_import (unless auto_accept).",
+			Params: []Param{
+				{Name: "domain", Type: "string", Required: true, Format: "hostname", MaxLen: 253, Desc: "e.g. example.com"},
+				{Name: "auto_accept", Type: "boolean", Desc: "create the org without review"},
+				{Name: "wait", Type: "boolean", Default: true, Desc: "wait for the job to finish"},
+				{Name: "max_wait_seconds", Type: "integer", Min: i64(1), Max: i64(600), Default: int64(60)},
+			},
+			OpenWorld: true, Untrusted: untrustedWeb,
+			Charges: func(Args) int64 { return ImportPriceCents },
+			Handler: importBrand,
+		},
+		{
+			Name: "get_import", Toolset: Imports, Title: "Get a brand import",
+			Description: "Status of a brand import: queued, processing, awaiting_confirmation (then confirm_import), completed or failed.",
+			Params:      []Param{pJob},
+			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedWeb,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				r, err := d.Client.GetImport(ctx, a.Str("job_id"))
+				return answer(r, err, func() string { return importSummary(r.Data) })
+			},
+		},
+		{
+			Name: "confirm_import", Toolset: Imports, Title: "Confirm a brand import",
+			Description: "Create the organization from an import awaiting confirmation, with optional field overrides.",
+			Params:      append([]Param{pJob}, brandParams()...),
+			OpenWorld:   true, Untrusted: untrustedWeb,
+			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+				f, _, err := orgFields(a)
+				if err != nil {
+					return nil, err
+				}
+				r, err := d.Client.ConfirmImport(ctx, a.Str("job_id"), f)
+				return answer(r, err, func() string {
+					return fmt.Sprintf("Created organization %s (%s) from the import.", quote(r.Data.Name), quote(r.Data.ID))
+				})
+			},
+		},
+	}
+}
+
+func importSummary(j hqclient.ImportJob) string {
+	switch j.Status {
+	case hqclient.ImportAwaitingConfirmation:
+		return fmt.Sprintf("Import %s of %s is ready: review the brand, then confirm_import (with overrides if needed).", quote(j.ID), quote(j.Domain))
+	case hqclient.ImportCompleted:
+		return fmt.Sprintf("Import %s of %s is complete: organization %s.", quote(j.ID), quote(j.Domain), quote(j.OrgID))
+	case hqclient.ImportFailed:
+		return fmt.Sprintf("Import %s of %s failed: %s.", quote(j.ID), quote(j.Domain), quote(j.Error))
+	}
+	return fmt.Sprintf("Import %s of %s is %s: call get_import later.", quote(j.ID), quote(j.Domain), quote(j.Status))
+}
+
+var importSteps = map[string]int{hqclient.ImportQueued: 1, hqclient.ImportProcessing: 2}
+
+// importBrand starts the job and, unless wait=false, polls it with backoff
+// until it stops moving, the wait runs out or the call is cancelled, with
+// progress notifications when the caller asked for them.
+func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+	r, err := d.Client.ImportBrand(ctx, hqclient.ImportRequest{Domain: a.Str("domain"), AutoAccept: a.Bool("auto_accept")})
+	if err != nil {
+		return nil, err
+	}
+	job := r.Data
+	if !a.Bool("wait") || job.Done() {
+		return ok(r.Raw, importSummary(job))
+	}
+	deadline := time.Now().Add(time.Duration(a.Int("max_wait_seconds")) * time.Second)
+	interval := d.PollMin
+	progress(ctx, job)
+	for !job.Done() {
+		if time.Until(deadline) < interval {
+			return ok(r.Raw, fmt.Sprintf("Import %s of %s is still %s after %ds: call get_import with job_id %s later.",
+				quote(job.ID), quote(job.Domain), quote(job.Status), a.Int("max_wait_seconds"), quote(job.ID)))
+		}
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return mcp.NewToolResultError(fmt.Sprintf("stopped waiting (%v); import %s continues: call get_import", ctx.Err(), quote(job.ID))), nil
+		case <-t.C:
+		}
+		interval = min(2*interval, d.PollMax)
+		next, err := d.Client.GetImport(ctx, job.ID)
+		if err != nil {
+			// The job exists and was paid for: report it, not a failure.
+			return ok(r.Raw, fmt.Sprintf("Import %s of %s is %s; checking on it failed (%s): call get_import with job_id %s later.",
+				quote(job.ID), quote(job.Domain), quote(job.Status), describe("get_import", asHQ(err)), quote(job.ID)))
+		}
+		r = next
+		if r.Data.Status != job.Status {
+			progress(ctx, r.Data)
+		}
+		job = r.Data
+	}
+	return ok(r.Raw, importSummary(job))
+}
+
+// progress reports the job's step, if the call asked for progress.
+func progress(ctx context.Context, job hqclient.ImportJob) {
+	step, ok := importSteps[job.Status]
+	if !ok {
+		step = 3
+	}
+	sendProgress(ctx, step, 3, "import "+job.ID+": "+job.Status)
+}
