@@ -192,7 +192,7 @@ func newAuth(s *app.Settings, stdout, stderr io.Writer) *cobra.Command {
 		Example: examples["auth"],
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usage(errors.New("auth needs a command: status, logout, import or export"))
+			return usage(errors.New("auth needs a command: status, logout, import, export or rotate-key"))
 		},
 	}
 	// The service flags name whose credentials: they go anywhere on the line.
@@ -213,6 +213,9 @@ func newAuth(s *app.Settings, stdout, stderr io.Writer) *cobra.Command {
 			return usage(errors.New("auth import needs --env-file FILE"))
 		}
 		return app.AuthImport(cmd.Context(), s.Config, s.Output.EnvFile, stdout, stderr)
+	})
+	sub("rotate-key", "Replace the profile's API key: a new one stored, the old one revoked, neither shown", nil, func(cmd *cobra.Command) error {
+		return app.AuthRotateKey(cmd.Context(), s.Config, stdout, stderr)
 	})
 	sub("export", "Print the profile's credentials as a .env file, masked unless --show-secrets", []string{"show-secrets"}, func(cmd *cobra.Command) error {
 		return app.AuthExport(cmd.Context(), s.Config, s.Output.ShowSecrets, stdout, stderr)

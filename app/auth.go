@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/myapihq/myapihq-mcp/credentials"
+	"github.com/myapihq/myapihq-mcp/tools"
 )
 
 // The `auth` commands, for humans at a terminal. They never start a sandbox
@@ -118,4 +119,26 @@ func AuthExport(ctx context.Context, cfg Config, showSecrets bool, stdout, stder
 		base = "" // a sandbox has no stable URL to write down
 	}
 	return credentials.ExportEnv(ctx, s, stdout, base, showSecrets)
+}
+
+// AuthRotateKey replaces the profile's API key: a new one is created and
+// stored, the old one revoked; neither is printed.
+func AuthRotateKey(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	a, err := Open(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	r, err := tools.RotateKey(ctx, a.Client, a.Store)
+	if err != nil {
+		return fmt.Errorf("rotate-key: %w", err)
+	}
+	fmt.Fprintf(stdout, "Stored a new API key for profile %q: %s (%s).\n", a.Store.Profile(), r.NewKeyMasked, r.NewKeyID)
+	if r.Revoked {
+		fmt.Fprintf(stdout, "Revoked the old key %s.\n", r.RevokedKeyID)
+	}
+	if r.Note != "" {
+		fmt.Fprintln(stdout, "Note:", r.Note)
+	}
+	return nil
 }

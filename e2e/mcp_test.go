@@ -542,3 +542,38 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// auth rotate-key replaces the stored key and revokes the old one, and
+// prints neither (issue 12: the README's fix for a 401 no longer needs a
+// key in the model's context).
+func TestAuthRotateKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := startMCP(t, e, mcp.ProtocolVersion20251125)
+	s.ok("create_agent", map[string]any{"label": "rotate"})
+	s.c.Close()
+	before := secretsOf(t, e)["MYAPI_API_KEY"]
+
+	out, errs, code := cli(t, e, append([]string{"auth", "rotate-key"}, e.sandboxArgs()...)...)
+	if code != 0 || !strings.Contains(out, "Revoked the old key") {
+		t.Fatalf("rotate-key: %d\n%s\n%s", code, out, errs)
+	}
+	after := secretsOf(t, e)["MYAPI_API_KEY"]
+	if after == "" || after == before {
+		t.Fatalf("the stored key did not change")
+	}
+	scan := newScanner()
+	scan.secret("old key", before)
+	scan.secret("new key", after)
+	scan.text("rotate-key stdout", out)
+	scan.text("rotate-key stderr", errs)
+	scan.check(t)
+
+	// The new key works and the old one is gone from the workspace's list.
+	s2 := startMCP(t, e, mcp.ProtocolVersion20251125)
+	keys := s2.ok("list_keys", nil)
+	raw, _ := json.Marshal(keys)
+	if strings.Contains(string(raw), before[len(before)-4:]+`"`) {
+		t.Fatalf("the old key is still listed: %s", raw)
+	}
+}
