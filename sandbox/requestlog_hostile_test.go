@@ -47,3 +47,37 @@ func TestRequestLogClipsHugeRequests(t *testing.T) {
 		t.Fatalf("clipped path %.40q", p)
 	}
 }
+
+// The stand-ins' own list (/_sandbox/service-calls, 10,000 entries) takes
+// requests without a key too: each entry must stay small as well.
+func TestServiceCallsClipHugeRequests(t *testing.T) {
+	t.Parallel()
+	tt := newTester(t, Options{})
+	_, key := tt.onboard()
+	long := strings.Repeat("b", 200_000)
+	tt.do("GET", "/_services/mydomainapi.com/"+long, "", nil)
+	tt.do("GET", "/_services/mydomainapi.com/x?org_id="+long, key, nil)
+	req, _ := http.NewRequest(strings.Repeat("M", 100_000), tt.srv.URL+"/_services/mydomainapi.com/x", nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	resp, err := http.Get(tt.srv.URL + "/_sandbox/service-calls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rows []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for _, r := range rows {
+		for _, f := range []string{"path", "method", "org_id"} {
+			if s, _ := r[f].(string); len(s) > maxLoggedField+8 {
+				t.Fatalf("a stand-in call keeps %d bytes of %s", len(s), f)
+			}
+		}
+	}
+}
