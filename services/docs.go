@@ -153,7 +153,13 @@ func (d *Door) Docs(ctx context.Context, host string) (*Doc, error) {
 			old.Source = "stale"
 			return old, nil
 		}
-		return nil, err
+		// the error can quote the service (a redirect's host, a status
+		// line): masked like its docs
+		var rule *RuleError
+		if errors.As(err, &rule) {
+			return nil, &RuleError{d.MaskText(ctx, rule.Msg)}
+		}
+		return nil, errors.New(d.MaskText(ctx, err.Error()))
 	}
 	doc.FetchedAt = now
 	if err := c.save(s.Host, doc); err != nil {
