@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -73,12 +74,40 @@ func (c *console) guard(h http.HandlerFunc) http.Handler {
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("Cache-Control", "no-store")
+		loopbackOnly(h).ServeHTTP(w, r)
+	})
+}
+
+// loopbackOnly serves a human's page or the sandbox's own inspection data
+// only to requests addressed to a loopback host (a web page that rebinds
+// its name to 127.0.0.1 sends its own name), and not to another site's
+// script or subresource (which sends the real Host, but its Origin or
+// Sec-Fetch-Site): a link followed from elsewhere still opens it.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !loopbackHost(r.Host) {
 			http.Error(w, "the sandbox console answers only on its loopback address (127.0.0.1, [::1] or localhost)", http.StatusMisdirectedRequest)
 			return
 		}
-		h(w, r)
+		if !sameSite(r) {
+			http.Error(w, "the sandbox console answers only its own pages, not another site's", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
+}
+
+// sameSite: no Origin or the request's own, and no cross-site fetch other
+// than a top-level navigation.
+func sameSite(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" || !strings.EqualFold(u.Host, r.Host) {
+			return false
+		}
+	}
+	site, mode := r.Header.Get("Sec-Fetch-Site"), r.Header.Get("Sec-Fetch-Mode")
+	return site != "cross-site" && site != "same-site" || mode == "navigate"
 }
 
 func loopbackHost(hostport string) bool {

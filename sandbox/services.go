@@ -91,9 +91,9 @@ func (s *Server) mountServices(api []routeDoc) {
 		}
 		record(w, r, host, standIn)
 	})
-	s.mux.HandleFunc("GET /_sandbox/service-calls", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.Handle("GET /_sandbox/service-calls", loopbackOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, log.list())
-	})
+	})))
 }
 
 type statusWriter struct {
