@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,11 +37,16 @@ var consoleFiles embed.FS
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+// maxConsoleStreams bounds the live streams open at once: each renders the
+// page on every change.
+const maxConsoleStreams = 32
+
 type console struct {
-	s    *Server
-	log  *requestLog
-	quit chan struct{}
-	once sync.Once
+	s       *Server
+	streams atomic.Int32
+	log     *requestLog
+	quit    chan struct{}
+	once    sync.Once
 	// poll is how often the live stream looks for changes no request made
 	// (webhook deliveries, import progress).
 	poll time.Duration
@@ -179,6 +185,13 @@ func (c *console) events(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	if c.streams.Add(1) > maxConsoleStreams {
+		c.streams.Add(-1)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "too many console streams open: close a console tab", http.StatusServiceUnavailable)
+		return
+	}
+	defer c.streams.Add(-1)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)

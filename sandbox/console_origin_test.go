@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // A web page the user has open may send requests to the loopback sandbox
@@ -62,5 +63,49 @@ func TestServiceCallsRefuseForeignHost(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("Host %s: %d, want %d", host, resp.StatusCode, want)
 		}
+	}
+}
+
+// Each live stream renders the page on every change: a local process
+// opening streams by the hundred must not multiply that without bound.
+func TestConsoleStreamsAreBounded(t *testing.T) {
+	t.Parallel()
+	tt := newTester(t, Options{})
+	open := func() (*http.Response, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", tt.srv.URL+"/_sandbox/console/events", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, func() { cancel(); resp.Body.Close() }
+	}
+	var closers []context.CancelFunc
+	defer func() {
+		for _, c := range closers {
+			c()
+		}
+	}()
+	for range maxConsoleStreams {
+		resp, done := open()
+		closers = append(closers, done)
+		if resp.StatusCode != 200 {
+			t.Fatalf("stream %d: %d", len(closers), resp.StatusCode)
+		}
+	}
+	resp, done := open()
+	done()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("stream %d past the bound: %d", maxConsoleStreams+1, resp.StatusCode)
+	}
+	closers[0]()
+	for { // the freed slot is taken again once the server sees the close
+		resp, done := open()
+		if resp.StatusCode == 200 {
+			done()
+			return
+		}
+		done()
+		time.Sleep(10 * time.Millisecond)
 	}
 }
