@@ -314,7 +314,6 @@ func TestHangingService(t *testing.T) {
 	}
 }
 
-
 // A cache folder that is a symlink (planted where the folder should be) is
 // not written through: the docs are kept in memory instead, and still cached.
 func TestDocsCacheNotThroughASymlink(t *testing.T) {

@@ -48,10 +48,11 @@ func base64Forms(v string) []string {
 	return out
 }
 
-// escaped spells a printable ASCII character as a JSON \u escape or, for
-// URL-safe characters, a percent escape: a reader decodes both, so a
-// credential written that way is still one.
-var escaped = regexp.MustCompile(`\\u00[2-7][0-9a-fA-F]|%(?:2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])`)
+// escaped spells a character a credential is made of (letters, digits,
+// "-._~") as a JSON \u escape or a percent escape: a reader decodes both,
+// so a credential written that way is still one. Other escapes are left
+// as they are, so the text reads as the service wrote it.
+var escaped = regexp.MustCompile(`(?:\\u00|%)(?:2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])`)
 
 func unescape(s string) string {
 	if !strings.Contains(s, `\u00`) && !strings.Contains(s, "%") {
