@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -206,7 +207,8 @@ func serviceCall(ctx context.Context, d *Deps, a Args, method string) (*mcp.Call
 	if ans.Status >= 400 {
 		msg := fmt.Sprintf("%s failed: %s. Next: %s", name, what, nextStep(ans.Status))
 		if detail := answerText(ans); detail != "" {
-			msg += "\nThe service said: " + clipRunes(detail, 2000)
+			// quoted: its own lines cannot pass for this verdict or next step
+			msg += "\nThe service said (quoted): " + strconv.Quote(clipRunes(detail, 2000))
 		}
 		return mcp.NewToolResultError(msg), nil
 	}
