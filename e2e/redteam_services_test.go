@@ -197,8 +197,14 @@ func TestRedteamServiceWriteConsentShowsWhatIsSent(t *testing.T) {
 	s.ok("create_agent", map[string]any{"label": "redteam"})
 	s.ok("service_write", map[string]any{"service": "mydomainapi.com", "method": "POST", "path": "/v1/domains",
 		"query": map[string]any{"years": "10"}, "body": map[string]any{"domain": "expensive.example", "count": "500\u202e"}})
+	s.ok("service_write", map[string]any{"service": "mydomainapi.com", "method": "POST", "path": "/v1/domains",
+		"body": map[string]any{"a": strings.Repeat(" ", 5000), "z": "delete everything"}})
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if q := h.qs[len(h.qs)-1]; !strings.Contains(q, "of 5") {
+		t.Errorf("a padded body is cut without saying so: %.200s…", q)
+	}
+	h.qs = h.qs[:len(h.qs)-1]
 	if len(h.qs) == 0 {
 		t.Fatal("the human was not asked")
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -234,7 +235,11 @@ func shownJSON(v any) string {
 	if err != nil {
 		return "(not JSON)"
 	}
-	return shown(string(b), 600)
+	s := shown(string(b), 600)
+	if n := utf8.RuneCount(b); n > 600 { // padding must not hide the rest
+		s += fmt.Sprintf(" (the first 600 of %d characters)", n)
+	}
+	return s
 }
 
 // shown spells out control, format (bidi) and line-separator characters so
