@@ -10,8 +10,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,11 +37,16 @@ var consoleFiles embed.FS
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+// maxConsoleStreams bounds the live streams open at once: each renders the
+// page on every change.
+const maxConsoleStreams = 32
+
 type console struct {
-	s    *Server
-	log  *requestLog
-	quit chan struct{}
-	once sync.Once
+	s       *Server
+	streams atomic.Int32
+	log     *requestLog
+	quit    chan struct{}
+	once    sync.Once
 	// poll is how often the live stream looks for changes no request made
 	// (webhook deliveries, import progress).
 	poll time.Duration
@@ -73,12 +80,40 @@ func (c *console) guard(h http.HandlerFunc) http.Handler {
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		w.Header().Set("Cache-Control", "no-store")
+		loopbackOnly(h).ServeHTTP(w, r)
+	})
+}
+
+// loopbackOnly serves a human's page or the sandbox's own inspection data
+// only to requests addressed to a loopback host (a web page that rebinds
+// its name to 127.0.0.1 sends its own name), and not to another site's
+// script or subresource (which sends the real Host, but its Origin or
+// Sec-Fetch-Site): a link followed from elsewhere still opens it.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !loopbackHost(r.Host) {
 			http.Error(w, "the sandbox console answers only on its loopback address (127.0.0.1, [::1] or localhost)", http.StatusMisdirectedRequest)
 			return
 		}
-		h(w, r)
+		if !sameSite(r) {
+			http.Error(w, "the sandbox console answers only its own pages, not another site's", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
+}
+
+// sameSite: no Origin or the request's own, and no cross-site fetch other
+// than a top-level navigation.
+func sameSite(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "http" || !strings.EqualFold(u.Host, r.Host) {
+			return false
+		}
+	}
+	site, mode := r.Header.Get("Sec-Fetch-Site"), r.Header.Get("Sec-Fetch-Mode")
+	return site != "cross-site" && site != "same-site" || mode == "navigate"
 }
 
 func loopbackHost(hostport string) bool {
@@ -150,6 +185,13 @@ func (c *console) events(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
 		return
 	}
+	if c.streams.Add(1) > maxConsoleStreams {
+		c.streams.Add(-1)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "too many console streams open: close a console tab", http.StatusServiceUnavailable)
+		return
+	}
+	defer c.streams.Add(-1)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)

@@ -7,11 +7,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // requestLogSize bounds the request log: a long agent session must not grow
 // the sandbox's memory, and the console shows the latest ones anyway.
 const requestLogSize = 1000
+
+// maxLoggedField bounds each text of an entry: a browser tab may send paths
+// (and method tokens) near the server's 1 MB header limit, and 1,000 of
+// those would hold a gigabyte.
+const maxLoggedField = 512
 
 // loggedRequest is one request as the console shows it. It holds no header
 // value and no body: only what kind of credential came, never the credential.
@@ -85,7 +91,7 @@ func (l *requestLog) wrap(h http.Handler) http.Handler {
 		}
 		start := l.now()
 		rec := &recorder{ResponseWriter: w}
-		e := loggedRequest{At: start, Method: r.Method, Path: r.URL.Path, Cred: credentialKind(r), Service: serviceOf(r.URL.Path)}
+		e := loggedRequest{At: start, Method: clipField(r.Method), Path: clipField(r.URL.Path), Cred: credentialKind(r), Service: clipField(serviceOf(r.URL.Path))}
 		defer func() { // also when the handler aborts (a dropped answer panics with ErrAbortHandler)
 			p := recover()
 			e.Latency = l.now().Sub(start)
@@ -109,6 +115,19 @@ func (l *requestLog) wrap(h http.Handler) http.Handler {
 		}()
 		h.ServeHTTP(rec, r)
 	})
+}
+
+// clipField keeps at most maxLoggedField bytes of s, on a rune boundary,
+// marking the cut.
+func clipField(s string) string {
+	if len(s) <= maxLoggedField {
+		return s
+	}
+	n := maxLoggedField
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // credentialKind says which credential a request carried, never its value.

@@ -73,6 +73,8 @@ check "inspector: tools/call get_balance" inspector_call get_balance
 
 echo "== TypeScript SDK"
 rm -rf "$HOME/.config" "$HOME/.local"
+export WANT_TOOLS
+WANT_TOOLS=$("$bin" tools --json | "$node" -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).tools.length))')
 check "sdk: initialize, tools, prompts, onboarding, create_org, get_balance, resources" \
 	"$node" "$dir/sdk-client.mjs" "$bin" --sandbox
 

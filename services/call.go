@@ -118,7 +118,9 @@ func (d *Door) Call(ctx context.Context, r Request) (*Answer, error) {
 		var rule *RuleError
 		switch {
 		case errors.As(err, &rule):
-			return nil, err
+			// a refused redirect names where it pointed, which the service
+			// wrote: the key echoed into a Location's host must not come back
+			return nil, &RuleError{newMasker(sec).text(rule.Msg)}
 		case err == nil && !retryable(resp.StatusCode):
 		case a.Attempts < 3 && ctx.Err() == nil:
 			if resp != nil {
@@ -130,7 +132,7 @@ func (d *Door) Call(ctx context.Context, r Request) (*Answer, error) {
 			}
 			return nil, &NetworkError{a.Attempts, ctx.Err()}
 		case err != nil:
-			return nil, &NetworkError{a.Attempts, err}
+			return nil, &NetworkError{a.Attempts, maskedError{err, newMasker(sec)}}
 		}
 		break
 	}
@@ -163,6 +165,16 @@ func (d *Door) MaskText(ctx context.Context, text string) string {
 	}
 	return newMasker(sec).text(text)
 }
+
+// maskedError: a network error can quote what the service sent (a
+// malformed status line, say); its text is masked like an answer.
+type maskedError struct {
+	err error
+	m   masker
+}
+
+func (e maskedError) Error() string { return e.m.text(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }
 
 func retryable(status int) bool {
 	return status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout

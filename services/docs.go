@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -58,7 +59,7 @@ func (c *docsCache) file(host, docsURL string) string {
 func (c *docsCache) cached(host, docsURL string) (*Doc, bool) { return c.load(host, docsURL) }
 
 func (c *docsCache) load(host, docsURL string) (*Doc, bool) {
-	if c.dir == "" {
+	if c.dir == "" || !c.dirSafe() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		d, ok := c.mem[docsURL]
@@ -69,24 +70,66 @@ func (c *docsCache) load(host, docsURL string) (*Doc, bool) {
 		return &cp, true
 	}
 	f := c.file(host, docsURL)
-	meta, err := os.ReadFile(f + ".json")
+	meta, err := readRegular(f+".json", 64<<10)
 	if err != nil {
 		return nil, false
 	}
-	text, err := os.ReadFile(f + ".txt")
+	text, err := readRegular(f+".txt", MaxDocs)
 	if err != nil {
 		return nil, false
 	}
 	d := &Doc{}
-	if json.Unmarshal(meta, d) != nil || len(text) > MaxDocs {
+	if json.Unmarshal(meta, d) != nil || d.URL != docsURL {
 		return nil, false
+	}
+	// The file is no authority on where the key goes: its Base URL passes
+	// the same check as one read from the docs.
+	if d.BaseURL != "" {
+		d.BaseURL = c.door.baseFromDocs(host, d.BaseURL)
 	}
 	d.Text = string(text)
 	return d, true
 }
 
+// dirSafe: the cache folder is a real folder only its owner can write (a
+// planted symlink, FIFO or Base URL needs write access to it). A folder
+// left open by someone else's umask is closed when it is ours; otherwise
+// the cache stays in memory.
+func (c *docsCache) dirSafe() bool {
+	fi, err := os.Lstat(c.dir)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	if fi.Mode().Perm()&0o022 != 0 && (runtime.GOOS == "windows" || os.Chmod(c.dir, 0o700) != nil) {
+		c.door.opts.Log.Warn().Str("dir", c.dir).Msg("docs cache folder is writable by others: not used")
+		return false
+	}
+	return true
+}
+
+// readRegular reads a regular file (not a symlink, FIFO or device) of at
+// most max bytes.
+func readRegular(path string, max int64) ([]byte, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > max {
+		return nil, fmt.Errorf("%s: not a regular file of at most %d bytes", path, max)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max+1))
+}
+
 func (c *docsCache) save(host string, d *Doc) error {
-	if c.dir == "" {
+	if c.dir != "" && os.MkdirAll(c.dir, 0o700) != nil {
+		return fmt.Errorf("cannot make the docs cache folder %s", c.dir)
+	}
+	if c.dir == "" || !c.dirSafe() { // in memory, like load
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if c.mem == nil {
@@ -95,9 +138,6 @@ func (c *docsCache) save(host string, d *Doc) error {
 		cp := *d
 		c.mem[d.URL] = &cp
 		return nil
-	}
-	if err := os.MkdirAll(c.dir, 0o700); err != nil {
-		return err
 	}
 	f := c.file(host, d.URL)
 	meta, _ := json.Marshal(d)
@@ -153,7 +193,13 @@ func (d *Door) Docs(ctx context.Context, host string) (*Doc, error) {
 			old.Source = "stale"
 			return old, nil
 		}
-		return nil, err
+		// the error can quote the service (a redirect's host, a status
+		// line): masked like its docs
+		var rule *RuleError
+		if errors.As(err, &rule) {
+			return nil, &RuleError{d.MaskText(ctx, rule.Msg)}
+		}
+		return nil, errors.New(d.MaskText(ctx, err.Error()))
 	}
 	doc.FetchedAt = now
 	if err := c.save(s.Host, doc); err != nil {

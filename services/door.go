@@ -164,8 +164,10 @@ func (d *Door) baseFromDocs(host, stated string) string {
 	}
 	name := strings.ToLower(u.Hostname())
 	if o, ok := d.opts.Overrides[host]; ok {
+		// the override's own listener: another port on loopback may be
+		// another local user's
 		ou, _ := url.Parse(o)
-		if name != strings.ToLower(ou.Hostname()) || u.Scheme != ou.Scheme {
+		if !strings.EqualFold(u.Host, ou.Host) || u.Scheme != ou.Scheme {
 			return ""
 		}
 	} else if u.Scheme != "https" || (name != host && !strings.HasSuffix(name, "."+host)) {

@@ -313,3 +313,47 @@ func TestHangingService(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// A cache folder that is a symlink (planted where the folder should be) is
+// not written through: the docs are kept in memory instead, and still cached.
+func TestDocsCacheNotThroughASymlink(t *testing.T) {
+	t.Parallel()
+	s := newStub(t, "# Domains\n", nil)
+	now := time.Unix(1_800_000_000, 0)
+	d := newDoor(t, s, &now, io.Discard)
+	elsewhere := t.TempDir()
+	d.docs.dir = filepath.Join(t.TempDir(), "cache")
+	if err := os.Symlink(elsewhere, d.docs.dir); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := d.Docs(ctx, "mydomainapi.com"); err != nil {
+		t.Fatal(err)
+	}
+	if doc, _ := d.Docs(ctx, "mydomainapi.com"); doc.Source != "cache" || s.docsHits.Load() != 1 {
+		t.Fatalf("second read: %s, %d fetches", doc.Source, s.docsHits.Load())
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Fatalf("written through the symlink: %v", entries)
+	}
+}
+
+// With an override, a stated Base URL must be the override's own listener:
+// another port on loopback may be another local user's.
+func TestBaseURLOverrideSameListener(t *testing.T) {
+	t.Parallel()
+	d, err := New(Options{CacheDir: t.TempDir(), Overrides: map[string]string{"mydomainapi.com": "http://127.0.0.1:8080"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for stated, want := range map[string]string{
+		"http://127.0.0.1:8080/api/v2": "http://127.0.0.1:8080/api/v2",
+		"http://127.0.0.1:8081/api":    "",
+		"http://127.0.0.1/api":         "",
+		"https://127.0.0.1:8080":       "",
+	} {
+		if got := d.baseFromDocs("mydomainapi.com", stated); got != want {
+			t.Errorf("Base URL %s: got %q, want %q", stated, got, want)
+		}
+	}
+}

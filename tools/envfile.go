@@ -2,6 +2,7 @@ package tools
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -75,6 +77,9 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		roots = []string{dir}
 	}
 	target, err := resolveInRoots(a.Str("path"), roots)
+	if err == nil {
+		err = checkEnvTarget(target)
+	}
 	if err != nil {
 		return mcp.NewToolResultError("write_env_file refused: " + err.Error()), nil
 	}
@@ -199,6 +204,38 @@ func resolveInRoots(p string, roots []string) (string, error) {
 		return p, nil
 	}
 	return "", fmt.Errorf("%s is outside the client's roots (%s)", p, strings.Join(roots, ", "))
+}
+
+// checkEnvTarget refuses what the name rule lets through: a file git
+// tracks (.env.example and other templates are committed, so the key would
+// be too) and an existing file that is not text (.env.vault, .env.gpg: the
+// key in clear would be merged into the ciphertext).
+func checkEnvTarget(p string) error {
+	if fi, err := os.Lstat(p); err == nil {
+		if fi.Size() > 1<<20 {
+			return fmt.Errorf("%s is over 1 MiB: not an env file", p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("%s cannot be read: %v", p, err)
+		}
+		if bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b) {
+			return fmt.Errorf("%s is not a text env file (encrypted or binary?): write to another file, e.g. .env", p)
+		}
+	}
+	if gitTracked(p) {
+		return fmt.Errorf("git tracks %s: the key would be committed with it; write to an ignored file such as .env", p)
+	}
+	return nil
+}
+
+// gitTracked: git knows the file (when git is there and it is a repository).
+func gitTracked(path string) bool {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		return false
+	}
+	return exec.Command(git, "-c", "core.fsmonitor=false", "-C", filepath.Dir(path), "ls-files", "--error-unmatch", "--", filepath.Base(path)).Run() == nil
 }
 
 func within(root, p string) bool {

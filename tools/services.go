@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -123,8 +125,15 @@ func servicesTools() []Tool {
 				if services.CheckPath(path) != nil { // the human reads no control or bidi characters
 					path = fmt.Sprintf("%q (which will be refused)", path)
 				}
-				return fmt.Sprintf("Let the agent send %s %s%s with the MyAPIHQ API key? It may change data or cost usage.",
-					a.Str("method"), a.Str("service"), path)
+				// The human consents to what is sent: query and body too.
+				q := fmt.Sprintf("Let the agent send %s %s%s", shown(a.Str("method"), 10), shown(a.Str("service"), 40), path)
+				if query := a.Obj("query"); len(query) > 0 {
+					q += " with query " + shownJSON(query)
+				}
+				if a.Has("body") {
+					q += " with body " + shownJSON(a.Obj("body"))
+				}
+				return q + ", using the MyAPIHQ API key? It may change data or cost usage."
 			},
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				return serviceCall(ctx, d, a, a.Str("method"))
@@ -143,7 +152,9 @@ func serviceDocs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	if err != nil {
 		return refusal("get_service_docs", err)
 	}
-	p, err := services.Slice(doc.Text, int(a.Int("offset")), int(a.Int("max_chars")))
+	// Masked whole, then cut: a credential split by a page boundary would
+	// pass a page-by-page mask in two halves. Offsets count the masked text.
+	p, err := services.Slice(dr.MaskText(ctx, doc.Text), int(a.Int("offset")), int(a.Int("max_chars")))
 	if err != nil {
 		return refusal("get_service_docs", err)
 	}
@@ -158,12 +169,15 @@ func serviceDocs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	res := okValue(map[string]any{"service": host, "docs_url": doc.URL, "source": doc.Source, "offset": p.Offset,
 		"next_offset": p.NextOffset, "total": p.Total, "api_base": dr.APIBase(host)}, head)
 	// The page cannot close the wrapper that marks it as the service's words.
-	page := docsEnd.ReplaceAllString(dr.MaskText(ctx, p.Text), "<\\/service-docs")
+	page := docsTag.ReplaceAllString(p.Text, "[service-docs tag removed]")
 	res.Content = append(res.Content, mcp.NewTextContent("<service-docs>\n"+page+"\n</service-docs>"))
 	return res, nil
 }
 
-var docsEnd = regexp.MustCompile(`(?i)</\s*service-docs`)
+// docsTag is anything a reader could take for the wrapper's tag, opening or
+// closing: spaces, invisible characters, dashes or a backslash between its
+// parts do not change how a model reads it.
+var docsTag = regexp.MustCompile(`(?i)<[\s\p{Cf}/\\]*service[\s\p{Cf}\p{Pd}_]*docs`)
 
 func serviceCall(ctx context.Context, d *Deps, a Args, method string) (*mcp.CallToolResult, error) {
 	name := "service_get"
@@ -198,7 +212,8 @@ func serviceCall(ctx context.Context, d *Deps, a Args, method string) (*mcp.Call
 	if ans.Status >= 400 {
 		msg := fmt.Sprintf("%s failed: %s. Next: %s", name, what, nextStep(ans.Status))
 		if detail := answerText(ans); detail != "" {
-			msg += "\nThe service said: " + quoteN(detail, 2000)
+			// quoted: its own lines cannot pass for this verdict or next step
+			msg += "\nThe service said (quoted): " + quoteN(detail, 2000)
 		}
 		return mcp.NewToolResultError(msg), nil
 	}
@@ -215,6 +230,39 @@ func serviceCall(ctx context.Context, d *Deps, a Args, method string) (*mcp.Call
 	}
 	res.Content = append(res.Content, mcp.NewTextContent(body))
 	return res, nil
+}
+
+// shownJSON is v for the human's question: compact JSON, control and
+// invisible characters spelled out, at most 600 characters.
+func shownJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "(not JSON)"
+	}
+	s := shown(string(b), 600)
+	if n := utf8.RuneCount(b); n > 600 { // padding must not hide the rest
+		s += fmt.Sprintf(" (the first 600 of %d characters)", n)
+	}
+	return s
+}
+
+// shown spells out control, format (bidi) and line-separator characters so
+// the human reads what is sent, and clips it.
+func shown(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n++; n > max {
+			b.WriteString("…")
+			break
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // nextStep says what to do about a service's refusal.
