@@ -62,7 +62,8 @@ const Instructions = `MyAPIHQ is the identity and billing hub of the MyAPIHQ API
 This server keeps the profile's credentials (PIN, API key, token) in the OS keyring and sends them itself: never ask the user for them or pass them as arguments.
 Call whoami first. With no credentials, create_agent onboards in one call.
 Most services need an organization: create_org, or import_brand to build one from a website. Money: get_balance; setup_payment (a URL for the human) before top_up.
-Human-only tools (link_agent, list_linked_agents, get_agent_balance/usage) need login first.`
+Human-only tools (link_agent, list_linked_agents, get_agent_balance/usage) need login first.
+Other MyAPIHQ services (domains, email, funnels, storage, webhooks, workflows): list_services, get_service_docs, then service_get/service_write; the server adds the API key.`
 
 // App is a configured server and what it owns.
 type App struct {
