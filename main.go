@@ -220,12 +220,27 @@ func runHTTP(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&hc.Addr, "addr", env("MYAPI_HTTP_ADDR", "127.0.0.1:8080"), "address to listen on; beyond loopback it needs --http-token (MYAPI_HTTP_ADDR)")
 	fs.StringVar(&hc.Token, "http-token", env("MYAPI_HTTP_TOKEN", ""), "require Authorization: Bearer <token> (MYAPI_HTTP_TOKEN)")
 	origins := fs.String("allowed-origins", env("MYAPI_ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed besides localhost (MYAPI_ALLOWED_ORIGINS)")
+	fs.BoolVar(&hc.MultiTenant, "multi-tenant", envBool("MYAPI_MULTI_TENANT"), "remote mode: each request brings its API key (and PIN); nothing is stored (MYAPI_MULTI_TENANT)")
+	fs.StringVar(&hc.Redis, "redis", env("MYAPI_REDIS_URL", ""), "multi-tenant: redis://host:port/db for state shared by replicas (MYAPI_REDIS_URL)")
+	fs.DurationVar(&hc.DrainGrace, "drain-grace", envDuration("MYAPI_DRAIN_GRACE", 5*time.Second), "multi-tenant: after SIGTERM, serve this long with /readyz false")
+	tenantRPS := fs.Int64("tenant-rps", envInt("MYAPI_TENANT_RPS", 20), "multi-tenant: requests per second per API key (-1: no limit)")
+	tenantConc := fs.Int64("tenant-concurrency", envInt("MYAPI_TENANT_CONCURRENCY", 8), "multi-tenant: tool calls in flight per API key and replica (-1: no limit)")
+	fs.BoolVar(&hc.PinnedSessions, "pinned-sessions", envBool("MYAPI_PINNED_SESSIONS"), "multi-tenant: the balancer pins MCP sessions, so legacy clients may be asked for consent")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	hc.TenantRPS, hc.TenantConcurrency = int(*tenantRPS), int(*tenantConc)
 	cfg.Toolsets = strings.Split(*toolsets, ",")
 	if *origins != "" {
 		hc.AllowedOrigins = strings.Split(*origins, ",")
+	}
+	if hc.MultiTenant {
+		r, err := app.OpenRemote(cfg, hc, stderr)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		return r.Serve(ctx, stderr)
 	}
 	a, err := app.Open(cfg, stderr)
 	if err != nil {

@@ -20,6 +20,13 @@ type HTTPConfig struct {
 	Addr           string   // default 127.0.0.1:8080
 	Token          string   // if set, every request needs Authorization: Bearer <Token>
 	AllowedOrigins []string // browser origins allowed besides localhost ones
+	// The multi-tenant remote mode (app/remote.go).
+	MultiTenant       bool
+	Redis             string        // redis://host:port/db: state shared by replicas
+	DrainGrace        time.Duration // after SIGTERM, serve this long with /readyz false (5s)
+	TenantRPS         int           // requests per second per API key (20; < 0 none)
+	TenantConcurrency int           // tool calls in flight per API key and replica (8; < 0 none)
+	PinnedSessions    bool          // the balancer pins MCP sessions: legacy clients may be asked consent
 }
 
 // HTTPHandler is the MCP server over streamable HTTP at /mcp, behind the

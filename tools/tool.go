@@ -110,10 +110,35 @@ type Deps struct {
 	// Import polling: first interval, cap (defaults 250ms, 2s).
 	PollMin, PollMax time.Duration
 
+	// The multi-tenant mode (app/remote.go) sets these three; nil keeps the
+	// single-profile behaviour. Identity names the caller, so its pending
+	// retry keys are its own whatever replica or session serves it;
+	// ClientFor is the caller's own client (its credentials, its token
+	// cache, its mint); Retries keeps pending retry keys where all replicas
+	// see them.
+	Identity  func(ctx context.Context) (client string, ok bool)
+	ClientFor func(ctx context.Context) (*hqclient.Client, error)
+	Retries   RetryStore
+
 	mu    sync.Mutex
 	human map[string]*hqclient.Client // per MCP session, set by login; memory only
 
 	retries pendingKeys
+}
+
+// RetryStore keeps the Idempotency-Key of a write whose outcome is unknown,
+// per client and call, for a while (see pendingKeys).
+type RetryStore interface {
+	Take(ctx context.Context, client, call string) (key string, err error) // "" when none; forgets it
+	Keep(ctx context.Context, client, call, key string, ttl time.Duration) error
+	Drop(ctx context.Context, client string) error
+}
+
+// forClient is d acting with another client: what a handler reads, and
+// nothing of the store (the tools that use it are not offered then).
+func (d *Deps) forClient(c *hqclient.Client) *Deps {
+	return &Deps{Client: c, BaseURL: d.BaseURL, Sandbox: d.Sandbox, Config: d.Config, Log: d.Log,
+		NewClient: d.NewClient, PollMin: d.PollMin, PollMax: d.PollMax}
 }
 
 // pendingKeys remembers the Idempotency-Key of each write whose outcome is
@@ -246,19 +271,50 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 		if req.Params.Meta != nil && req.Params.Meta.ProgressToken != nil {
 			ctx = context.WithValue(ctx, progressKey{}, req.Params.Meta.ProgressToken)
 		}
+		hd := d
+		if d.ClientFor != nil {
+			c, err := d.ClientFor(ctx)
+			if err != nil {
+				return failure(t.Name, err)
+			}
+			hd = d.forClient(c)
+		}
+		who := sessionKey(ctx)
+		if d.Identity != nil {
+			if id, ok := d.Identity(ctx); ok {
+				who = id
+			}
+		}
 		// A write gets its Idempotency-Key here (create_agent keeps its own).
 		var call, key string
 		if !t.ReadOnly && t.Name != "create_agent" {
 			canon, _ := json.Marshal(args) // map keys sorted: one string per call
-			// Per session: over HTTP another client's identical call is its own.
-			call = sessionKey(ctx) + "\x00" + t.Name + "\x00" + string(canon)
-			key = d.retries.take(call, time.Now())
+			// Per session (or caller): another client's identical call is its own.
+			call = t.Name + "\x00" + string(canon)
+			if d.Retries != nil {
+				if key, err = d.Retries.Take(ctx, who, call); err != nil {
+					// Without the shared record a retry could apply twice: refuse.
+					return mcp.NewToolResultError(fmt.Sprintf("%s not done: the retry record is unavailable (%v); retry shortly with the same arguments", t.Name, err)), nil
+				}
+				if key == "" {
+					key = hqclient.NewIdempotencyKey()
+				}
+			} else {
+				call = who + "\x00" + call
+				key = d.retries.take(call, time.Now())
+			}
 			ctx = hqclient.WithIdempotencyKey(ctx, key)
 		}
-		res, err := t.Handler(ctx, d, args)
+		res, err := t.Handler(ctx, hd, args)
 		if err != nil {
 			if call != "" && ambiguous(err) {
-				d.retries.keep(call, key, time.Now())
+				if d.Retries != nil {
+					if kerr := d.Retries.Keep(context.WithoutCancel(ctx), who, call, key, pendingKeyTTL); kerr != nil {
+						d.Log.Warn().Err(kerr).Str("tool", t.Name).Msg("could not keep the pending retry key")
+					}
+				} else {
+					d.retries.keep(call, key, time.Now())
+				}
 			}
 			return failure(t.Name, err)
 		}
