@@ -145,12 +145,14 @@ func (ts *Tenants) init() {
 func (ts *Tenants) Resolve(ctx context.Context, key, pin string) (*Tenant, error) {
 	kh := Hash(key)
 	t := &Tenant{Hash: kh, key: key, pin: pin}
-	c, err := ts.client(Hash(key + "\x00" + pin))
+	id := Hash(key + "\x00" + pin)
+	c := ts.client(id)
 	if c == nil {
-		if c, err = ts.NewClient(credentials{key, pin}); err != nil {
+		nc, err := ts.NewClient(credentials{key, pin})
+		if err != nil {
 			return nil, err
 		}
-		c = ts.keep(Hash(key+"\x00"+pin), c)
+		c = ts.keep(id, nc)
 	}
 	t.client = c
 	ts.mu.Lock()
@@ -164,7 +166,7 @@ func (ts *Tenants) Resolve(ctx context.Context, key, pin string) (*Tenant, error
 		return t, nil
 	}
 	// Listing orgs is the cheapest call the API key alone authorises.
-	_, err = c.ListOrgs(ctx)
+	_, err := c.ListOrgs(ctx)
 	if e, isHQ := hqclient.AsError(err); isHQ && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.Code == hqclient.CodeNoAPIKey) {
 		ts.remember(kh, false, ts.RefusedFor)
 		return nil, ErrBadCredentials
@@ -186,15 +188,15 @@ func (ts *Tenants) remember(kh string, ok bool, d time.Duration) {
 	ts.checked[kh] = check{ok, ts.Now().Add(d)}
 }
 
-func (ts *Tenants) client(id string) (*hqclient.Client, error) {
+func (ts *Tenants) client(id string) *hqclient.Client {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	ts.init()
 	if el, ok := ts.entries[id]; ok {
 		ts.order.MoveToFront(el)
-		return el.Value.(*entry).client, nil
+		return el.Value.(*entry).client
 	}
-	return nil, nil
+	return nil
 }
 
 // keep adds c unless another request added one first (then that one wins,
