@@ -25,6 +25,15 @@ bash scripts/fuzz.sh
 echo "== third-party MCP clients (Inspector, TypeScript SDK, conformance)"
 bash scripts/clients.sh
 
+echo "== remote mode engines (redis-server, haproxy for e2e/remote_*_test.go)"
+if ! command -v redis-server >/dev/null || ! command -v haproxy >/dev/null; then
+	if command -v apt-get >/dev/null; then
+		(apt-get install -y redis-server haproxy || { apt-get update && apt-get install -y redis-server haproxy; }) >/dev/null
+	else
+		echo "redis-server/haproxy missing and no apt-get: TestRemoteCluster will skip"
+	fi
+fi
+
 echo "== go test -race"
 # On Linux the suite runs inside a private D-Bus session with an unlocked
 # gnome-keyring, so the real-keyring tests run too (they skip elsewhere).
