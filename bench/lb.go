@@ -23,9 +23,9 @@ import (
 )
 
 var (
-	lb        = flag.Bool("lb", false, "instead: the remote mode's load run through haproxy with 1, 2 and 3 replicas")
+	lb         = flag.Bool("lb", false, "instead: the remote mode's load run through haproxy with 1, 2 and 3 replicas")
 	lbDuration = flag.Duration("lb-duration", 5*time.Second, "load per replica count (-lb)")
-	lbWorkers = flag.Int("lb-workers", 24, "concurrent callers (-lb), spread over 8 tenants")
+	lbWorkers  = flag.Int("lb-workers", 24, "concurrent callers (-lb), spread over 8 tenants")
 )
 
 func lbFreePort() (int, error) {
