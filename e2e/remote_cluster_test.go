@@ -93,6 +93,7 @@ type cluster struct {
 	lbURL    string
 	statsURL string
 	redisURL string
+	redis    *exec.Cmd
 	replicas []*replica
 	dropOrgs atomic.Bool // POST /hq/orgs commits, then the answer is lost
 }
@@ -160,7 +161,13 @@ func (c *cluster) startRedis() string {
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
-	c.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	c.redis = cmd
+	c.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
 	waitFor(c.t, 10*time.Second, "redis", func() bool {
 		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err == nil {

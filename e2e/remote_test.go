@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -334,6 +335,39 @@ func TestRemoteCluster(t *testing.T) {
 		}
 		// Another tenant is not starved meanwhile.
 		mustCall(t, remoteClient(t, c.lbURL, alice, false), "list_orgs", nil)
+	})
+
+	t.Run("metrics count calls by tool and outcome", func(t *testing.T) {
+		r := c.replicas[1]
+		res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", r.port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		for _, want := range []string{`myapihq_mcp_tool_calls_total{outcome="ok",tool="create_org"}`, `myapihq_mcp_tool_call_duration_seconds_bucket{tool="list_orgs"`,
+			`myapihq_mcp_hq_requests_total{status="200"}`, `myapihq_mcp_tool_calls_in_flight`, `myapihq_mcp_consent_total{outcome=`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+	})
+
+	t.Run("Redis down: not ready, and a write is refused rather than risked twice", func(t *testing.T) {
+		c.redis.Process.Kill()
+		c.redis.Wait()
+		r := c.replicas[1]
+		ready := fmt.Sprintf("http://127.0.0.1:%d/readyz", r.port)
+		waitFor(t, 10*time.Second, "/readyz false without Redis", func() bool { return !httpOK(ready) })
+		if !httpOK(fmt.Sprintf("http://127.0.0.1:%d/healthz", r.port)) {
+			t.Error("/healthz should stay ok: the process is alive")
+		}
+		// Straight to the replica (haproxy has taken it out): the write is refused.
+		cl := remoteClient(t, fmt.Sprintf("http://127.0.0.1:%d/mcp", r.port), alice, false)
+		res, txt, err := call(cl, "create_org", map[string]any{"name": "no redis"})
+		if err != nil || !res.IsError || !strings.Contains(txt, "retry shortly") {
+			t.Errorf("write without Redis: %v %s", err, txt)
+		}
 	})
 
 	all := seen.String() + c.logs()
