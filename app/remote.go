@@ -83,7 +83,8 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 		r.Redis, rate, ready = rd, rd, rd.Ping
 	}
 	r.Gate = &remote.Gate{Tenants: &remote.Tenants{NewClient: newClient}, Rate: rate,
-		Concurrency: &remote.Concurrency{Max: hc.TenantConcurrency}, Metrics: r.Metrics, Log: a.Log, Ready: ready}
+		Concurrency: &remote.Concurrency{Max: hc.TenantConcurrency}, Metrics: r.Metrics, Log: a.Log, Ready: ready,
+		Streams: hc.PinnedSessions}
 
 	all, err := tools.Select(tools.All(tools.Config{MaxTopUpCents: cfg.MaxTopUpCents}), cfg.Toolsets, cfg.ReadOnly)
 	if err != nil {
@@ -270,6 +271,11 @@ func (r *Remote) Serve(ctx context.Context, stderr io.Writer) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err = srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Past the deadline the rest is cut: the orchestrator would kill us anyway.
+		r.Log.Warn().Msg("in-flight requests still open at the drain deadline: closing them")
+		err = srv.Close()
+	}
 	if r.Redis != nil {
 		r.Redis.C.Close()
 	}

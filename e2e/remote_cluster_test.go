@@ -209,7 +209,7 @@ func (c *cluster) startHAProxy() {
 		// Health from /readyz, checked often so a drain is noticed within
 		// its grace; a connection refused is retried on another server
 		// (safe: the request never reached one). No stickiness.
-		fmt.Fprintf(&servers, "    server %s 127.0.0.1:%d check inter 200ms fall 1 rise 2\n", r.name, r.port)
+		fmt.Fprintf(&servers, "    server %s 127.0.0.1:%d check inter 200ms fall 2 rise 2\n", r.name, r.port)
 	}
 	cfg := fmt.Sprintf(`global
     maxconn 1000

@@ -33,7 +33,11 @@ type Gate struct {
 	Metrics     *metrics.Metrics
 	Log         zerolog.Logger
 	// Ready reports readiness besides draining (Redis reachable).
-	Ready    func(ctx context.Context) error
+	Ready func(ctx context.Context) error
+	// Streams allows the GET stream for server-initiated messages: only
+	// with pinned sessions is there anything to send on it. Stateless, an
+	// open stream would only hold a connection a drain must wait for.
+	Streams  bool
 	draining atomic.Bool
 }
 
@@ -100,6 +104,11 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			e.Msg("request")
 		}()
 
+		if r.Method == http.MethodGet && !g.Streams {
+			sw.Header().Set("Allow", "POST")
+			http.Error(sw, "this stateless server has no stream to offer: POST requests only", http.StatusMethodNotAllowed)
+			return
+		}
 		key, pin, err := FromRequest(r)
 		if err == nil {
 			tenant, err = g.Tenants.Resolve(r.Context(), key, pin)
