@@ -215,6 +215,10 @@ var remoteWhoami = tools.Tool{
 		out["org_count"] = len(orgs.Data)
 		summary := fmt.Sprintf("Acting for the account of the API key your host sends (caller %s); %d organizations.", t.Short(), len(orgs.Data))
 		if t.HasPIN() {
+			if id, err := t.AccountID(ctx); err == nil && id != "" {
+				out["account_id"] = id
+				summary = fmt.Sprintf("Acting for account %s (caller %s); %d organizations.", id, t.Short(), len(orgs.Data))
+			}
 			if b, err := d.Client.Balance(ctx); err == nil {
 				out["balance_cents"], out["has_payment_method"] = b.Data.BalanceCents, b.Data.HasPaymentMethod
 			} else {

@@ -190,6 +190,10 @@ func TestRemoteCluster(t *testing.T) {
 						t.Error(err)
 					}
 				}
+				res, txt, err := call(cl, "whoami", nil)
+				if err != nil || res.IsError || !strings.Contains(txt, tn.t.accountID) {
+					t.Errorf("whoami for %s does not name its account %s: %v %s", tn.name, tn.t.accountID, err, txt)
+				}
 				for _, name := range []string{"whoami", "list_orgs", "get_balance", "list_keys"} {
 					res, txt, err := call(cl, name, nil)
 					if err != nil || res.IsError {

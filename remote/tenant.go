@@ -34,6 +34,23 @@ func (t *Tenant) Short() string { return t.Hash[:12] }
 // HasPIN says whether the caller sent a PIN (without showing it).
 func (t *Tenant) HasPIN() bool { return t.pin != "" }
 
+// AccountID asks the service whose account the PIN opens ("" without a
+// PIN: the HQ API names no account from a key alone).
+func (t *Tenant) AccountID(ctx context.Context) (string, error) {
+	if t.pin == "" {
+		return "", nil
+	}
+	r, err := t.client.AgentToken(ctx, t.pin)
+	if err != nil {
+		return "", err
+	}
+	if r.Data.AccountID != "" {
+		return r.Data.AccountID, nil
+	}
+	sub, _, _ := hqclient.TokenClaims(r.Data.Token)
+	return sub, nil
+}
+
 // Client is this caller's own hqclient: its token cache and its mint are
 // never another tenant's.
 func (t *Tenant) Client() *hqclient.Client { return t.client }
