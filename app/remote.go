@@ -131,7 +131,14 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 		server.WithToolHandlerMiddleware(r.consentGuard(confirm)),
 	)
 	tools.Register(a.MCP, a.Deps, a.Tools, cfg.ReadOnly)
-	prompts.Register(a.MCP, prompts.All())
+	// "onboard" walks through create_agent, which this mode does not offer.
+	var ps []prompts.Prompt
+	for _, p := range prompts.All() {
+		if p.Name != "onboard" {
+			ps = append(ps, p)
+		}
+	}
+	prompts.Register(a.MCP, ps)
 	opts := []server.StreamableHTTPOption{server.WithEndpointPath("/mcp")}
 	if !hc.PinnedSessions {
 		opts = append(opts, server.WithStateLess(true))

@@ -135,9 +135,9 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			}
 			_ = json.Unmarshal(body, &p) // a batch or garbage: mcp-go answers it
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			ev.Str("method", p.Method)
+			ev.Str("method", clip(p.Method))
 			if p.Params.Name != "" && p.Method == "tools/call" {
-				ev.Str("tool", p.Params.Name)
+				ev.Str("tool", clip(p.Params.Name))
 			}
 		}
 		if ok, after, err := g.Rate.Allow(ctx, tenant.Hash); err != nil {
@@ -195,6 +195,14 @@ func (s *statusWriter) Flush() {
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// clip bounds what a caller's request puts in a log line.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
 
 func newID() string {
 	b := make([]byte, 8)
