@@ -28,6 +28,7 @@ import (
 var localOnly = map[string]bool{
 	"create_agent": true, "logout": true, "login": true, "link_agent": true, "accept_agent_link": true,
 	"list_linked_agents": true, "get_agent_balance": true, "get_agent_usage": true, "write_env_file": true,
+	"register_account": true, "rotate_key": true,
 	"whoami": true, // replaced by remoteWhoami
 }
 
