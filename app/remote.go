@@ -141,7 +141,10 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 	}
 	prompts.Register(a.MCP, ps)
 	opts := []server.StreamableHTTPOption{server.WithEndpointPath("/mcp")}
-	if !hc.PinnedSessions {
+	if hc.PinnedSessions {
+		// Sessions live in one replica; the balancer sends each back to it.
+		opts = append(opts, server.WithStateful(true))
+	} else {
 		opts = append(opts, server.WithStateLess(true))
 	}
 	r.HC = hc

@@ -473,3 +473,32 @@ func servedBy(c *cluster, tool string) map[string]int {
 	}
 	return out
 }
+
+// With --pinned-sessions a legacy-era client is asked for consent (the
+// balancer's stickiness is simulated by talking to one replica).
+func TestRemotePinnedSessionsAskLegacyClients(t *testing.T) {
+	t.Parallel()
+	sb := startSandbox(t)
+	c := &cluster{t: t, sandbox: sb.baseURL, hqURL: sb.baseURL}
+	r := &replica{name: "pinned", port: freePort(t), log: &syncBuf{}, done: make(chan struct{})}
+	r.cmd = exec.Command(binary, "http", "--multi-tenant", "--pinned-sessions", "--addr", fmt.Sprintf("127.0.0.1:%d", r.port), "--base-url", sb.baseURL)
+	r.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.cmd.Process.Kill(); r.cmd.Wait() })
+	waitFor(t, 20*time.Second, "ready", func() bool { return httpOK(fmt.Sprintf("http://127.0.0.1:%d/readyz", r.port)) })
+	tn := c.onboard("pinned")
+	h := &confirmYes{}
+	cl := remoteClient(t, fmt.Sprintf("http://127.0.0.1:%d/mcp", r.port), tn, true, client.WithElicitationHandler(h))
+	res, _ := mustCall(t, cl, "create_org", map[string]any{"name": "pinned org"})
+	id, _ := res.StructuredContent.(map[string]any)["id"].(string)
+	mustCall(t, cl, "delete_org", map[string]any{"org_id": id})
+	if h.asked.Load() != 1 {
+		t.Fatalf("the legacy client was asked %d times, want 1", h.asked.Load())
+	}
+	if got := orgNames(t, cl); count(got, "pinned org") != 0 {
+		t.Errorf("not deleted: %v", got)
+	}
+}
