@@ -122,10 +122,9 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { s.HTTP.AllowedOrigins = splitList(v); return nil }},
 	{Name: "allow-remote", Env: "MYAPI_HTTP_ALLOW_REMOTE", Default: "false", Bool: true, Help: "allow an address beyond loopback (with a token)",
 		Set: func(s *Settings, v string) error { return setBool(&s.HTTP.AllowRemote, v) }},
-	// Wired at merge (issue 13): the stateless multi-tenant mode.
+	// The multi-tenant remote mode (app/remote.go).
 	{Name: "multi-tenant", Env: "MYAPI_MULTI_TENANT", Default: "false", Bool: true, Help: "serve many tenants: credentials come with each request, none is stored",
 		Set: func(s *Settings, v string) error { return setBool(&s.HTTP.MultiTenant, v) }},
-	// Wired at merge (issue 13): shared state for replicas.
 	{Name: "redis", Env: "MYAPI_REDIS_URL", Secret: true, Help: "redis://… URL for state shared by replicas",
 		Set: func(s *Settings, v string) error {
 			if v != "" {
@@ -133,12 +132,18 @@ var flagTable = []Flag{
 					return errors.New("want a redis:// or rediss:// URL")
 				}
 			}
-			s.HTTP.RedisURL = v
+			s.HTTP.Redis = v
 			return nil
 		}},
-	// Wired at merge (issue 13): how long a draining replica keeps serving after SIGTERM.
 	{Name: "drain-grace", Kind: "duration", Env: "MYAPI_DRAIN_GRACE", Default: "5s", Help: "after SIGTERM, keep serving this long while /readyz says no",
 		Set: func(s *Settings, v string) error { return setDuration(&s.HTTP.DrainGrace, v) }},
+	{Name: "tenant-rps", Kind: "int", Env: "MYAPI_TENANT_RPS", Default: "20", Help: "multi-tenant: requests per second per API key (-1: no limit)",
+		Set: func(s *Settings, v string) error { return setLimit(&s.HTTP.TenantRPS, v) }},
+	{Name: "tenant-concurrency", Kind: "int", Env: "MYAPI_TENANT_CONCURRENCY", Default: "8", Help: "multi-tenant: tool calls in flight per API key and replica (-1: no limit)",
+		Set: func(s *Settings, v string) error { return setLimit(&s.HTTP.TenantConcurrency, v) }},
+	{Name: "pinned-sessions", Env: "MYAPI_PINNED_SESSIONS", Default: "false", Bool: true,
+		Help: "multi-tenant: the load balancer pins MCP sessions, so legacy-era clients may be asked for consent",
+		Set:  func(s *Settings, v string) error { return setBool(&s.HTTP.PinnedSessions, v) }},
 
 	// The standalone sandbox.
 	{Name: "sandbox-addr", Env: "MYAPI_SANDBOX_ADDR", Default: "127.0.0.1:8787", Help: "address to listen on (port 0 picks a free one); beyond loopback it needs --allow-remote",
@@ -194,7 +199,8 @@ var (
 	ServiceFlags = []string{"base-url", "sandbox", "sandbox-state", "profile", "credential-store"}
 	ServerFlags  = append(append([]string{}, ServiceFlags...), "sandbox-faults", "sandbox-import-delay", "sandbox-allow-private-webhooks",
 		"service-url", "env-file-dir", "log-level", "log-file", "toolsets", "read-only", "max-topup-cents", "max-spend-cents", "require-consent")
-	HTTPFlags    = []string{"addr", "http-token", "allowed-origins", "allow-remote", "multi-tenant", "redis", "drain-grace"}
+	HTTPFlags = []string{"addr", "http-token", "allowed-origins", "allow-remote", "multi-tenant", "redis", "drain-grace",
+		"tenant-rps", "tenant-concurrency", "pinned-sessions"}
 	SandboxFlags = []string{"sandbox-addr", "state", "token-ttl", "import-delay", "rate-limit", "faults", "allow-private-webhooks", "sandbox-allow-remote"}
 	ToolsFlags   = []string{"toolsets", "read-only", "max-topup-cents", "json", "markdown"}
 )
@@ -322,6 +328,16 @@ func setBool(p *bool, v string) error {
 	default:
 		return errors.New("want true, false, 1 or 0")
 	}
+	return nil
+}
+
+// setLimit takes a positive whole number, or -1 for no limit.
+func setLimit(p *int, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n == 0 || n < -1 {
+		return errors.New("want a whole number above 0, or -1 for no limit")
+	}
+	*p = n
 	return nil
 }
 

@@ -30,10 +30,13 @@ type HTTPConfig struct {
 	// trickled a byte at a time cannot hold a connection; tests shorten it.
 	BodyTimeout time.Duration
 
-	// Set by their flags (app/flags.go); wired at merge.
-	MultiTenant bool          // issue 13
-	RedisURL    string        // issue 13
-	DrainGrace  time.Duration // issue 13
+	// The multi-tenant remote mode (app/remote.go).
+	MultiTenant       bool
+	Redis             string        // redis://host:port/db: state shared by replicas
+	DrainGrace        time.Duration // after SIGTERM, serve this long with /readyz false (5s)
+	TenantRPS         int           // requests per second per API key (20; < 0 none)
+	TenantConcurrency int           // tool calls in flight per API key and replica (8; < 0 none)
+	PinnedSessions    bool          // the balancer pins MCP sessions: legacy clients may be asked consent
 }
 
 // MinTokenLength: a shorter bearer token could be guessed.

@@ -26,6 +26,9 @@ func RunStdio(ctx context.Context, cfg Config, stdin io.Reader, stdout, stderr i
 // --allow-remote and a token (checkListen), so that no one exposes an
 // account by a typo.
 func RunHTTP(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer) error {
+	if hc.MultiTenant {
+		return runRemote(ctx, cfg, hc, stderr)
+	}
 	if err := checkListen(hc); err != nil {
 		return err // before Open: a refused address starts no sandbox
 	}

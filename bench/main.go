@@ -61,7 +61,11 @@ func budget(measure string, value, limit float64, unit, what string) {
 
 func main() {
 	flag.Parse()
-	if err := run(); err != nil {
+	do := run
+	if *lb {
+		do = runLB
+	}
+	if err := do(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

@@ -15,6 +15,22 @@ stage() { # stage NAME: ends the previous stage (printing its time) and starts N
 	return 0
 }
 
+# The Debian packages the tests drive: Chromium (the console in a browser),
+# redis-server and haproxy (the remote mode's cluster). One apt-get for all.
+stage "test engines (Debian: chromium, redis-server, haproxy)"
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v redis-server >/dev/null || need+=(redis-server)
+command -v haproxy >/dev/null || need+=(haproxy)
+if [ ${#need[@]} -gt 0 ]; then
+	if command -v apt-get >/dev/null; then
+		sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+		$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+	else
+		echo "missing ${need[*]} and no apt-get: the browser and cluster tests will skip (CI fails instead)"
+	fi
+fi
+
 stage "gofmt, go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
@@ -48,10 +64,6 @@ stage "third-party MCP clients (Inspector, TypeScript SDK, conformance)"
 bash scripts/clients.sh
 
 stage "sandbox console in Debian's headless Chromium (screenshot: artifacts/console.png)"
-if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
-	sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
-	$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
-fi
 bash scripts/browser/run.sh
 
 # The non-unix credential lock (Windows), run on this machine.

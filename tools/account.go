@@ -61,9 +61,10 @@ func accountTools() []Tool {
 			Name: "register_account", Toolset: Account, Title: "Register a human account",
 			Description: "Create a human account; a verification email follows and login works once it is verified.",
 			Params:      []Param{pEmail, {Name: "password", Type: "string", Required: true, MaxLen: 1024, Desc: "at least 8 characters; never stored"}},
-			OpenWorld:   true,
+			OpenWorld:   true, LocalOnly: true, // the human login family
+
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.Register(ctx, hqclient.EmailPassword{Email: a.Str("email"), Password: a.Str("password")})
+				r, err := d.client(ctx).Register(ctx, hqclient.EmailPassword{Email: a.Str("email"), Password: a.Str("password")})
 				if err != nil {
 					return nil, err
 				}
@@ -98,7 +99,7 @@ func accountTools() []Tool {
 			Params:      []Param{pEmail},
 			OpenWorld:   true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.SendLinkEmail(ctx, a.Str("email"))
+				r, err := d.client(ctx).SendLinkEmail(ctx, a.Str("email"))
 				return answer(r, err, func() string { return "Link request sent to " + quote(a.Str("email")) + "." })
 			},
 		},
@@ -194,7 +195,7 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 				d.Log.Warn().Err(err).Msg("could not store the onboarding key; an interrupted onboarding could not be resumed")
 			}
 		}
-		r, err := d.Client.CreateAgent(hqclient.WithIdempotencyKey(ctx, key), a.Str("label"))
+		r, err := d.client(ctx).CreateAgent(hqclient.WithIdempotencyKey(ctx, key), a.Str("label"))
 		if r == nil {
 			return nil, err
 		}
@@ -221,7 +222,7 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 			d.Log.Warn().Err(err).Msg("could not store the onboarding key")
 		}
 	}
-	k, err := d.Client.CreateKey(hqclient.WithIdempotencyKey(ctx, v.OnboardKey+"-key"),
+	k, err := d.client(ctx).CreateKey(hqclient.WithIdempotencyKey(ctx, v.OnboardKey+"-key"),
 		hqclient.CreateKeyRequest{Name: "myapihq-mcp " + d.Store.Profile()})
 	if err != nil {
 		if unsavedPIN != "" {

@@ -19,7 +19,7 @@ func billingTools(cfg Config) []Tool {
 			Description: "The prepaid balance and whether a payment method is saved.",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.Balance(ctx)
+				r, err := d.client(ctx).Balance(ctx)
 				if err != nil {
 					return nil, err
 				}
@@ -57,7 +57,7 @@ func billingTools(cfg Config) []Tool {
 					return mcp.NewToolResultError(fmt.Sprintf("top_up refused: %s is over this server's cap of %s per top-up (--max-topup-cents)",
 						dollars(amount), dollars(d.Config.MaxTopUpCents))), nil
 				}
-				r, err := d.Client.TopUp(ctx, amount)
+				r, err := d.client(ctx).TopUp(ctx, amount)
 				return answer(r, err, func() string {
 					return fmt.Sprintf("Added %s; balance now %s.", dollars(amount), quote(r.Data.NewBalanceDisplay))
 				})
@@ -68,7 +68,7 @@ func billingTools(cfg Config) []Tool {
 			Description: "Get a hosted checkout URL where the human saves a card; give them the URL. Then top_up works.",
 			OpenWorld:   true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.SetupPayment(ctx)
+				r, err := d.client(ctx).SetupPayment(ctx)
 				return answer(r, err, func() string {
 					return "Ask the human to open " + quote(r.Data.URL) + " and save a card; then call get_balance to check."
 				})
@@ -80,7 +80,7 @@ func billingTools(cfg Config) []Tool {
 			Params:      []Param{{Name: "payment_method_id", Type: "string", Required: true, Pattern: "^pm_[A-Za-z0-9_]+$", MaxLen: 100}},
 			Idempotent:  true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.ConfirmPaymentSetup(ctx, a.Str("payment_method_id"))
+				r, err := d.client(ctx).ConfirmPaymentSetup(ctx, a.Str("payment_method_id"))
 				return answer(r, err, func() string { return "Payment method saved; top_up works now." })
 			},
 		},
@@ -89,7 +89,7 @@ func billingTools(cfg Config) []Tool {
 			Description: "Recent top-ups, charges and refunds, newest first.",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.BillingHistory(ctx)
+				r, err := d.client(ctx).BillingHistory(ctx)
 				return answer(r, err, func() string { return fmt.Sprintf("%d billing event(s).", len(r.Data)) })
 			},
 		},

@@ -50,6 +50,10 @@ type Deps struct {
 	// client (a human login, retry keys). nil: the MCP session id; ok is
 	// false where the transport gives none (a 2026-07-28 HTTP request).
 	Identity func(ctx context.Context) (client string, ok bool)
+	// ClientFor is the caller's own client, where each request brings its
+	// credentials (the multi-tenant mode): its token cache and its mint
+	// are its own. nil: Client, the profile's.
+	ClientFor func(ctx context.Context) (*hqclient.Client, error)
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 
@@ -97,4 +101,15 @@ func (d *Deps) nonceStore() NonceStore {
 func (d *Deps) stateKey() []byte {
 	d.init()
 	return d.key
+}
+
+type clientKey struct{}
+
+// client is the client a handler acts with: the caller's (ClientFor), put
+// in ctx by the wrapper, or the profile's.
+func (d *Deps) client(ctx context.Context) *hqclient.Client {
+	if c, ok := ctx.Value(clientKey{}).(*hqclient.Client); ok {
+		return c
+	}
+	return d.Client
 }

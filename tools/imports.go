@@ -42,7 +42,7 @@ func importTools() []Tool {
 			Params:      []Param{pJob},
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedWeb,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.GetImport(ctx, a.Str("job_id"))
+				r, err := d.client(ctx).GetImport(ctx, a.Str("job_id"))
 				return answer(r, err, func() string { return importSummary(r.Data) })
 			},
 		},
@@ -56,7 +56,7 @@ func importTools() []Tool {
 				if err != nil {
 					return nil, err
 				}
-				r, err := d.Client.ConfirmImport(ctx, a.Str("job_id"), f)
+				r, err := d.client(ctx).ConfirmImport(ctx, a.Str("job_id"), f)
 				return answer(r, err, func() string {
 					return fmt.Sprintf("Created organization %s (%s) from the import.", quote(r.Data.Name), quote(r.Data.ID))
 				})
@@ -83,7 +83,7 @@ var importSteps = map[string]int{hqclient.ImportQueued: 1, hqclient.ImportProces
 // until it stops moving, the wait runs out or the call is cancelled, with
 // progress notifications when the caller asked for them.
 func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-	r, err := d.Client.ImportBrand(ctx, hqclient.ImportRequest{Domain: a.Str("domain"), AutoAccept: a.Bool("auto_accept")})
+	r, err := d.client(ctx).ImportBrand(ctx, hqclient.ImportRequest{Domain: a.Str("domain"), AutoAccept: a.Bool("auto_accept")})
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		case <-t.C:
 		}
 		interval = min(2*interval, d.PollMax)
-		next, err := d.Client.GetImport(ctx, job.ID)
+		next, err := d.client(ctx).GetImport(ctx, job.ID)
 		if err != nil {
 			// The job exists and was paid for: report it, not a failure.
 			return ok(r.Raw, fmt.Sprintf("Import %s of %s is %s; checking on it failed (%s): call get_import with job_id %s later.",

@@ -25,7 +25,7 @@ func keyTools() []Tool {
 			},
 			OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.CreateKey(ctx, hqclient.CreateKeyRequest{Name: a.Str("name"), Scopes: a.Strs("scopes")})
+				r, err := d.client(ctx).CreateKey(ctx, hqclient.CreateKeyRequest{Name: a.Str("name"), Scopes: a.Strs("scopes")})
 				if err != nil {
 					return nil, err
 				}
@@ -41,7 +41,7 @@ func keyTools() []Tool {
 			Description: "List this workspace's active API keys (ids, names, last 4 characters).",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.ListKeys(ctx)
+				r, err := d.client(ctx).ListKeys(ctx)
 				return answer(r, err, func() string { return fmt.Sprintf("%d active API key(s).", len(r.Data)) })
 			},
 		},
@@ -54,7 +54,7 @@ func keyTools() []Tool {
 				return "Revoke API key " + quote(a.Str("key_id")) + "? Anything using it stops working."
 			},
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.RevokeKey(ctx, a.Str("key_id"))
+				r, err := d.client(ctx).RevokeKey(ctx, a.Str("key_id"))
 				return answer(r, err, func() string { return "Revoked API key " + quote(a.Str("key_id")) + "." })
 			},
 		},

@@ -84,7 +84,7 @@ func orgTools() []Tool {
 			Description: "List this workspace's organizations (most MyAPIHQ services need an org_id).",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedOrgs,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.ListOrgs(ctx)
+				r, err := d.client(ctx).ListOrgs(ctx)
 				if err != nil {
 					return nil, err
 				}
@@ -105,7 +105,7 @@ func orgTools() []Tool {
 				if err != nil {
 					return nil, err
 				}
-				r, err := d.Client.CreateOrg(ctx, f)
+				r, err := d.client(ctx).CreateOrg(ctx, f)
 				return answer(r, err, func() string {
 					return fmt.Sprintf("Created organization %s (%s).", quote(r.Data.Name), quote(r.Data.ID))
 				})
@@ -117,7 +117,7 @@ func orgTools() []Tool {
 			Params:      withOrg(),
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedOrgs,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.GetOrg(ctx, a.Str("org_id"))
+				r, err := d.client(ctx).GetOrg(ctx, a.Str("org_id"))
 				return answer(r, err, func() string { return fmt.Sprintf("Organization %s (%s).", quote(r.Data.Name), quote(r.Data.ID)) })
 			},
 		},
@@ -134,7 +134,7 @@ func orgTools() []Tool {
 				if n == 0 {
 					return mcp.NewToolResultError("update_org: give at least one field to change besides org_id"), nil
 				}
-				r, err := d.Client.UpdateOrg(ctx, a.Str("org_id"), f)
+				r, err := d.client(ctx).UpdateOrg(ctx, a.Str("org_id"), f)
 				return answer(r, err, func() string {
 					return fmt.Sprintf("Updated organization %s (%s).", quote(r.Data.Name), quote(r.Data.ID))
 				})
@@ -149,7 +149,7 @@ func orgTools() []Tool {
 				return "Delete organization " + quote(a.Str("org_id")) + " and all its assets? This cannot be undone."
 			},
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.DeleteOrg(ctx, a.Str("org_id"))
+				r, err := d.client(ctx).DeleteOrg(ctx, a.Str("org_id"))
 				return answer(r, err, func() string { return "Deleted organization " + quote(a.Str("org_id")) + "." })
 			},
 		},
@@ -164,7 +164,7 @@ func orgTools() []Tool {
 			),
 			OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.CreateWebhook(ctx, a.Str("org_id"), hqclient.WebhookRequest{URL: a.Str("url"), Name: a.Str("name"), Description: a.Str("description")})
+				r, err := d.client(ctx).CreateWebhook(ctx, a.Str("org_id"), hqclient.WebhookRequest{URL: a.Str("url"), Name: a.Str("name"), Description: a.Str("description")})
 				return answer(r, err, func() string {
 					return fmt.Sprintf("Registered webhook %s for %s.", quote(r.Data.ID), quote(a.Str("org_id")))
 				})
@@ -176,7 +176,7 @@ func orgTools() []Tool {
 			Params:      withOrg(),
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedOrgs,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.ListWebhooks(ctx, a.Str("org_id"))
+				r, err := d.client(ctx).ListWebhooks(ctx, a.Str("org_id"))
 				return answer(r, err, func() string { return fmt.Sprintf("%d webhook(s) on %s.", len(r.Data), quote(a.Str("org_id"))) })
 			},
 		},
@@ -186,7 +186,7 @@ func orgTools() []Tool {
 			Params:      withOrg(idParam("webhook_id", "from list_webhooks")),
 			Destructive: true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-				r, err := d.Client.DeleteWebhook(ctx, a.Str("org_id"), a.Str("webhook_id"))
+				r, err := d.client(ctx).DeleteWebhook(ctx, a.Str("org_id"), a.Str("webhook_id"))
 				return answer(r, err, func() string { return "Deleted webhook " + quote(a.Str("webhook_id")) + "." })
 			},
 		},

@@ -23,7 +23,7 @@ func RegisterResources(s *server.MCPServer, d *Deps) {
 	s.AddResource(mcp.NewResource("myapihq://orgs", "MyAPIHQ organizations",
 		mcp.WithResourceDescription("The workspace's organizations."), mcp.WithMIMEType("application/json")),
 		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-			r, err := d.Client.ListOrgs(ctx)
+			r, err := d.client(ctx).ListOrgs(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("%s", describe("myapihq://orgs", asHQ(err)))
 			}
@@ -44,7 +44,7 @@ func RegisterResources(s *server.MCPServer, d *Deps) {
 			if !compiled(idPattern).MatchString(id) { // not echoed: it may be an instruction
 				return nil, fmt.Errorf("myapihq://orgs/{id} needs an organization id (letters, digits, _ and -): list_orgs shows them")
 			}
-			r, err := d.Client.GetOrg(ctx, id)
+			r, err := d.client(ctx).GetOrg(ctx, id)
 			if err != nil {
 				return nil, fmt.Errorf("%s", describe(req.Params.URI, asHQ(err)))
 			}

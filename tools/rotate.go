@@ -102,7 +102,7 @@ func rotateKeyTool() Tool {
 			return "Replace this profile's MyAPIHQ API key with a new one and revoke the old key? Anything else using the old key stops working."
 		},
 		Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-			r, err := RotateKey(ctx, d.Client, d.Store)
+			r, err := RotateKey(ctx, d.client(ctx), d.Store)
 			if errors.Is(err, ErrEnvOverride) {
 				return mcp.NewToolResultError("rotate_key refused: " + err.Error()), nil
 			}

@@ -150,6 +150,13 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 		if t.Human && !known {
 			return mcp.NewToolResultError(errNoIdentity.Error()), nil
 		}
+		if d.ClientFor != nil {
+			c, err := d.ClientFor(ctx)
+			if err != nil {
+				return nil, err // the gate lets no request in without a caller: a fault of ours
+			}
+			ctx = context.WithValue(ctx, clientKey{}, c)
+		}
 		canon, _ := json.Marshal(args)                   // map keys sorted: one string per call
 		ctx = context.WithValue(ctx, callReqKey{}, &req) // for handlers with rounds of their own (write_env_file)
 		if t.Confirm != nil {
@@ -178,7 +185,12 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 			call = t.Name + "\x00" + string(canon)
 			if known {
 				if key, err = d.retries().Take(ctx, client, call); err != nil {
+					// Without the record, a retry of a write whose outcome
+					// was unknown would get a new key and could apply twice.
 					d.Log.Warn().Err(err).Str("tool", t.Name).Msg("retry store: take failed")
+					settle(d, t, hold, false)
+					return mcp.NewToolResultError(fmt.Sprintf("%s not done: the server's record of unfinished writes is "+
+						"unavailable, so it cannot tell a retry from a new write: retry shortly with the same arguments.", t.Name)), nil
 				}
 			}
 			if key == "" {

@@ -1,0 +1,297 @@
+package e2e
+
+// The remote mode's proving ground: replicas of the built binary behind a
+// real haproxy (round robin, no stickiness), a real redis-server, and one
+// standalone sandbox reached through a proxy that can commit a write and
+// then drop its answer.
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/myapihq/myapihq-mcp/hqclient"
+)
+
+// freePort is a loopback port nobody listens on (now).
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// waitFor polls cond every 50 ms for up to d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func httpOK(u string) bool {
+	res, err := http.Get(u)
+	if err != nil {
+		return false
+	}
+	res.Body.Close()
+	return res.StatusCode == http.StatusOK
+}
+
+// syncBuf collects a child's output for the secret checks.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type replica struct {
+	name string
+	port int
+	cmd  *exec.Cmd
+	log  *syncBuf
+	done chan struct{} // closed when it exits, with err set
+	err  error
+}
+
+type cluster struct {
+	t        *testing.T
+	hqURL    string // the dropping proxy in front of the sandbox
+	sandbox  string
+	lbURL    string
+	statsURL string
+	redisURL string
+	redis    *exec.Cmd
+	replicas []*replica
+	dropOrgs atomic.Bool // POST /hq/orgs commits, then the answer is lost
+}
+
+// needTools skips, saying why, when the engines are not installed
+// (scripts/test.sh installs them).
+func needTools(t *testing.T) {
+	t.Helper()
+	for _, bin := range []string{"redis-server", "haproxy"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("SKIP: %s is not installed (apt-get install -y redis-server haproxy; scripts/test.sh does it)", bin)
+		}
+	}
+}
+
+func startCluster(t *testing.T, n int, extra ...string) *cluster {
+	t.Helper()
+	needTools(t)
+	c := &cluster{t: t}
+	sb := startSandbox(t)
+	c.sandbox = sb.baseURL
+	c.hqURL = c.startDropProxy(sb.baseURL)
+	c.redisURL = c.startRedis()
+	for i := 0; i < n; i++ {
+		c.replicas = append(c.replicas, c.startReplica(fmt.Sprintf("r%d", i+1), extra...))
+	}
+	c.startHAProxy()
+	return c
+}
+
+func (c *cluster) startDropProxy(target string) string {
+	u, _ := url.Parse(target)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c.dropOrgs.Load() && r.Method == http.MethodPost && r.URL.Path == "/hq/orgs" {
+			rec := &discard{h: http.Header{}}
+			rp.ServeHTTP(rec, r) // the sandbox commits it
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close() // and the answer never comes
+				}
+			}
+			return
+		}
+		rp.ServeHTTP(w, r)
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	c.t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}
+
+func (c *cluster) startRedis() string {
+	port := freePort(c.t)
+	cmd := exec.Command("redis-server", "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	c.redis = cmd
+	c.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	waitFor(c.t, 10*time.Second, "redis", func() bool {
+		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			conn.Close()
+		}
+		return err == nil
+	})
+	return fmt.Sprintf("redis://127.0.0.1:%d/0", port)
+}
+
+func (c *cluster) startReplica(name string, extra ...string) *replica {
+	r := &replica{name: name, port: freePort(c.t), log: &syncBuf{}, done: make(chan struct{})}
+	args := append([]string{"http", "--multi-tenant", "--addr", fmt.Sprintf("127.0.0.1:%d", r.port), "--base-url", c.hqURL,
+		"--redis", c.redisURL, "--drain-grace", "1500ms", "--log-level", "debug", "--tenant-rps", "300"}, extra...)
+	r.cmd = exec.Command(binary, args...)
+	// One consent-signing key for every replica, as the Kubernetes Secret
+	// gives them: a question asked by one is answered on another.
+	r.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "MYAPI_STATE_KEY=e2e-cluster-state-key-0123456789abcdef")
+	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
+	if err := r.cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	go func() { r.err = r.cmd.Wait(); close(r.done) }()
+	c.t.Cleanup(func() {
+		select {
+		case <-r.done:
+		default:
+			r.cmd.Process.Kill()
+			<-r.done
+		}
+	})
+	waitFor(c.t, 20*time.Second, name+" ready", func() bool { return httpOK(fmt.Sprintf("http://127.0.0.1:%d/readyz", r.port)) })
+	return r
+}
+
+func (c *cluster) startHAProxy() {
+	dir := c.t.TempDir()
+	lb, stats := freePort(c.t), freePort(c.t)
+	var servers strings.Builder
+	for _, r := range c.replicas {
+		// Health from /readyz, checked often so a drain is noticed within
+		// its grace; a connection refused is retried on another server
+		// (safe: the request never reached one). No stickiness.
+		fmt.Fprintf(&servers, "    server %s 127.0.0.1:%d check inter 200ms fall 2 rise 2\n", r.name, r.port)
+	}
+	cfg := fmt.Sprintf(`global
+    maxconn 1000
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    retries 3
+    option redispatch
+    retry-on conn-failure
+frontend mcp
+    bind 127.0.0.1:%d
+    default_backend replicas
+frontend stats
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain string ok if { path /ok }
+backend replicas
+    balance roundrobin
+    option httpchk GET /readyz
+    http-response set-header X-Served-By %%s
+%s`, lb, stats, servers.String())
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	cmd := exec.Command("haproxy", "-db", "-f", path)
+	out := &syncBuf{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	c.lbURL = fmt.Sprintf("http://127.0.0.1:%d/mcp", lb)
+	c.statsURL = fmt.Sprintf("http://127.0.0.1:%d/ok", stats)
+	waitFor(c.t, 10*time.Second, "haproxy: "+out.String(), func() bool { return httpOK(c.statsURL) })
+	waitFor(c.t, 10*time.Second, "replicas up behind haproxy", func() bool {
+		return httpOK(fmt.Sprintf("http://127.0.0.1:%d/healthz", lb))
+	})
+}
+
+// logs is every replica's output so far.
+func (c *cluster) logs() string {
+	var b strings.Builder
+	for _, r := range c.replicas {
+		b.WriteString(r.log.String())
+	}
+	return b.String()
+}
+
+// tenant is an agent account onboarded on the sandbox directly.
+type tenant struct {
+	accountID, pin, token, key string
+}
+
+func (c *cluster) onboard(label string) tenant {
+	c.t.Helper()
+	ctx := context.Background()
+	hc, err := hqclient.New(hqclient.Options{BaseURL: c.sandbox})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	acc, err := hc.CreateAgent(ctx, label)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	kc, _ := hqclient.New(hqclient.Options{BaseURL: c.sandbox, Credentials: hqclient.NewStaticCredentials(hqclient.Secrets{PIN: acc.Data.PIN, Token: acc.Data.Token})})
+	k, err := kc.CreateKey(ctx, hqclient.CreateKeyRequest{Name: label})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return tenant{accountID: acc.Data.AccountID, pin: acc.Data.PIN, token: acc.Data.Token, key: k.Data.APIKey}
+}
+
+func (r *replica) signal(t *testing.T, s syscall.Signal) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var _ = io.Discard
+var _ = bufio.NewScanner

@@ -1,0 +1,211 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/myapihq/myapihq-mcp/metrics"
+)
+
+// CodeLimited is the JSON-RPC error code of a per-tenant limit; data says
+// which and when to retry.
+const CodeLimited = -32029
+
+// Gate is what stands before the MCP handler: request ids and access logs,
+// authentication, per-tenant limits, and the operational endpoints.
+type Gate struct {
+	Tenants     *Tenants
+	Rate        RateLimiter
+	Concurrency *Concurrency
+	Metrics     *metrics.Metrics
+	Log         zerolog.Logger
+	// Ready reports readiness besides draining (Redis reachable).
+	Ready func(ctx context.Context) error
+	// Streams allows the GET stream for server-initiated messages: only
+	// with pinned sessions is there anything to send on it. Stateless, an
+	// open stream would only hold a connection a drain must wait for.
+	Streams  bool
+	draining atomic.Bool
+}
+
+// Drain turns /readyz false; serving goes on.
+func (g *Gate) Drain() { g.draining.Store(true) }
+
+// Handler routes /healthz, /readyz, /metrics, and everything else to mcp
+// once the caller is known.
+func (g *Gate) Handler(mcp http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", g.readyz)
+	mux.Handle("GET /metrics", g.Metrics.Handler())
+	mux.Handle("/", g.mcp(mcp))
+	return mux
+}
+
+func (g *Gate) readyz(w http.ResponseWriter, r *http.Request) {
+	if g.draining.Load() {
+		http.Error(w, "draining", http.StatusServiceUnavailable)
+		return
+	}
+	if g.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := g.Ready(ctx); err != nil {
+			http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// peek is what the gate needs of a JSON-RPC request.
+type peek struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params struct {
+		Name string `json:"name"`
+	} `json:"params"`
+}
+
+// maxBody bounds what the gate reads to look at a request.
+const maxBody = 4 << 20
+
+func (g *Gate) mcp(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rid := r.Header.Get("X-Request-Id")
+		if !printable(rid, 128) {
+			rid = newID()
+		}
+		w.Header().Set("X-Request-Id", rid)
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		ev := zerolog.Dict()
+		var tenant *Tenant
+		defer func() {
+			g.Metrics.HTTPRequests.WithLabelValues(strconv.Itoa(sw.code)).Inc()
+			e := g.Log.Info().Str("request_id", rid).Str("http_method", r.Method).Int("status", sw.code).
+				Dur("took", time.Since(start)).Dict("rpc", ev)
+			if tenant != nil {
+				e = e.Str("tenant", tenant.Short())
+			}
+			e.Msg("request")
+		}()
+
+		if r.Method == http.MethodGet && !g.Streams {
+			sw.Header().Set("Allow", "POST")
+			http.Error(sw, "this stateless server has no stream to offer: POST requests only", http.StatusMethodNotAllowed)
+			return
+		}
+		key, pin, err := FromRequest(r)
+		if err == nil {
+			tenant, err = g.Tenants.Resolve(r.Context(), key, pin)
+		}
+		if err != nil {
+			if errors.Is(err, ErrBadCredentials) {
+				sw.Header().Set("WWW-Authenticate", `Bearer realm="myapihq-mcp", error="invalid_token", error_description="send a MyAPIHQ API key"`)
+				http.Error(sw, err.Error(), http.StatusUnauthorized)
+				return
+			}
+			g.Log.Warn().Str("request_id", rid).Err(err).Msg("could not check the API key")
+			sw.Header().Set("Retry-After", "1")
+			http.Error(sw, "cannot check the API key with MyAPIHQ now: retry shortly", http.StatusServiceUnavailable)
+			return
+		}
+		ctx := WithTenant(r.Context(), tenant)
+
+		var p peek
+		if r.Method == http.MethodPost {
+			body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+			if err != nil || len(body) > maxBody {
+				http.Error(sw, "request body too large or unreadable", http.StatusRequestEntityTooLarge)
+				return
+			}
+			_ = json.Unmarshal(body, &p) // a batch or garbage: mcp-go answers it
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			ev.Str("method", clip(p.Method))
+			if p.Params.Name != "" && p.Method == "tools/call" {
+				ev.Str("tool", clip(p.Params.Name))
+			}
+		}
+		if ok, after, err := g.Rate.Allow(ctx, tenant.Hash); err != nil {
+			g.Log.Warn().Str("request_id", rid).Err(err).Msg("rate limiter unavailable; allowing")
+		} else if !ok {
+			g.Metrics.Limited.WithLabelValues("rate").Inc()
+			limited(sw, p.ID, "rate", after, "too many requests for this API key")
+			return
+		}
+		if p.Method == "tools/call" {
+			release, ok := g.Concurrency.Acquire(tenant.Hash)
+			if !ok {
+				g.Metrics.Limited.WithLabelValues("concurrency").Inc()
+				limited(sw, p.ID, "concurrency", time.Second,
+					fmt.Sprintf("too many tool calls in flight for this API key (at most %d)", g.Concurrency.Max))
+				return
+			}
+			defer release()
+		}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+	})
+}
+
+// limited answers a JSON-RPC error that says when to retry.
+func limited(w http.ResponseWriter, id json.RawMessage, reason string, after time.Duration, msg string) {
+	if len(id) == 0 {
+		id = json.RawMessage("null")
+	}
+	secs := int(math.Ceil(after.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": id, "error": map[string]any{
+		"code": CodeLimited, "message": fmt.Sprintf("%s: retry after %ds", msg, secs),
+		"data": map[string]any{"reason": reason, "retryAfterMs": after.Milliseconds()},
+	}})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// clip bounds what a caller's request puts in a log line.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+func newID() string {
+	b := make([]byte, 8)
+	rand.Read(b) //nolint:errcheck // never fails on supported platforms
+	return hex.EncodeToString(b)
+}

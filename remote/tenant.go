@@ -1,0 +1,243 @@
+// Package remote is the multi-tenant server's own machinery: callers named
+// by a hash of their API key, a client per caller, per-caller limits, the
+// state replicas share (Redis) and draining. It knows HTTP and hqclient,
+// not the tools.
+package remote
+
+import (
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/myapihq/myapihq-mcp/hqclient"
+)
+
+// Tenant is the caller of one request: its credentials, which live only as
+// long as the request and the per-replica caches below, and the hash that
+// names it everywhere else (logs, limits, Redis keys).
+type Tenant struct {
+	Hash   string // hex SHA-256 of the API key
+	key    string
+	pin    string
+	client *hqclient.Client
+}
+
+// Short is the hash prefix logs show.
+func (t *Tenant) Short() string { return t.Hash[:12] }
+
+// HasPIN says whether the caller sent a PIN (without showing it).
+func (t *Tenant) HasPIN() bool { return t.pin != "" }
+
+// AccountID asks the service whose account the PIN opens ("" without a
+// PIN: the HQ API names no account from a key alone).
+func (t *Tenant) AccountID(ctx context.Context) (string, error) {
+	if t.pin == "" {
+		return "", nil
+	}
+	r, err := t.client.AgentToken(ctx, t.pin)
+	if err != nil {
+		return "", err
+	}
+	if r.Data.AccountID != "" {
+		return r.Data.AccountID, nil
+	}
+	sub, _, _ := hqclient.TokenClaims(r.Data.Token)
+	return sub, nil
+}
+
+// Client is this caller's own hqclient: its token cache and its mint are
+// never another tenant's.
+func (t *Tenant) Client() *hqclient.Client { return t.client }
+
+type tenantKey struct{}
+
+// WithTenant puts t in ctx for the tools.
+func WithTenant(ctx context.Context, t *Tenant) context.Context {
+	return context.WithValue(ctx, tenantKey{}, t)
+}
+
+// TenantFrom is the request's caller, if authenticated.
+func TenantFrom(ctx context.Context) (*Tenant, bool) {
+	t, ok := ctx.Value(tenantKey{}).(*Tenant)
+	return t, ok
+}
+
+// Hash names a secret without keeping it.
+func Hash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// credentials are one tenant's, for its hqclient: the key and PIN came with
+// the request; a minted JWT stays in that client's memory only.
+type credentials struct{ key, pin string }
+
+func (c credentials) Secrets(context.Context) (hqclient.Secrets, error) {
+	return hqclient.Secrets{APIKey: c.key, PIN: c.pin}, nil
+}
+
+func (credentials) SaveToken(context.Context, string, time.Time) error { return nil }
+
+// ErrBadCredentials: no usable API key (absent, malformed or refused).
+var ErrBadCredentials = errors.New("a valid MyAPIHQ API key is required: send Authorization: Bearer <API key>")
+
+// FromRequest reads the caller's credentials from the headers. It checks
+// form only; Tenants.Resolve asks the service.
+func FromRequest(r *http.Request) (key, pin string, err error) {
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	key = strings.TrimSpace(key)
+	pin = strings.TrimSpace(r.Header.Get("X-MyAPIHQ-Agent-PIN"))
+	if !ok || !printable(key, 512) || (pin != "" && !printable(pin, 256)) {
+		return "", "", ErrBadCredentials
+	}
+	return key, pin, nil
+}
+
+func printable(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// Tenants caches, per replica, a client per (key, PIN) and whether the
+// service accepted the key, both keyed by hash. A validation is trusted for
+// ValidFor; a refusal for RefusedFor (so a wrong key cannot make every
+// request cost an HQ round trip).
+type Tenants struct {
+	NewClient  func(hqclient.Credentials) (*hqclient.Client, error)
+	Max        int // clients kept (LRU), default 10000
+	ValidFor   time.Duration
+	RefusedFor time.Duration
+	Now        func() time.Time
+
+	mu      sync.Mutex
+	order   *list.List // of *entry, most recent first
+	entries map[string]*list.Element
+	checked map[string]check // by key hash
+}
+
+type entry struct {
+	id     string // hash of key and PIN
+	client *hqclient.Client
+}
+
+type check struct {
+	ok    bool
+	until time.Time
+}
+
+func (ts *Tenants) init() {
+	if ts.entries == nil {
+		ts.order, ts.entries, ts.checked = list.New(), map[string]*list.Element{}, map[string]check{}
+	}
+	if ts.Max <= 0 {
+		ts.Max = 10000
+	}
+	if ts.ValidFor <= 0 {
+		ts.ValidFor = time.Minute
+	}
+	if ts.RefusedFor <= 0 {
+		ts.RefusedFor = 10 * time.Second
+	}
+	if ts.Now == nil {
+		ts.Now = time.Now
+	}
+}
+
+// Resolve returns the caller for key and PIN, asking the service whether
+// the key is valid when this replica has not recently. A refused key is
+// ErrBadCredentials; an unreachable service is another error.
+func (ts *Tenants) Resolve(ctx context.Context, key, pin string) (*Tenant, error) {
+	kh := Hash(key)
+	t := &Tenant{Hash: kh, key: key, pin: pin}
+	id := Hash(key + "\x00" + pin)
+	c := ts.client(id)
+	if c == nil {
+		nc, err := ts.NewClient(credentials{key, pin})
+		if err != nil {
+			return nil, err
+		}
+		c = ts.keep(id, nc)
+	}
+	t.client = c
+	ts.mu.Lock()
+	ts.init()
+	ch, known := ts.checked[kh]
+	ts.mu.Unlock()
+	if known && ts.Now().Before(ch.until) {
+		if !ch.ok {
+			return nil, ErrBadCredentials
+		}
+		return t, nil
+	}
+	// Listing orgs is the cheapest call the API key alone authorises.
+	_, err := c.ListOrgs(ctx)
+	if e, isHQ := hqclient.AsError(err); isHQ && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.Code == hqclient.CodeNoAPIKey) {
+		ts.remember(kh, false, ts.RefusedFor)
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, err
+	}
+	ts.remember(kh, true, ts.ValidFor)
+	return t, nil
+}
+
+func (ts *Tenants) remember(kh string, ok bool, d time.Duration) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.init()
+	if len(ts.checked) > 4*ts.Max {
+		ts.checked = map[string]check{}
+	}
+	ts.checked[kh] = check{ok, ts.Now().Add(d)}
+}
+
+func (ts *Tenants) client(id string) *hqclient.Client {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.init()
+	if el, ok := ts.entries[id]; ok {
+		ts.order.MoveToFront(el)
+		return el.Value.(*entry).client
+	}
+	return nil
+}
+
+// keep adds c unless another request added one first (then that one wins,
+// so concurrent first calls still share one mint).
+func (ts *Tenants) keep(id string, c *hqclient.Client) *hqclient.Client {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.init()
+	if el, ok := ts.entries[id]; ok {
+		return el.Value.(*entry).client
+	}
+	ts.entries[id] = ts.order.PushFront(&entry{id, c})
+	for ts.order.Len() > ts.Max {
+		last := ts.order.Back()
+		ts.order.Remove(last)
+		delete(ts.entries, last.Value.(*entry).id)
+	}
+	return c
+}
+
+// Len is the number of clients kept.
+func (ts *Tenants) Len() int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.init()
+	return ts.order.Len()
+}
