@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/fsx"
 )
 
 // Values are the secrets of one profile on one service.
@@ -552,7 +554,7 @@ func (s *Store) Lock(ctx context.Context) (unlock func(), err error) {
 	}
 	ch := make(chan res, 1)
 	go func() {
-		u, err := lockFile(path)
+		u, err := fsx.Lock(path)
 		ch <- res{u, err}
 	}()
 	select {
