@@ -98,8 +98,8 @@ func startMCPCmd(t *testing.T, e env, protocol string, wrapper, extraEnv []strin
 type stdioOpts struct {
 	wrapper  []string // a command and its args, run with the binary's command line appended
 	extraEnv []string
-	human    *human  // answers the questions; nil: the session itself says yes (s.asked)
-	roots    rootsOf // the client's workspace folders; nil: none offered
+	answers  client.ElicitationHandler // the human; nil: the session itself says yes (s.asked)
+	roots    rootsOf                   // the client's workspace folders; nil: none offered
 }
 
 // startStdio starts the binary on stdio and initializes an MCP session
@@ -113,8 +113,8 @@ func startStdio(t *testing.T, e env, protocol string, o stdioOpts, extra ...stri
 	}
 	tr := transport.NewStdioWithOptions(args[0], append(e.vars(), o.extraEnv...), args[1:], transport.WithCommandStderrWriter(s.stderr))
 	var answers client.ElicitationHandler = s
-	if o.human != nil {
-		answers = o.human
+	if o.answers != nil {
+		answers = o.answers
 	}
 	opts := []client.ClientOption{client.WithElicitationHandler(answers), client.WithProtocolVersion(protocol)}
 	if o.roots != nil {

@@ -42,7 +42,7 @@ func (r rootsOf) ListRoots(context.Context, mcp.ListRootsRequest) (*mcp.ListRoot
 // when given, and extra environment (its cache folder).
 func startServices(t *testing.T, e env, protocol string, h *human, roots rootsOf, extraEnv []string, extra ...string) *session {
 	t.Helper()
-	return startStdio(t, e, protocol, stdioOpts{extraEnv: extraEnv, human: h, roots: roots}, extra...)
+	return startStdio(t, e, protocol, stdioOpts{extraEnv: extraEnv, answers: h, roots: roots}, extra...)
 }
 
 var sandboxURL = regexp.MustCompile(`"base_url":"(http://127\.0\.0\.1:\d+)"[^\n]*embedded sandbox started`)
