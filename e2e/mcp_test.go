@@ -568,8 +568,8 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 // auth rotate-key replaces the stored key and revokes the old one, and
-// prints neither (issue 12: the README's fix for a 401 no longer needs a
-// key in the model's context).
+// prints neither (the README's fix for a 401 no longer needs a key in the
+// model's context).
 func TestAuthRotateKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

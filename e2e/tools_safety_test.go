@@ -63,8 +63,8 @@ func mustFail(t *testing.T, c *client.Client, name string, args map[string]any, 
 	return txt
 }
 
-// TestToolsPathIdsCannotLeaveTheirEndpoint: the attack of issue 10 through
-// the real binary on stdio. The human declines delete_org; the model then
+// TestToolsPathIdsCannotLeaveTheirEndpoint: a path-id attack through the
+// real binary on stdio (docs/api.md, "Path ids"). The human declines delete_org; the model then
 // tries delete_webhook with webhook_id "..", which once reached
 // DELETE /hq/orgs/X. The id is refused at the tool layer, not echoed, and
 // the organization lives.
