@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/fsx"
 )
 
 // ErrExceeded is wrapped by every refusal for lack of room.
@@ -238,7 +240,9 @@ func (b *Budget) edit(ctx context.Context, write bool, f func(l *ledger, now tim
 	if err := os.MkdirAll(filepath.Dir(b.opts.Path), 0o700); err != nil {
 		return fmt.Errorf("budget ledger folder: %w", err)
 	}
-	unlock, err := lockFile(b.opts.Path + ".lock")
+	// Without flock (Windows) this orders only this process, so two servers
+	// of one profile there can each spend up to the limit.
+	unlock, err := fsx.Lock(b.opts.Path + ".lock")
 	if err != nil {
 		return fmt.Errorf("budget ledger lock: %w", err)
 	}
@@ -254,7 +258,11 @@ func (b *Budget) edit(ctx context.Context, write bool, f func(l *ledger, now tim
 	if !write {
 		return nil
 	}
-	return writeAtomic(b.opts.Path, l)
+	data, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	return fsx.WriteFileAtomic(b.opts.Path, data, 0o600)
 }
 
 func (l *ledger) prune(now time.Time, w time.Duration) {
@@ -282,34 +290,6 @@ func read(path string) (ledger, error) {
 		return l, fmt.Errorf("budget ledger %s is corrupt (%v): delete it to reset the spending window", path, err)
 	}
 	return l, nil
-}
-
-func writeAtomic(path string, l ledger) error {
-	b, err := json.Marshal(l)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".spend-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) //nolint:errcheck // gone after the rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func newID() string {

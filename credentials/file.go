@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/myapihq/myapihq-mcp/internal/fsx"
 )
 
 // fileBackend is the explicit fallback: one JSON file, mode 0600, replaced
@@ -58,7 +60,7 @@ func (f *fileBackend) update(change func(items map[string]string)) error {
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
 		return err
 	}
-	unlock, err := lockFile(f.path + ".lock")
+	unlock, err := fsx.Lock(f.path + ".lock")
 	if err != nil {
 		return err
 	}
@@ -72,7 +74,7 @@ func (f *fileBackend) update(change func(items map[string]string)) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(f.path, b)
+	return fsx.WriteFileAtomic(f.path, b, 0o600)
 }
 
 func (f *fileBackend) set(user, value string) error {
@@ -84,37 +86,4 @@ func (f *fileBackend) del(user string) error {
 		return nil
 	}
 	return f.update(func(items map[string]string) { delete(items, user) })
-}
-
-// writeAtomic writes a 0600 temp file beside path, syncs it and renames it
-// over path: a reader sees the old file or the new one, never half of one.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".credentials-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if dir, err := os.Open(filepath.Dir(path)); err == nil {
-		dir.Sync() //nolint:errcheck // best effort: the rename itself is atomic
-		dir.Close()
-	}
-	return nil
 }

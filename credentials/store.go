@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,120 +17,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/fsx"
 )
-
-// Values are the secrets of one profile on one service.
-type Values struct {
-	AccountID      string
-	PIN            string
-	APIKey         string
-	Token          string
-	TokenExpiresAt time.Time
-	// OnboardKey is the Idempotency-Key of an onboarding in progress (not a
-	// secret): stored before agent/create, it lets a run interrupted after
-	// the account exists get the same account back instead of a second one.
-	OnboardKey string
-}
-
-func (v Values) empty() bool { return v == Values{} }
-
-// Field names, as items, env vars and status rows use them.
-const (
-	FieldAccountID = "account_id"
-	FieldPIN       = "pin"
-	FieldAPIKey    = "api_key"
-	FieldToken     = "token"
-)
-
-// fieldOnboardKey is stored like the others but shown nowhere.
-const fieldOnboardKey = "onboard_key"
-
-// field is one stored credential: the one table every read, write, merge,
-// override and display goes through.
-type field struct {
-	name string
-	env  string // the override variable; "" = none, and not shown
-	ptr  func(v *Values) *string
-}
-
-// fieldTable, in display order.
-var fieldTable = []field{
-	{FieldAccountID, "MYAPI_ACCOUNT_ID", func(v *Values) *string { return &v.AccountID }},
-	{FieldPIN, "MYAPI_PIN", func(v *Values) *string { return &v.PIN }},
-	{FieldAPIKey, "MYAPI_API_KEY", func(v *Values) *string { return &v.APIKey }},
-	// Stored as a tokenItem: the token travels with its expiry.
-	{FieldToken, "MYAPI_TOKEN", func(v *Values) *string { return &v.Token }},
-	{fieldOnboardKey, "", func(v *Values) *string { return &v.OnboardKey }},
-}
-
-// Fields are the shown fields, in display order.
-var Fields = func() []string {
-	var out []string
-	for _, f := range fieldTable {
-		if f.env != "" {
-			out = append(out, f.name)
-		}
-	}
-	return out
-}()
-
-var storedFields = func() []string {
-	var out []string
-	for _, f := range fieldTable {
-		out = append(out, f.name)
-	}
-	return out
-}()
-
-// EnvVars are the overrides: they win over stored values and are never written back.
-var EnvVars = func() map[string]string {
-	out := map[string]string{}
-	for _, f := range fieldTable {
-		if f.env != "" {
-			out[f.name] = f.env
-		}
-	}
-	return out
-}()
-
-func fieldNamed(name string) (field, bool) {
-	for _, f := range fieldTable {
-		if f.name == name {
-			return f, true
-		}
-	}
-	return field{}, false
-}
-
-// encode is a field's stored form ("" = nothing to store).
-func (f field) encode(v Values) string {
-	raw := *f.ptr(&v)
-	if f.name == FieldToken && raw != "" {
-		b, _ := json.Marshal(tokenItem{Token: v.Token, ExpiresAt: v.TokenExpiresAt})
-		raw = string(b)
-	}
-	return raw
-}
-
-// decode sets the field in v from its stored form.
-func (f field) decode(v *Values, raw string) {
-	if f.name == FieldToken {
-		var t tokenItem
-		if json.Unmarshal([]byte(raw), &t) == nil {
-			v.Token, v.TokenExpiresAt = t.Token, t.ExpiresAt
-		}
-		return
-	}
-	*f.ptr(v) = raw
-}
-
-// copyTo sets the field (and a token's expiry) of dst from src.
-func (f field) copyTo(dst *Values, src Values) {
-	*f.ptr(dst) = *f.ptr(&src)
-	if f.name == FieldToken {
-		dst.TokenExpiresAt = src.TokenExpiresAt
-	}
-}
 
 // Credential store modes.
 const (
@@ -276,11 +164,6 @@ func (s *Store) item(field string) string {
 	return s.opts.Profile + "|" + s.opts.Target + "|" + field
 }
 
-type tokenItem struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at,omitzero"`
-}
-
 // readFrom reads every field from b. It stops at the first error that says
 // b cannot be used, so a dead keyring costs one timeout, not four.
 func (s *Store) readFrom(b backend) (Values, map[string]bool, error) {
@@ -352,25 +235,6 @@ func (s *Store) fallBack(cause error) {
 		fmt.Fprintf(s.opts.Warn, "WARNING: %v\nWARNING: secrets for profile %q are stored in plain text in %s (mode 0600). "+
 			"Start a Secret Service or pass --credential-store keyring to refuse this.\n", cause, s.opts.Profile, s.opts.FilePath)
 	}
-}
-
-// pick is v with only the named field.
-func pick(v Values, name string) Values {
-	var out Values
-	if f, ok := fieldNamed(name); ok {
-		f.copyTo(&out, v)
-	}
-	return out
-}
-
-// merge returns base with every non-empty field of over on top.
-func merge(base, over Values) Values {
-	for _, f := range fieldTable {
-		if *f.ptr(&over) != "" {
-			f.copyTo(&base, over)
-		}
-	}
-	return base
 }
 
 func (s *Store) env() Values {
@@ -552,7 +416,7 @@ func (s *Store) Lock(ctx context.Context) (unlock func(), err error) {
 	}
 	ch := make(chan res, 1)
 	go func() {
-		u, err := lockFile(path)
+		u, err := fsx.Lock(path)
 		ch <- res{u, err}
 	}()
 	select {
@@ -620,11 +484,4 @@ func (s *Store) Status(ctx context.Context) Status {
 		st.Fields = append(st.Fields, row)
 	}
 	return st
-}
-
-func fieldValue(v Values, name string) string {
-	if f, ok := fieldNamed(name); ok {
-		return *f.ptr(&v)
-	}
-	return ""
 }

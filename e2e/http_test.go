@@ -46,24 +46,14 @@ func startHTTP(t *testing.T, e env, args ...string) string {
 	}
 }
 
+// httpClient is a modern-era client of url that sends the bearer token.
 func httpClient(t *testing.T, url, token string) *client.Client {
 	t.Helper()
-	c, err := client.NewStreamableHttpClient(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
+	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + token}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	ctx := context.Background()
-	if err := c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.ProtocolVersion20251125
-	init.Params.ClientInfo = mcp.Implementation{Name: "e2e-http", Version: "1"}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return startClient(t, tr, mcp.ProtocolVersion20251125, nil)
 }
 
 func callText(t *testing.T, c *client.Client, name string, args map[string]any) (*mcp.CallToolResult, string) {

@@ -87,13 +87,40 @@ func startMCP(t *testing.T, e env, protocol string, extra ...string) *session {
 // with the binary's command line appended), with extra environment.
 func startMCPCmd(t *testing.T, e env, protocol string, wrapper, extraEnv []string, extra ...string) *session {
 	t.Helper()
+	s := startStdio(t, e, protocol, stdioOpts{wrapper: wrapper, extraEnv: extraEnv}, extra...)
+	if got := s.c.ProtocolVersion(); got != protocol {
+		t.Fatalf("negotiated %s, want %s", got, protocol)
+	}
+	return s
+}
+
+// stdioOpts says how startStdio runs the server and what its client offers.
+type stdioOpts struct {
+	wrapper  []string // a command and its args, run with the binary's command line appended
+	extraEnv []string
+	answers  client.ElicitationHandler // the human; nil: the session itself says yes (s.asked)
+	roots    rootsOf                   // the client's workspace folders; nil: none offered
+}
+
+// startStdio starts the binary on stdio and initializes an MCP session
+// with it that can answer elicitations, keeping its notifications.
+func startStdio(t *testing.T, e env, protocol string, o stdioOpts, extra ...string) *session {
+	t.Helper()
 	s := &session{t: t, stderr: &syncBuffer{}, home: e.home, state: e.state}
 	args := append(append([]string{binary, "stdio"}, e.sandboxArgs()...), extra...)
-	if len(wrapper) > 0 {
-		args = append(append([]string{}, wrapper...), args...)
+	if len(o.wrapper) > 0 {
+		args = append(append([]string{}, o.wrapper...), args...)
 	}
-	tr := transport.NewStdioWithOptions(args[0], append(e.vars(), extraEnv...), args[1:], transport.WithCommandStderrWriter(s.stderr))
-	s.c = client.NewClient(tr, client.WithElicitationHandler(s), client.WithProtocolVersion(protocol))
+	tr := transport.NewStdioWithOptions(args[0], append(e.vars(), o.extraEnv...), args[1:], transport.WithCommandStderrWriter(s.stderr))
+	var answers client.ElicitationHandler = s
+	if o.answers != nil {
+		answers = o.answers
+	}
+	opts := []client.ClientOption{client.WithElicitationHandler(answers), client.WithProtocolVersion(protocol)}
+	if o.roots != nil {
+		opts = append(opts, client.WithRootsHandler(o.roots))
+	}
+	s.c = client.NewClient(tr, opts...)
 	ctx := context.Background()
 	if err := s.c.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -110,9 +137,6 @@ func startMCPCmd(t *testing.T, e env, protocol string, wrapper, extraEnv []strin
 	init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
 	if _, err := s.c.Initialize(ctx, init); err != nil {
 		t.Fatalf("initialize (%s): %v\nstderr:\n%s", protocol, err, s.stderr)
-	}
-	if got := s.c.ProtocolVersion(); got != protocol {
-		t.Fatalf("negotiated %s, want %s", got, protocol)
 	}
 	return s
 }
@@ -544,8 +568,8 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 // auth rotate-key replaces the stored key and revokes the old one, and
-// prints neither (issue 12: the README's fix for a 401 no longer needs a
-// key in the model's context).
+// prints neither (the README's fix for a 401 no longer needs a key in the
+// model's context).
 func TestAuthRotateKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -12,7 +12,6 @@ import (
 	"unicode"
 
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -66,6 +65,18 @@ func hostileService(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// startHostile starts the server with mydomainapi.com answered by
+// hostileService, in its own cache, and makes the agent; answers is the human.
+func startHostile(t *testing.T, answers client.ElicitationHandler) (*session, env) {
+	t.Helper()
+	srv := hostileService(t)
+	e := newEnv(t)
+	s := startStdio(t, e, mcp.ProtocolVersion20251125, stdioOpts{answers: answers, extraEnv: []string{"XDG_CACHE_HOME=" + t.TempDir()}},
+		"--service-url", "mydomainapi.com="+srv.URL)
+	s.ok("create_agent", map[string]any{"label": "redteam"})
+	return s, e
+}
+
 // normalClosings counts what a reader would take for a closing wrapper:
 // case, spaces and invisible characters aside.
 func normalClosings(s string) int {
@@ -80,11 +91,7 @@ func normalClosings(s string) int {
 
 func TestRedteamServiceDocsCannotSmuggle(t *testing.T) {
 	t.Parallel()
-	srv := hostileService(t)
-	e := newEnv(t)
-	s := startServices(t, e, mcp.ProtocolVersion20251125, &human{}, nil,
-		[]string{"XDG_CACHE_HOME=" + t.TempDir()}, "--service-url", "mydomainapi.com="+srv.URL)
-	s.ok("create_agent", map[string]any{"label": "redteam"})
+	s, _ := startHostile(t, &human{})
 	var all strings.Builder
 	for off := 0; ; {
 		res, sc := s.call("get_service_docs", map[string]any{"service": "mydomainapi.com", "offset": off, "max_chars": 1000}, "")
@@ -116,11 +123,7 @@ func TestRedteamServiceDocsCannotSmuggle(t *testing.T) {
 
 func TestRedteamServiceAnswersCannotSmuggle(t *testing.T) {
 	t.Parallel()
-	srv := hostileService(t)
-	e := newEnv(t)
-	s := startServices(t, e, mcp.ProtocolVersion20251125, &human{}, nil,
-		[]string{"XDG_CACHE_HOME=" + t.TempDir()}, "--service-url", "mydomainapi.com="+srv.URL)
-	s.ok("create_agent", map[string]any{"label": "redteam"})
+	s, e := startHostile(t, &human{})
 	key := secretsOf(t, e)["MYAPI_API_KEY"]
 	if key == "" {
 		t.Fatal("no key")
@@ -159,11 +162,7 @@ func (h *asker) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.Elic
 // server's own verdict or next step.
 func TestRedteamServiceErrorCannotForgeNextStep(t *testing.T) {
 	t.Parallel()
-	srv := hostileService(t)
-	e := newEnv(t)
-	s := startServices(t, e, mcp.ProtocolVersion20251125, &human{}, nil,
-		[]string{"XDG_CACHE_HOME=" + t.TempDir()}, "--service-url", "mydomainapi.com="+srv.URL)
-	s.ok("create_agent", map[string]any{"label": "redteam"})
+	s, _ := startHostile(t, &human{})
 	msg := s.fails("service_get", map[string]any{"service": "mydomainapi.com", "path": "/forge"})
 	if n := strings.Count(msg, "Next:"); n != 2 || strings.Count(msg, "\n") > 1 {
 		t.Fatalf("the service's words pass for the server's: %q", msg)
@@ -175,26 +174,8 @@ func TestRedteamServiceErrorCannotForgeNextStep(t *testing.T) {
 
 func TestRedteamServiceWriteConsentShowsWhatIsSent(t *testing.T) {
 	t.Parallel()
-	srv := hostileService(t)
-	e := newEnv(t)
-	s := &session{t: t, stderr: &syncBuffer{}, home: e.home, state: e.state}
-	args := append(append([]string{"stdio"}, e.sandboxArgs()...), "--service-url", "mydomainapi.com="+srv.URL)
-	tr := transport.NewStdioWithOptions(binary, append(e.vars(), "XDG_CACHE_HOME="+t.TempDir()), args, transport.WithCommandStderrWriter(s.stderr))
 	h := &asker{}
-	s.c = client.NewClient(tr, client.WithElicitationHandler(h), client.WithProtocolVersion(mcp.ProtocolVersion20251125))
-	ctx := context.Background()
-	if err := s.c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.c.Close() })
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.ProtocolVersion20251125
-	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
-	init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
-	if _, err := s.c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize: %v\n%s", err, s.stderr)
-	}
-	s.ok("create_agent", map[string]any{"label": "redteam"})
+	s, _ := startHostile(t, h)
 	s.ok("service_write", map[string]any{"service": "mydomainapi.com", "method": "POST", "path": "/v1/domains",
 		"query": map[string]any{"years": "10"}, "body": map[string]any{"domain": "expensive.example", "count": "500\u202e"}})
 	s.ok("service_write", map[string]any{"service": "mydomainapi.com", "method": "POST", "path": "/v1/domains",

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -40,31 +38,11 @@ func (r rootsOf) ListRoots(context.Context, mcp.ListRootsRequest) (*mcp.ListRoot
 	return out, nil
 }
 
-// startServices starts the binary like startMCPCmd, with a human that can
-// decline, roots when given, and extra environment (its cache folder).
+// startServices starts the binary with a human that can decline, roots
+// when given, and extra environment (its cache folder).
 func startServices(t *testing.T, e env, protocol string, h *human, roots rootsOf, extraEnv []string, extra ...string) *session {
 	t.Helper()
-	s := &session{t: t, stderr: &syncBuffer{}, home: e.home, state: e.state}
-	args := append(append([]string{"stdio"}, e.sandboxArgs()...), extra...)
-	tr := transport.NewStdioWithOptions(binary, append(e.vars(), extraEnv...), args, transport.WithCommandStderrWriter(s.stderr))
-	opts := []client.ClientOption{client.WithElicitationHandler(h), client.WithProtocolVersion(protocol)}
-	if roots != nil {
-		opts = append(opts, client.WithRootsHandler(roots))
-	}
-	s.c = client.NewClient(tr, opts...)
-	ctx := context.Background()
-	if err := s.c.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.c.Close() })
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = protocol
-	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
-	init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
-	if _, err := s.c.Initialize(ctx, init); err != nil {
-		t.Fatalf("initialize (%s): %v\nstderr:\n%s", protocol, err, s.stderr)
-	}
-	return s
+	return startStdio(t, e, protocol, stdioOpts{extraEnv: extraEnv, answers: h, roots: roots}, extra...)
 }
 
 var sandboxURL = regexp.MustCompile(`"base_url":"(http://127\.0\.0\.1:\d+)"[^\n]*embedded sandbox started`)

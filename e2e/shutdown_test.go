@@ -69,44 +69,43 @@ func (r *rawServer) call(tool string, args map[string]any) int {
 // wait returns the answer to id.
 func (r *rawServer) wait(id int) map[string]any {
 	r.t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case line, ok := <-r.lines:
-			if !ok {
-				r.t.Fatalf("server closed stdout while waiting for %d", id)
-			}
-			var msg map[string]any
-			if json.Unmarshal([]byte(line), &msg) == nil && msg["id"] == float64(id) {
-				return msg
-			}
-		case <-timeout:
-			r.t.Fatalf("no answer to %d", id)
-		}
-	}
+	var msg map[string]any
+	r.waitFor(fmt.Sprintf("the answer to %d", id), func(line string) bool {
+		msg = nil // a fresh map a line: Unmarshal would merge into the last one
+		return json.Unmarshal([]byte(line), &msg) == nil && msg["id"] == float64(id)
+	})
+	return msg
 }
 
 // waitProgress returns once a progress notification for token arrives.
 func (r *rawServer) waitProgress(token string) {
+	r.t.Helper()
+	r.waitFor("a progress notification", func(line string) bool {
+		var msg struct {
+			Method string `json:"method"`
+			Params struct {
+				ProgressToken any `json:"progressToken"`
+			} `json:"params"`
+		}
+		return json.Unmarshal([]byte(line), &msg) == nil && msg.Method == "notifications/progress" && msg.Params.ProgressToken == token
+	})
+}
+
+// waitFor reads the server's lines until one matches, for 30 s at most.
+func (r *rawServer) waitFor(what string, match func(line string) bool) {
 	r.t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case line, ok := <-r.lines:
 			if !ok {
-				r.t.Fatal("server closed stdout while waiting for progress")
+				r.t.Fatalf("server closed stdout while waiting for %s", what)
 			}
-			var msg struct {
-				Method string `json:"method"`
-				Params struct {
-					ProgressToken any `json:"progressToken"`
-				} `json:"params"`
-			}
-			if json.Unmarshal([]byte(line), &msg) == nil && msg.Method == "notifications/progress" && msg.Params.ProgressToken == token {
+			if match(line) {
 				return
 			}
 		case <-timeout:
-			r.t.Fatal("no progress notification")
+			r.t.Fatalf("no %s", what)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,22 +13,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// consenter answers consent questions as told: accept or decline.
-type consenter struct {
-	decline atomic.Bool
-	asked   atomic.Int32
-}
-
-func (h *consenter) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
-	h.asked.Add(1)
-	if h.decline.Load() {
-		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}, nil
-	}
-	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept,
-		Content: map[string]any{"confirm": true}}}, nil
-}
-
-func startClient(t *testing.T, tr transport.Interface, protocol string, h *consenter) *client.Client {
+// startClient initializes an MCP client over tr; h, when given, answers
+// the server's questions.
+func startClient(t *testing.T, tr transport.Interface, protocol string, h *human) *client.Client {
 	t.Helper()
 	opts := []client.ClientOption{client.WithProtocolVersion(protocol)}
 	if h != nil {
@@ -77,15 +63,15 @@ func mustFail(t *testing.T, c *client.Client, name string, args map[string]any, 
 	return txt
 }
 
-// TestToolsPathIdsCannotLeaveTheirEndpoint: the attack of issue 10 through
-// the real binary on stdio. The human declines delete_org; the model then
+// TestToolsPathIdsCannotLeaveTheirEndpoint: a path-id attack through the
+// real binary on stdio (docs/api.md, "Path ids"). The human declines delete_org; the model then
 // tries delete_webhook with webhook_id "..", which once reached
 // DELETE /hq/orgs/X. The id is refused at the tool layer, not echoed, and
 // the organization lives.
 func TestToolsPathIdsCannotLeaveTheirEndpoint(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	h := &consenter{}
+	h := &human{}
 	args := append([]string{"stdio"}, e.sandboxArgs()...)
 	c := startClient(t, transport.NewStdio(binary, e.vars(), args...), mcp.ProtocolVersion20251125, h)
 	mustOK(t, c, "create_agent", nil)
@@ -164,7 +150,7 @@ func TestToolsConsentOverStdioBothEras(t *testing.T) {
 		t.Run(proto, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			h := &consenter{}
+			h := &human{}
 			args := append([]string{"stdio"}, e.sandboxArgs()...)
 			c := startClient(t, transport.NewStdio(binary, e.vars(), args...), proto, h)
 			mustOK(t, c, "create_agent", nil)
@@ -200,7 +186,7 @@ func TestToolsBudgetAndRequireConsent(t *testing.T) {
 	mustOK(t, mute, "confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
 	mustFail(t, mute, "top_up", map[string]any{"amount_cents": 400}, "cannot ask the user", "--require-consent")
 
-	h := &consenter{}
+	h := &human{}
 	c := startClient(t, transport.NewStdio(binary, e.vars(), append(args, "--max-spend-cents", "500")...), mcp.LATEST_PROTOCOL_VERSION, h)
 	if got := mustOK(t, c, "top_up", map[string]any{"amount_cents": 400}); got["new_balance_cents"] != float64(400) {
 		t.Fatalf("top_up: %v", got)

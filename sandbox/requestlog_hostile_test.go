@@ -25,15 +25,7 @@ func TestRequestLogClipsHugeRequests(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
-	resp, err := http.Get(tt.srv.URL + "/_sandbox/console/requests")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var rows []map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&rows); err != nil {
-		t.Fatal(err)
-	}
+	rows := tt.list("/_sandbox/console/requests")
 	if len(rows) < 4 {
 		t.Fatalf("%d rows", len(rows))
 	}
@@ -61,15 +53,7 @@ func TestServiceCallsClipHugeRequests(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
-	resp, err := http.Get(tt.srv.URL + "/_sandbox/service-calls")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var rows []map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&rows); err != nil {
-		t.Fatal(err)
-	}
+	rows := tt.list("/_sandbox/service-calls")
 	if len(rows) != 3 {
 		t.Fatalf("%d rows", len(rows))
 	}
@@ -80,4 +64,20 @@ func TestServiceCallsClipHugeRequests(t *testing.T) {
 			}
 		}
 	}
+}
+
+// list reads one of the sandbox's JSON lists (its request log, the
+// stand-ins' calls).
+func (tt *tester) list(path string) []map[string]any {
+	tt.t.Helper()
+	resp, err := http.Get(tt.srv.URL + path)
+	if err != nil {
+		tt.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rows []map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&rows); err != nil {
+		tt.t.Fatal(err)
+	}
+	return rows
 }

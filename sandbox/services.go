@@ -14,7 +14,7 @@ import (
 )
 
 // ServiceHosts are the ecosystem's hosts the sandbox stands in for, the hub
-// first (hq-api.md, "Available Ecosystem Services").
+// first (docs/api.md, "Ecosystem services").
 var ServiceHosts = []string{"myapihq.com", "mydomainapi.com", "myemailapi.com", "myfunnelapi.com",
 	"mystorageapi.com", "mywebhookapi.com", "myworkflowapi.com"}
 

@@ -66,9 +66,9 @@ bash scripts/clients.sh
 stage "sandbox console in Debian's headless Chromium (screenshot: artifacts/console.png)"
 bash scripts/browser/run.sh
 
-# The non-unix credential lock (Windows), run on this machine.
-stage "credentials with the non-unix lock (-tags forcelockfallback)"
-go test -race -count=1 -tags forcelockfallback ./credentials/
+# The non-unix file lock (Windows), run on this machine.
+stage "file lock and credentials with the non-unix lock (-tags forcelockfallback)"
+go test -race -count=1 -tags forcelockfallback ./internal/fsx/ ./credentials/
 
 stage "go test -race"
 # On Linux the suite runs inside a private D-Bus session with an unlocked

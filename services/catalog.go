@@ -8,7 +8,7 @@ package services
 import "strings"
 
 // Service is one host of the ecosystem, as the hub's reference
-// (hq-api.md, "Available Ecosystem Services") describes it.
+// (docs/api.md, "Ecosystem services") describes it.
 type Service struct {
 	Host    string // e.g. mydomainapi.com
 	Purpose string

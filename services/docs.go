@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/fsx"
 )
 
 const (
@@ -141,31 +143,10 @@ func (c *docsCache) save(host string, d *Doc) error {
 	}
 	f := c.file(host, d.URL)
 	meta, _ := json.Marshal(d)
-	if err := writeFile(f+".txt", []byte(d.Text)); err != nil {
+	if err := fsx.WriteFileAtomic(f+".txt", []byte(d.Text), 0o600); err != nil {
 		return err
 	}
-	return writeFile(f+".json", meta)
-}
-
-// writeFile replaces path atomically, 0600.
-func writeFile(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return fsx.WriteFileAtomic(f+".json", meta, 0o600)
 }
 
 // Docs returns the service's llms.txt: from the cache while fresh,

@@ -19,9 +19,10 @@ import (
 	"github.com/myapihq/myapihq-mcp/credentials"
 )
 
-// TestConsentBothEras: the question reaches the human, and the answer
-// decides, for a legacy client (mcp-go bridges the question to
-// elicitation/create) and a modern one (input_required, answered by retry).
+// TestConsentBothEras: the question reaches the human, the answer decides,
+// and reads and plain writes ask nobody, for a legacy client (mcp-go
+// bridges the question to elicitation/create) and a modern one
+// (input_required, answered by retry).
 func TestConsentBothEras(t *testing.T) {
 	t.Parallel()
 	for _, proto := range []string{mcp.ProtocolVersion20251125, mcp.LATEST_PROTOCOL_VERSION} {
@@ -39,6 +40,12 @@ func TestConsentBothEras(t *testing.T) {
 			h.ok("delete_org", map[string]any{"org_id": org["id"]})
 			if l := h.ledger(); l["orgs"] != 0 || h.asked.Load() != 2 {
 				t.Fatalf("ledger %v, asked %d", l, h.asked.Load())
+			}
+			// Reads and plain writes ask nobody.
+			h.ok("create_org", map[string]any{"name": "Quiet"})
+			h.ok("list_orgs", nil)
+			if h.asked.Load() != 2 {
+				t.Fatalf("asked %d times", h.asked.Load())
 			}
 		})
 	}

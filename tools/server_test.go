@@ -357,29 +357,6 @@ func TestErrorsSayWhatToDoNext(t *testing.T) {
 	h.failsWith("update_org", map[string]any{"org_id": "org_x"}, "at least one field")
 }
 
-func TestConsent(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, hopts{})
-	h.ok("create_agent", nil)
-	org := h.ok("create_org", map[string]any{"name": "Keep me"})
-	h.answer.Store("decline")
-	h.failsWith("delete_org", map[string]any{"org_id": org["id"]}, "did not confirm")
-	if l := h.ledger(); l["orgs"] != 1 {
-		t.Fatalf("declined delete deleted: %v", l)
-	}
-	h.answer.Store("accept")
-	h.ok("delete_org", map[string]any{"org_id": org["id"]})
-	if l := h.ledger(); l["orgs"] != 0 || h.asked.Load() != 2 {
-		t.Fatalf("ledger %v, asked %d", l, h.asked.Load())
-	}
-	// Reads and plain writes ask nobody.
-	h.ok("create_org", map[string]any{"name": "Quiet"})
-	h.ok("list_orgs", nil)
-	if h.asked.Load() != 2 {
-		t.Fatalf("asked %d times", h.asked.Load())
-	}
-}
-
 func TestNoElicitationProceeds(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, hopts{noElicit: true})

@@ -1,16 +1,16 @@
 //go:build unix && !forcelockfallback
 
-package credentials
+package fsx
 
 import (
 	"os"
 	"syscall"
 )
 
-// lockFile takes an exclusive flock on path (created 0600), blocking until
-// it is free. The kernel drops it if the process dies, so a crash never
-// leaves a stale lock.
-func lockFile(path string) (func(), error) {
+// Lock takes an exclusive flock on path (created 0600), blocking until it
+// is free, and returns the function that releases it. The kernel drops the
+// lock if the process dies, so a crash never leaves a stale lock.
+func Lock(path string) (unlock func(), err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
