@@ -62,6 +62,14 @@ func ImportEnv(ctx context.Context, s *Store, env map[string]string) ([]string, 
 	if v.empty() {
 		return nil, fmt.Errorf("no MYAPI_API_KEY, MYAPI_ACCOUNT_ID, MYAPI_PIN or MYAPI_TOKEN in the file")
 	}
+	for _, f := range Fields {
+		if IsMasked(fieldValue(v, f)) {
+			// Storing the mask would replace the real secret: a masked PIN
+			// loses the account for good.
+			return nil, fmt.Errorf("%s in the file is masked (%s), not the secret itself: export with --show-secrets to make "+
+				"a file that can be imported; nothing was stored", EnvVars[f], Mask(FieldAPIKey, fieldValue(v, f)))
+		}
+	}
 	var imported []string
 	for _, f := range Fields {
 		if fieldValue(v, f) != "" {

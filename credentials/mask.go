@@ -26,3 +26,9 @@ func Mask(field, v string) string {
 	}
 	return v[:3] + "…" + last4
 }
+
+// IsMasked says whether v is what Mask shows rather than a secret: it
+// holds the mask's ellipsis or bullets, which no PIN, key or token does.
+func IsMasked(v string) bool {
+	return strings.Contains(v, "…") || strings.Contains(v, "••••")
+}

@@ -499,6 +499,16 @@ func TestAuthCommands(t *testing.T) {
 	if !strings.Contains(full, pin) || !strings.Contains(full, key) {
 		t.Fatalf("export --show-secrets:\n%s", full)
 	}
+	// A masked export imported back would store the masks over the
+	// secrets (the PIN lost for good): refused, and nothing changes.
+	maskedFile := filepath.Join(t.TempDir(), "masked.env")
+	writeFile(t, maskedFile, masked)
+	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", maskedFile}, sb...)...); code != 1 || !strings.Contains(errs, "masked") {
+		t.Fatalf("import of a masked export: exit %d: %s", code, errs)
+	}
+	if again, _, _ := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...); again != full {
+		t.Fatalf("a refused import changed the store:\n%s", again)
+	}
 	if out, _, code := cli(t, e, append([]string{"auth", "logout"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
 		t.Fatalf("logout: %d %s", code, out)
 	}
