@@ -46,7 +46,7 @@ func ToolTable(all []tools.Tool) string {
 	}
 	for _, t := range all {
 		desc := strings.ReplaceAll(t.Description, "|", "\\|")
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", t.Name, t.Toolset, desc, yes(t.ReadOnly), yes(t.Destructive), yes(t.Confirm != nil))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", t.Name, t.Toolset, desc, yes(t.ReadOnly), yes(t.Destructive), yes(t.Asks()))
 	}
 	return b.String()
 }

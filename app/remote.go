@@ -134,7 +134,7 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 	confirm := map[string]bool{}
 	for _, t := range remoteTools(all) {
 		a.Tools = append(a.Tools, t)
-		confirm[t.Name] = t.Confirm != nil
+		confirm[t.Name] = t.Asks()
 	}
 	if len(cfg.Toolsets) == 0 || contains(cfg.Toolsets, string(tools.Account)) || contains(cfg.Toolsets, "all") || contains(cfg.Toolsets, "") {
 		a.Tools = append([]tools.Tool{remoteWhoami}, a.Tools...)

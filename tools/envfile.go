@@ -36,7 +36,7 @@ func envFileTool() Tool {
 			{Name: "path", Type: "string", Required: true, MaxLen: 1024, Desc: "e.g. .env (from the first root)"},
 			{Name: "include_pin", Type: "boolean", Default: false},
 		},
-		Idempotent: true, LocalOnly: true,
+		Idempotent: true, LocalOnly: true, AsksInHandler: true,
 		Handler: writeEnvFile,
 	}
 }

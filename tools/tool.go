@@ -72,6 +72,10 @@ type Tool struct {
 	// Confirm, when set, is the question put to the human (by elicitation,
 	// where the host supports it) before the handler runs.
 	Confirm func(a Args) string
+	// AsksInHandler marks a tool whose handler asks the human itself,
+	// because its question needs a round with the client first (the
+	// client's roots): docs and filters count it as asking.
+	AsksInHandler bool
 	// Handler does the work. A write tool makes one write request per call:
 	// the wrapper gives it the call's Idempotency-Key through ctx (GETs
 	// around it are free).
@@ -126,6 +130,9 @@ func Remote(all []Tool) []Tool {
 	}
 	return out
 }
+
+// Asks says whether a call puts a question to the human first.
+func (t Tool) Asks() bool { return t.Confirm != nil || t.AsksInHandler }
 
 // Register adds tools to s, each behind the one wrapper every call takes.
 func Register(s *server.MCPServer, d *Deps, tools []Tool, readOnly bool) {
