@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -45,6 +46,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "myapihq-mcp:", err)
 	var ue usageError
+	var ce app.ConfigError
+	if errors.As(err, &ce) {
+		return 2
+	}
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return 2
@@ -182,6 +187,19 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 	}
 
 	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, stdout, stderr), toolsCmd, demo, versionCmd)
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := root.Find(args)
+			if err != nil || len(rest) > 0 {
+				// cobra's own help prints the root's help for an unknown
+				// topic and exits 0, which hides a typo from scripts.
+				return usage(fmt.Errorf("unknown help topic %q", strings.Join(args, " ")))
+			}
+			return target.Help()
+		},
+	})
 	return root
 }
 

@@ -52,11 +52,11 @@ func runRemote(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer)
 		hc.Addr = "127.0.0.1:8080"
 	}
 	if !loopback(hc.Addr) && !hc.AllowRemote {
-		return fmt.Errorf("%s is not a loopback address: serving beyond this machine needs --allow-remote, with TLS in front", hc.Addr)
+		return configError("%s is not a loopback address: serving beyond this machine needs --allow-remote, with TLS in front", hc.Addr)
 	}
 	key := os.Getenv("MYAPI_STATE_KEY")
 	if key != "" && len(key) < MinStateKey {
-		return fmt.Errorf("MYAPI_STATE_KEY is %d characters: use at least %d (openssl rand -hex 32), the same on every replica", len(key), MinStateKey)
+		return configError("MYAPI_STATE_KEY is %d characters: use at least %d (openssl rand -hex 32), the same on every replica", len(key), MinStateKey)
 	}
 	r, err := OpenRemote(cfg, hc, stderr)
 	if err != nil {
@@ -84,7 +84,7 @@ type Remote struct {
 // OpenRemote builds the multi-tenant server; it touches no keyring.
 func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 	if hc.Token != "" {
-		return nil, errors.New("--multi-tenant takes each caller's API key as its bearer: --http-token cannot be used with it")
+		return nil, configError("--multi-tenant takes each caller's API key as its bearer: --http-token cannot be used with it")
 	}
 	a := &App{Config: cfg}
 	if err := a.openLog(stderr); err != nil {

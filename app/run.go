@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -11,6 +12,16 @@ import (
 
 // What each command runs: main parses flags into Settings and calls one of
 // these.
+
+// ConfigError is a configuration that cannot run, found before anything
+// started (an address, a token, a key): main exits 2 for it, as for a bad
+// flag value.
+type ConfigError struct{ Err error }
+
+func (e ConfigError) Error() string { return e.Err.Error() }
+func (e ConfigError) Unwrap() error { return e.Err }
+
+func configError(format string, a ...any) error { return ConfigError{fmt.Errorf(format, a...)} }
 
 // RunStdio serves MCP on stdin/stdout.
 func RunStdio(ctx context.Context, cfg Config, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -30,7 +41,7 @@ func RunHTTP(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer) e
 		return runRemote(ctx, cfg, hc, stderr)
 	}
 	if err := checkListen(hc); err != nil {
-		return err // before Open: a refused address starts no sandbox
+		return ConfigError{err} // before Open: a refused address starts no sandbox
 	}
 	a, err := Open(cfg, stderr)
 	if err != nil {

@@ -143,7 +143,7 @@ func TestHTTPRefusesNonLoopbackWithoutToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	out, errs, code := cli(t, e, append([]string{"http", "--addr", "0.0.0.0:0", "--allow-remote"}, e.sandboxArgs()...)...)
-	if code != 1 || !strings.Contains(errs, "MYAPI_HTTP_TOKEN") {
+	if code != 2 || !strings.Contains(errs, "MYAPI_HTTP_TOKEN") {
 		t.Fatalf("exit %d: %s %s", code, out, errs)
 	}
 }

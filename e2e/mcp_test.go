@@ -540,6 +540,9 @@ func TestHelpAndVersion(t *testing.T) {
 			t.Fatalf("help %s has no examples:\n%s", cmd, out)
 		}
 	}
+	if _, errs, code := cli(t, e, "help", "nosuch"); code != 2 || !strings.Contains(errs, "unknown help topic") {
+		t.Fatalf("help nosuch: exit %d %s", code, errs)
+	}
 	if out, _, code := cli(t, e, "help", "help"); code != 0 || !strings.Contains(out, "help [command]") {
 		t.Fatalf("help help: %d %s", code, out)
 	}
