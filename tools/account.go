@@ -317,8 +317,11 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 		creds[f.Field] = row
 	}
 	service := "live"
-	if d.Sandbox {
+	switch {
+	case d.Sandbox:
 		service = "sandbox"
+	case strings.TrimRight(d.BaseURL, "/") != hqclient.DefaultBaseURL:
+		service = "configured" // --base-url: staging, or a standalone sandbox
 	}
 	_, noHuman := d.humanClient(ctx)
 	human := noHuman == nil
@@ -347,14 +350,14 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no credentials: call create_agent to onboard.", st.Profile, service, d.BaseURL)
 	}
 	if len(env) > 0 {
-		summary += fmt.Sprintf(" The environment overrides the credential store: %s (set where this server was "+
-			"started) win over stored values; if a call answers 401, unset them and restart the server.", strings.Join(env, ", "))
+		summary += fmt.Sprintf(" The environment overrides the credential store: %s, set where this server was "+
+			"started, take precedence over stored values; if a call answers 401, unset them and restart the server.", strings.Join(env, ", "))
 	}
 	if d.Sandbox {
 		summary += fmt.Sprintf(" The human can watch this sandbox live at %s.", out["console_url"])
 	}
 	if st.Error != "" {
-		summary += " Credential store problem: " + st.Error
+		summary += " Credential store problem: " + strings.TrimRight(st.Error, ".") + "."
 	}
 	if b, line := d.budgetStatus(ctx); b != nil {
 		out["budget"] = b

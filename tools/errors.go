@@ -57,7 +57,8 @@ func describe(tool string, e *hqclient.Error) string {
 	case e.Status == http.StatusPaymentRequired:
 		next = "balance too low: call top_up (it needs a payment method: setup_payment)"
 	case e.Code == "invalid_api_key":
-		next = "the API key was revoked or rotated: call rotate_key if the PIN is stored, or create_agent with force=false to check"
+		next = "the API key was revoked or rotated: call whoami; if MYAPI_API_KEY is set in the environment it overrides the " +
+			"store (the user must unset it and restart the server), otherwise call rotate_key"
 	case e.Status == http.StatusUnauthorized:
 		next = "credentials were refused: call whoami to see what is stored; create_agent or login to start over"
 	case e.Code == "human_only":

@@ -92,6 +92,9 @@ func orgTools() []Tool {
 				for _, o := range r.Data {
 					names = append(names, quote(o.Name)+" ("+quote(o.ID)+")")
 				}
+				if len(names) == 0 {
+					return ok(r.Raw, "No organizations yet: create_org makes one, or import_brand from a website.")
+				}
 				return ok(r.Raw, fmt.Sprintf("%d organization(s): %s.", len(r.Data), strings.Join(names, ", ")))
 			},
 		},

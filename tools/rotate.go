@@ -34,10 +34,8 @@ type callKeyKey struct{}
 // stored, so a failure leaves a working key in the store.
 func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.Store) (RotateResult, error) {
 	var out RotateResult
-	for _, f := range store.Status(ctx).Fields {
-		if f.Field == credentials.FieldAPIKey && f.Present && strings.HasPrefix(f.Source, credentials.SourceEnv) {
-			return out, ErrEnvOverride
-		}
+	if keyFromEnv(ctx, store) {
+		return out, ErrEnvOverride
 	}
 	v, err := store.Get(ctx)
 	if err != nil {
@@ -93,11 +91,27 @@ func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.
 	return out, nil
 }
 
+// keyFromEnv: the API key in use comes from MYAPI_API_KEY.
+func keyFromEnv(ctx context.Context, store *credentials.Store) bool {
+	for _, f := range store.Status(ctx).Fields {
+		if f.Field == credentials.FieldAPIKey && f.Present && strings.HasPrefix(f.Source, credentials.SourceEnv) {
+			return true
+		}
+	}
+	return false
+}
+
 func rotateKeyTool() Tool {
 	return Tool{
 		Name: "rotate_key", Toolset: Keys, Title: "Rotate the profile's API key",
 		Description: "Replace the profile's API key (new one stored, old one revoked; neither shown): after a 401 invalid_api_key or a leak.",
 		Destructive: true, OpenWorld: true, LocalOnly: true,
+		Refuse: func(ctx context.Context, d *Deps, _ Args) string {
+			if keyFromEnv(ctx, d.Store) {
+				return ErrEnvOverride.Error()
+			}
+			return ""
+		},
 		Confirm: func(Args) string {
 			return "Replace this profile's MyAPIHQ API key with a new one and revoke the old key? Anything else using the old key stops working."
 		},

@@ -428,6 +428,12 @@ func TestEnvironmentOverridesAreSaid(t *testing.T) {
 	if l := h.ledger(); l["agents"] != 0 {
 		t.Fatalf("an account was made: %v", l)
 	}
+	// rotate_key cannot replace a key the environment sets: it says so
+	// before asking the human to allow it.
+	h.failsWith("rotate_key", nil, "refused", "MYAPI_API_KEY")
+	if n := h.asked.Load(); n != 0 {
+		t.Fatalf("the human was asked %d times for a rotation that could not happen", n)
+	}
 }
 
 // TestRotateKey: a new key is stored and the old one revoked; neither is

@@ -72,6 +72,10 @@ type Tool struct {
 	// Confirm, when set, is the question put to the human (by elicitation,
 	// where the host supports it) before the handler runs.
 	Confirm func(a Args) string
+	// Refuse, when set, is checked before the human is asked: a refusal
+	// that needs no human ("" lets the call go on), so nobody is asked to
+	// allow what would be refused anyway.
+	Refuse func(ctx context.Context, d *Deps, a Args) string
 	// AsksInHandler marks a tool whose handler asks the human itself,
 	// because its question needs a round with the client first (the
 	// client's roots): docs and filters count it as asking.
@@ -166,6 +170,11 @@ func (t Tool) handle(d *Deps, readOnly bool) server.ToolHandlerFunc {
 		}
 		canon, _ := json.Marshal(args)                   // map keys sorted: one string per call
 		ctx = context.WithValue(ctx, callReqKey{}, &req) // for handlers with rounds of their own (write_env_file)
+		if t.Refuse != nil {
+			if why := t.Refuse(ctx, d, args); why != "" {
+				return mcp.NewToolResultError(t.Name + " refused: " + why), nil
+			}
+		}
 		if t.Confirm != nil {
 			if res := d.consent(ctx, t, args, string(canon), req); res != nil {
 				return res, nil
