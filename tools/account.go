@@ -156,7 +156,10 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	unlock, err := d.Store.Lock(lctx)
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, err // the call itself was cancelled (the client went away): nothing was done
+	case err != nil:
 		return nil, fmt.Errorf("another process is onboarding this profile and holds its lock: %w", err)
 	}
 	defer unlock()
