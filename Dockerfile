@@ -18,6 +18,6 @@ COPY --from=build /out/tmp /tmp
 # 65532: the conventional "nonroot" id; no /etc/passwd is needed for a number.
 USER 65532:65532
 EXPOSE 8080
-ENV MYAPI_MULTI_TENANT=1 MYAPI_HTTP_ADDR=0.0.0.0:8080 MYAPI_LOG_LEVEL=info
+ENV MYAPI_MULTI_TENANT=1 MYAPI_HTTP_ADDR=0.0.0.0:8080 MYAPI_HTTP_ALLOW_REMOTE=1 MYAPI_LOG_LEVEL=info
 HEALTHCHECK NONE
 ENTRYPOINT ["/myapihq-mcp", "http"]

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -55,6 +56,11 @@ func runRemote(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer)
 		return configError("%s is not a loopback address: serving beyond this machine needs --allow-remote, with TLS in front", hc.Addr)
 	}
 	key := os.Getenv("MYAPI_STATE_KEY")
+	if strings.Contains(key, "REPLACE") {
+		// deploy/kubernetes/secret.yaml's placeholder is public: consent
+		// questions signed with it could be forged by anyone.
+		return configError("MYAPI_STATE_KEY is still the placeholder of deploy/kubernetes/secret.yaml: set 32+ random bytes (openssl rand -hex 32)")
+	}
 	if key != "" && len(key) < MinStateKey {
 		return configError("MYAPI_STATE_KEY is %d characters: use at least %d (openssl rand -hex 32), the same on every replica", len(key), MinStateKey)
 	}

@@ -502,3 +502,26 @@ func TestRemotePinnedSessionsAskLegacyClients(t *testing.T) {
 		t.Errorf("not deleted: %v", got)
 	}
 }
+
+// The Secret's placeholder is public: a replica started with it would sign
+// consent questions anyone can forge, so it does not start (nor with a
+// short key, nor beyond loopback without --allow-remote).
+func TestRemoteRefusesAWeakStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, c := range []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{[]string{"MYAPI_STATE_KEY=REPLACE-WITH-openssl-rand-hex-32"}, nil, "placeholder"},
+		{[]string{"MYAPI_STATE_KEY=short"}, nil, "at least 32"},
+		{nil, []string{"--addr", "0.0.0.0:0"}, "--allow-remote"},
+		{nil, []string{"--http-token", "0123456789abcdef0123456789abcdef"}, "--http-token cannot be used"},
+	} {
+		args := append([]string{"http", "--multi-tenant", "--base-url", "http://127.0.0.1:9"}, c.args...)
+		if _, errs, code := cliEnv(t, e, c.env, args...); code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v %v: exit %d: %s", c.env, c.args, code, errs)
+		}
+	}
+}
