@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -29,6 +30,11 @@ type HTTPConfig struct {
 	// BodyTimeout bounds reading one request body (default 10s), so a body
 	// trickled a byte at a time cannot hold a connection; tests shorten it.
 	BodyTimeout time.Duration
+	// SessionIdleTTL ends a session unused this long, with what it holds (a
+	// human's login, pending retry keys), as a DELETE would: a client that
+	// vanishes without one must not leave its login live for the server's
+	// life (default 30m; MYAPI_HTTP_SESSION_IDLE).
+	SessionIdleTTL time.Duration
 
 	// Set by their flags (app/flags.go); wired at merge.
 	MultiTenant bool          // issue 13
@@ -48,11 +54,25 @@ const MaxHTTPBody = MaxLine
 // Host of loopback requests, this checks where a browser request comes
 // from) and the bearer token, if one is set.
 func (a *App) HTTPHandler(hc HTTPConfig) http.Handler {
-	mcpHandler := server.NewStreamableHTTPServer(a.MCP, server.WithEndpointPath("/mcp"))
+	mcpHandler := server.NewStreamableHTTPServer(a.MCP, server.WithEndpointPath("/mcp"),
+		server.WithSessionIdleTTL(sessionIdleTTL(hc)))
 	progress := tools.NewProgressTracker() // a call's progress is written before its response
 	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mcpHandler.ServeHTTP(progress.ResponseWriter(w), r.WithContext(tools.WithProgressTracker(r.Context(), progress)))
 	}), hc)
+}
+
+// DefaultSessionIdleTTL is how long an HTTP session may sit unused.
+const DefaultSessionIdleTTL = 30 * time.Minute
+
+func sessionIdleTTL(hc HTTPConfig) time.Duration {
+	if hc.SessionIdleTTL > 0 {
+		return hc.SessionIdleTTL
+	}
+	if d, err := time.ParseDuration(os.Getenv("MYAPI_HTTP_SESSION_IDLE")); err == nil && d > 0 {
+		return d
+	}
+	return DefaultSessionIdleTTL
 }
 
 func guard(next http.Handler, hc HTTPConfig) http.Handler {
