@@ -55,7 +55,7 @@ const MaxHTTPBody = MaxLine
 // from) and the bearer token, if one is set.
 func (a *App) HTTPHandler(hc HTTPConfig) http.Handler {
 	mcpHandler := server.NewStreamableHTTPServer(a.MCP, server.WithEndpointPath("/mcp"),
-		server.WithSessionIdleTTL(sessionIdleTTL(hc)))
+		server.WithSessionIdleTTL(sessionIdleTTL(hc)), server.WithSessionIdManager(newSessionIDs(MaxHTTPSessions, &a.Log)))
 	progress := tools.NewProgressTracker() // a call's progress is written before its response
 	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mcpHandler.ServeHTTP(progress.ResponseWriter(w), r.WithContext(tools.WithProgressTracker(r.Context(), progress)))

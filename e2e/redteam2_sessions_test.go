@@ -2,7 +2,11 @@ package e2e
 
 import (
 	"bufio"
+	"context"
+	"io"
+	"net/http"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +33,85 @@ func TestRedteam2AbandonedSessionForgetsLogin(t *testing.T) {
 
 	// Silence past the limit (the sweeper runs every second at this limit).
 	time.Sleep(4 * time.Second)
-	mustFail(t, c, "list_linked_agents", nil, "login")
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "list_linked_agents"
+	res, err := c.CallTool(context.Background(), req)
+	switch {
+	case err != nil && strings.Contains(err.Error(), "404"): // the session ended: the client must start a new one
+	case err == nil && res.IsError && strings.Contains(text(res), "login"):
+	default:
+		t.Fatalf("the abandoned session's login still works: %v %v", err, res)
+	}
+}
+
+// initSession posts a legacy-era initialize and returns the session id the
+// server gave (or "").
+func initSession(t *testing.T, url string) string {
+	t.Helper()
+	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"flood","version":"1"}}}`
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("initialize: %s", resp.Status)
+	}
+	return resp.Header.Get("Mcp-Session-Id")
+}
+
+// TestRedteam2SessionFloodIsBounded: a client looping on initialize (each
+// session cost ~13 KB, held for good: 20,000 grew the server by 255 MB)
+// meets a bound. Beyond it a new client still works, without a session
+// (its human-only tools refuse, saying why); a session that ends makes
+// room. An id the server never issued is not a session.
+func TestRedteam2SessionFloodIsBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	url := startHTTP(t, e)
+	var ids []string
+	for i := 0; ; i++ {
+		id := initSession(t, url)
+		if id == "" {
+			break
+		}
+		if i > 1100 {
+			t.Fatalf("%d sessions and counting", i)
+		}
+		ids = append(ids, id)
+	}
+	late := httpAt(t, url, mcp.ProtocolVersion20251125)
+	mustOK(t, late, "whoami", nil)
+	mustFail(t, late, "login", map[string]any{"email": "ada@example.com", "password": "correct horse battery"}, "cannot tell")
+
+	req, _ := http.NewRequest(http.MethodDelete, url, nil)
+	req.Header.Set("Mcp-Session-Id", ids[0])
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("DELETE: %v %v", err, resp)
+	}
+	if initSession(t, url) == "" {
+		t.Fatal("an ended session made no room")
+	}
+
+	// A well-formed id this server never issued.
+	call := `{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}`
+	req, _ = http.NewRequest(http.MethodPost, url, strings.NewReader(call))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+	req.Header.Set("Mcp-Session-Id", "mcp-session-0123456789abcdef0123456789abcdef")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("a made-up session id: %s", resp.Status)
+	}
 }
 
 // startHTTPWith is startHTTP with extra environment.
