@@ -35,6 +35,9 @@ type HTTPConfig struct {
 	// vanishes without one must not leave its login live for the server's
 	// life (default 30m; MYAPI_HTTP_SESSION_IDLE).
 	SessionIdleTTL time.Duration
+	// MaxInFlight bounds the requests served at once (default
+	// MaxHTTPInFlight): an SSE stream or a waiting call holds one.
+	MaxInFlight int
 
 	// Set by their flags (app/flags.go); wired at merge.
 	MultiTenant bool          // issue 13
@@ -75,10 +78,19 @@ func sessionIdleTTL(hc HTTPConfig) time.Duration {
 	return DefaultSessionIdleTTL
 }
 
+// MaxHTTPInFlight: each open SSE stream held ~40 KB with no bound, so a
+// client opening streams by the thousand grew the server 120 MB per 3,000
+// until it ran out of file descriptors; a personal server needs far fewer.
+const MaxHTTPInFlight = 256
+
 func guard(next http.Handler, hc HTTPConfig) http.Handler {
 	if hc.BodyTimeout <= 0 {
 		hc.BodyTimeout = 10 * time.Second
 	}
+	if hc.MaxInFlight <= 0 {
+		hc.MaxInFlight = MaxHTTPInFlight
+	}
+	slots := make(chan struct{}, hc.MaxInFlight)
 	allowed := map[string]bool{}
 	for _, o := range hc.AllowedOrigins {
 		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
@@ -97,6 +109,14 @@ func guard(next http.Handler, hc HTTPConfig) http.Handler {
 				http.Error(w, "missing or wrong bearer token", http.StatusUnauthorized)
 				return
 			}
+		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			rpcError(w, http.StatusServiceUnavailable, fmt.Sprintf("this server is serving %d requests and streams at once, its limit: retry shortly", hc.MaxInFlight))
+			return
 		}
 		if !readBody(w, r, hc.BodyTimeout) {
 			return

@@ -3,8 +3,11 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	neturl "net/url"
 	"os/exec"
 	"strings"
 	"testing"
@@ -139,5 +142,58 @@ func startHTTPWith(t *testing.T, e env, extraEnv []string, args ...string) strin
 	case <-time.After(20 * time.Second):
 		t.Fatal("the http server did not announce its URL")
 		return ""
+	}
+}
+
+// openStream opens a legacy-era SSE stream (GET /mcp) on its own connection
+// and returns the connection and the status line.
+func openStream(t *testing.T, hostport string) (net.Conn, string) {
+	t.Helper()
+	c, err := net.Dial("tcp", hostport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "GET /mcp HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\nMCP-Protocol-Version: 2025-11-25\r\n\r\n", hostport)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	return c, strings.TrimSpace(line)
+}
+
+// TestRedteam2StreamsAreBounded: SSE streams held open cost the server
+// ~40 KB each with no bound (3,000 grew it by 120 MB, on to the file
+// descriptor limit). Past a bound a new one is refused with 503 and
+// Retry-After, and a stream that closes makes room.
+func TestRedteam2StreamsAreBounded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	raw := startHTTP(t, e)
+	pu, _ := neturl.Parse(raw)
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	refused := ""
+	for i := 0; i < 400 && refused == ""; i++ {
+		c, status := openStream(t, pu.Host)
+		conns = append(conns, c)
+		if !strings.Contains(status, " 200 ") {
+			refused = status
+		}
+	}
+	if !strings.Contains(refused, " 503 ") {
+		t.Fatalf("400 streams open, none refused (last status %q)", refused)
+	}
+	conns[0].Close()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c, status := openStream(t, pu.Host)
+		conns = append(conns, c)
+		if strings.Contains(status, " 200 ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a closed stream made no room: %q", status)
+		}
 	}
 }
