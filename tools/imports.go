@@ -32,7 +32,7 @@ func importTools() []Tool {
 				{Name: "wait", Type: "boolean", Default: true, Desc: "wait for the job to finish"},
 				{Name: "max_wait_seconds", Type: "integer", Min: i64(1), Max: i64(600), Default: int64(60)},
 			},
-			OpenWorld: true, Untrusted: untrustedWeb,
+			Destructive: true, OpenWorld: true, Untrusted: untrustedWeb, // it spends money: hosts that confirm destructive tools ask
 			Charges: func(Args) int64 { return ImportPriceCents },
 			Handler: importBrand,
 		},
