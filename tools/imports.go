@@ -128,5 +128,7 @@ func progress(ctx context.Context, job hqclient.ImportJob) {
 	if !ok {
 		step = 3
 	}
-	sendProgress(ctx, step, 3, "import "+job.ID+": "+job.Status)
+	// The service's words, quoted like a summary line's: hosts show progress
+	// to the user and to the model.
+	sendProgress(ctx, step, 3, "import "+quote(job.ID)+": "+quote(job.Status))
 }
