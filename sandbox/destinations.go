@@ -34,7 +34,7 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("2002::/16"),      // 6to4: embeds an IPv4 address
 	netip.MustParsePrefix("100::/64"),       // discard
 	netip.MustParsePrefix("2001:db8::/32"),  // documentation
-	netip.MustParsePrefix("::/128"),         // unspecified
+	netip.MustParsePrefix("::/96"),          // unspecified, and IPv4-compatible (::127.0.0.1): embeds an IPv4 address
 	netip.MustParsePrefix("::ffff:0:0/96"),  // mapped, caught by Unmap too
 	netip.MustParsePrefix("fec0::/10"),      // deprecated site-local
 }
