@@ -57,8 +57,13 @@ const MaxHTTPBody = MaxLine
 // Host of loopback requests, this checks where a browser request comes
 // from) and the bearer token, if one is set.
 func (a *App) HTTPHandler(hc HTTPConfig) http.Handler {
-	mcpHandler := server.NewStreamableHTTPServer(a.MCP, server.WithEndpointPath("/mcp"),
-		server.WithSessionIdleTTL(sessionIdleTTL(hc)), server.WithSessionIdManager(newSessionIDs(MaxHTTPSessions, &a.Log)))
+	opts := []server.StreamableHTTPOption{server.WithEndpointPath("/mcp"), server.WithSessionIdleTTL(sessionIdleTTL(hc))}
+	if !hc.MultiTenant {
+		// One process knows every live session. Replicas (issue 13) share
+		// none of this memory, so they keep mcp-go's stateless ids.
+		opts = append(opts, server.WithSessionIdManager(newSessionIDs(MaxHTTPSessions, &a.Log)))
+	}
+	mcpHandler := server.NewStreamableHTTPServer(a.MCP, opts...)
 	progress := tools.NewProgressTracker() // a call's progress is written before its response
 	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mcpHandler.ServeHTTP(progress.ResponseWriter(w), r.WithContext(tools.WithProgressTracker(r.Context(), progress)))
