@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -29,6 +30,14 @@ type HTTPConfig struct {
 	// BodyTimeout bounds reading one request body (default 10s), so a body
 	// trickled a byte at a time cannot hold a connection; tests shorten it.
 	BodyTimeout time.Duration
+	// SessionIdleTTL ends a session unused this long, with what it holds (a
+	// human's login, pending retry keys), as a DELETE would: a client that
+	// vanishes without one must not leave its login live for the server's
+	// life (default 30m; MYAPI_HTTP_SESSION_IDLE).
+	SessionIdleTTL time.Duration
+	// MaxInFlight bounds the requests served at once (default
+	// MaxHTTPInFlight): an SSE stream or a waiting call holds one.
+	MaxInFlight int
 
 	// The multi-tenant remote mode (app/remote.go).
 	MultiTenant       bool
@@ -51,17 +60,45 @@ const MaxHTTPBody = MaxLine
 // Host of loopback requests, this checks where a browser request comes
 // from) and the bearer token, if one is set.
 func (a *App) HTTPHandler(hc HTTPConfig) http.Handler {
-	mcpHandler := server.NewStreamableHTTPServer(a.MCP, server.WithEndpointPath("/mcp"))
+	opts := []server.StreamableHTTPOption{server.WithEndpointPath("/mcp"), server.WithSessionIdleTTL(sessionIdleTTL(hc))}
+	if !hc.MultiTenant {
+		// One process knows every live session. Replicas (issue 13) share
+		// none of this memory, so they keep mcp-go's stateless ids.
+		opts = append(opts, server.WithSessionIdManager(newSessionIDs(MaxHTTPSessions, &a.Log)))
+	}
+	mcpHandler := server.NewStreamableHTTPServer(a.MCP, opts...)
 	progress := tools.NewProgressTracker() // a call's progress is written before its response
 	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mcpHandler.ServeHTTP(progress.ResponseWriter(w), r.WithContext(tools.WithProgressTracker(r.Context(), progress)))
 	}), hc)
 }
 
+// DefaultSessionIdleTTL is how long an HTTP session may sit unused.
+const DefaultSessionIdleTTL = 30 * time.Minute
+
+func sessionIdleTTL(hc HTTPConfig) time.Duration {
+	if hc.SessionIdleTTL > 0 {
+		return hc.SessionIdleTTL
+	}
+	if d, err := time.ParseDuration(os.Getenv("MYAPI_HTTP_SESSION_IDLE")); err == nil && d > 0 {
+		return d
+	}
+	return DefaultSessionIdleTTL
+}
+
+// MaxHTTPInFlight: each open SSE stream held ~40 KB with no bound, so a
+// client opening streams by the thousand grew the server 120 MB per 3,000
+// until it ran out of file descriptors; a personal server needs far fewer.
+const MaxHTTPInFlight = 256
+
 func guard(next http.Handler, hc HTTPConfig) http.Handler {
 	if hc.BodyTimeout <= 0 {
 		hc.BodyTimeout = 10 * time.Second
 	}
+	if hc.MaxInFlight <= 0 {
+		hc.MaxInFlight = MaxHTTPInFlight
+	}
+	slots := make(chan struct{}, hc.MaxInFlight)
 	allowed := map[string]bool{}
 	for _, o := range hc.AllowedOrigins {
 		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
@@ -80,6 +117,14 @@ func guard(next http.Handler, hc HTTPConfig) http.Handler {
 				http.Error(w, "missing or wrong bearer token", http.StatusUnauthorized)
 				return
 			}
+		}
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+		default:
+			w.Header().Set("Retry-After", "1")
+			rpcError(w, http.StatusServiceUnavailable, fmt.Sprintf("this server is serving %d requests and streams at once, its limit: retry shortly", hc.MaxInFlight))
+			return
 		}
 		if !readBody(w, r, hc.BodyTimeout) {
 			return

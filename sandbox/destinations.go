@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -33,7 +34,7 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("2002::/16"),      // 6to4: embeds an IPv4 address
 	netip.MustParsePrefix("100::/64"),       // discard
 	netip.MustParsePrefix("2001:db8::/32"),  // documentation
-	netip.MustParsePrefix("::/128"),         // unspecified
+	netip.MustParsePrefix("::/96"),          // unspecified, and IPv4-compatible (::127.0.0.1): embeds an IPv4 address
 	netip.MustParsePrefix("::ffff:0:0/96"),  // mapped, caught by Unmap too
 	netip.MustParsePrefix("fec0::/10"),      // deprecated site-local
 }
@@ -81,12 +82,70 @@ func checkWebhookURL(raw string) error {
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return &destinationError{fmt.Sprintf("url points at localhost, on the machine running the sandbox: refused; %s", privateHint)}
 	}
-	if ip, err := netip.ParseAddr(host); err == nil {
+	ip, err := netip.ParseAddr(host)
+	if err != nil && numericHost(host) {
+		// 2130706433, 0x7f.1, 0177.0.0.1, 127.1: a resolver (inet_aton)
+		// reads these as IPv4 addresses, as browsers do (a host whose last
+		// label is a number is an address or invalid); no name ends in one.
+		if ip, err = parseInetAton(host); err != nil {
+			return &destinationError{"url's host ends in a number but is no IPv4 address: refused"}
+		}
+	}
+	if err == nil {
 		if why := privateReason(ip); why != "" {
 			return &destinationError{fmt.Sprintf("url points at %s, %s: refused; %s", ip, why, privateHint)}
 		}
 	}
 	return nil
+}
+
+// numericHost: the last label is a number (decimal, or 0x hex).
+func numericHost(host string) bool {
+	last := host[strings.LastIndexByte(host, '.')+1:]
+	if l := strings.TrimPrefix(last, "0x"); l != last {
+		return strings.Trim(l, "0123456789abcdef") == ""
+	}
+	return last != "" && strings.Trim(last, "0123456789") == ""
+}
+
+// parseInetAton reads the classic IPv4 forms: 1 to 4 parts, each decimal,
+// 0x hex or 0 octal, the last filling the remaining bytes.
+func parseInetAton(host string) (netip.Addr, error) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, errors.New("too many parts")
+	}
+	var vals []uint64
+	for _, p := range parts {
+		base := 10
+		switch {
+		case strings.HasPrefix(p, "0x"):
+			base, p = 16, p[2:]
+			if p == "" {
+				p = "0"
+			}
+		case len(p) > 1 && p[0] == '0':
+			base, p = 8, p[1:]
+		}
+		v, err := strconv.ParseUint(p, base, 32)
+		if err != nil {
+			return netip.Addr{}, err
+		}
+		vals = append(vals, v)
+	}
+	var n uint64
+	for i, v := range vals[:len(vals)-1] {
+		if v > 255 {
+			return netip.Addr{}, errors.New("part over 255")
+		}
+		n |= v << (24 - 8*i)
+	}
+	last := vals[len(vals)-1]
+	if last >= 1<<(8*(5-len(vals))) {
+		return netip.Addr{}, errors.New("last part too large")
+	}
+	n |= last
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), nil
 }
 
 // dialControl runs after name resolution, on the address really dialled.

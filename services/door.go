@@ -109,13 +109,18 @@ func checkOverride(h, raw string) (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("service URL for %s: %q is not a plain http(s)://host[:port][/path] URL", s.Host, raw)
+		// Not echoed whole: user info or a query may carry a credential.
+		shown := "(unparseable)"
+		if err == nil {
+			shown = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+		}
+		return "", fmt.Errorf("service URL for %s: %q (user info, query and fragment not shown) is not a plain http(s)://host[:port][/path] URL", s.Host, shown)
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && Loopback(u.Hostname()):
 	default:
-		return "", fmt.Errorf("service URL for %s: %q must be https (plain http only on a loopback address)", s.Host, raw)
+		return "", fmt.Errorf("service URL for %s: %q must be https (plain http only on a loopback address)", s.Host, u.String())
 	}
 	return s.Host, nil
 }

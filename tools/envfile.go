@@ -171,6 +171,18 @@ func rootPaths(roots []mcp.Root) []string {
 // relative path is taken from the first root; the folder it lands in,
 // symlinks resolved, must still be inside that root; the file itself must
 // not be a symlink.
+// quotePath quotes a path for an error text: the model chose it (and the
+// client its roots), so it may carry line separators, bidi or escape codes.
+func quotePath(p string) string { return quoteN(p, 1024) }
+
+func quotePaths(ps []string) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = quotePath(p)
+	}
+	return strings.Join(out, ", ")
+}
+
 func resolveInRoots(p string, roots []string) (string, error) {
 	if strings.ContainsAny(p, "\x00\n\r") || p == "" {
 		return "", errors.New("the path must be a plain file path")
@@ -182,7 +194,7 @@ func resolveInRoots(p string, roots []string) (string, error) {
 	// Only an env file: a key merged into main.go or a served page would
 	// leak with it.
 	if base := filepath.Base(p); base != ".env" && !strings.HasPrefix(base, ".env.") && !strings.HasSuffix(base, ".env") {
-		return "", fmt.Errorf("%s is not an env file: name it .env, .env.<name> or <name>.env", base)
+		return "", fmt.Errorf("%s is not an env file: name it .env, .env.<name> or <name>.env", quotePath(base))
 	}
 	for _, root := range roots {
 		realRoot, err := filepath.EvalSymlinks(root)
@@ -191,20 +203,20 @@ func resolveInRoots(p string, roots []string) (string, error) {
 		}
 		realDir, err := filepath.EvalSymlinks(filepath.Dir(p))
 		if err != nil {
-			return "", fmt.Errorf("the folder of %s does not exist", p)
+			return "", fmt.Errorf("the folder of %s does not exist", quotePath(p))
 		}
 		if !within(realRoot, filepath.Join(realDir, filepath.Base(p))) {
-			return "", fmt.Errorf("%s leads outside the root %s through a symlink", p, root)
+			return "", fmt.Errorf("%s leads outside the root %s through a symlink", quotePath(p), quotePath(root))
 		}
 		if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
-			return "", fmt.Errorf("%s exists and is not a regular file (a symlink?)", p)
+			return "", fmt.Errorf("%s exists and is not a regular file (a symlink?)", quotePath(p))
 		}
 		if filepath.Base(p) == "." || filepath.Base(p) == string(filepath.Separator) {
 			return "", errors.New("the path names a folder, not a file")
 		}
 		return p, nil
 	}
-	return "", fmt.Errorf("%s is outside the client's roots (%s)", p, strings.Join(roots, ", "))
+	return "", fmt.Errorf("%s is outside the client's roots (%s)", quotePath(p), quotePaths(roots))
 }
 
 // checkEnvTarget refuses what the name rule lets through: a file git
@@ -214,18 +226,18 @@ func resolveInRoots(p string, roots []string) (string, error) {
 func checkEnvTarget(p string) error {
 	if fi, err := os.Lstat(p); err == nil {
 		if fi.Size() > 1<<20 {
-			return fmt.Errorf("%s is over 1 MiB: not an env file", p)
+			return fmt.Errorf("%s is over 1 MiB: not an env file", quotePath(p))
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
-			return fmt.Errorf("%s cannot be read: %v", p, err)
+			return fmt.Errorf("%s cannot be read: %s", quotePath(p), quotePath(err.Error()))
 		}
 		if bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b) {
-			return fmt.Errorf("%s is not a text env file (encrypted or binary?): write to another file, e.g. .env", p)
+			return fmt.Errorf("%s is not a text env file (encrypted or binary?): write to another file, e.g. .env", quotePath(p))
 		}
 	}
 	if gitTracked(p) {
-		return fmt.Errorf("git tracks %s: the key would be committed with it; write to an ignored file such as .env", p)
+		return fmt.Errorf("git tracks %s: the key would be committed with it; write to an ignored file such as .env", quotePath(p))
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ func importTools() []Tool {
 				{Name: "wait", Type: "boolean", Default: true, Desc: "wait for the job to finish"},
 				{Name: "max_wait_seconds", Type: "integer", Min: i64(1), Max: i64(600), Default: int64(60)},
 			},
-			OpenWorld: true, Untrusted: untrustedWeb,
+			Destructive: true, OpenWorld: true, Untrusted: untrustedWeb, // it spends money: hosts that confirm destructive tools ask
 			Charges: func(Args) int64 { return ImportPriceCents },
 			Handler: importBrand,
 		},
@@ -128,5 +128,7 @@ func progress(ctx context.Context, job hqclient.ImportJob) {
 	if !ok {
 		step = 3
 	}
-	sendProgress(ctx, step, 3, "import "+job.ID+": "+job.Status)
+	// The service's words, quoted like a summary line's: hosts show progress
+	// to the user and to the model.
+	sendProgress(ctx, step, 3, "import "+quote(job.ID)+": "+quote(job.Status))
 }

@@ -51,6 +51,9 @@ func TestAnnotations(t *testing.T) {
 		if *an.ReadOnlyHint && (*an.DestructiveHint || !*an.IdempotentHint) {
 			t.Errorf("%s: read-only tools are idempotent and not destructive", tool.Name)
 		}
+		if tool.Charges != nil && !tool.Destructive { // docs/security.md: destructiveHint marks every tool that spends
+			t.Errorf("%s spends money: mark it Destructive, so hosts that confirm destructive tools ask", tool.Name)
+		}
 		if tool.Confirm != nil && tool.ReadOnly {
 			t.Errorf("%s: asks consent for a read", tool.Name)
 		}
