@@ -44,7 +44,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "myapihq-mcp:", err)
+	fmt.Fprintln(stderr, "myapihq-mcp:", app.RedactURLs(err.Error()))
 	var ue usageError
 	var ce app.ConfigError
 	if errors.As(err, &ce) {

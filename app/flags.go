@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +123,17 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { s.HTTP.AllowedOrigins = splitList(v); return nil }},
 	{Name: "allow-remote", Env: "MYAPI_HTTP_ALLOW_REMOTE", Default: "false", Bool: true, Help: "allow an address beyond loopback (with a token)",
 		Set: func(s *Settings, v string) error { return setBool(&s.HTTP.AllowRemote, v) }},
+	{Name: "http-session-idle", Kind: "duration", Env: "MYAPI_HTTP_SESSION_IDLE", Default: "30m",
+		Help: "end an HTTP session unused this long, with its human login and retry keys (> 0)",
+		Set: func(s *Settings, v string) error {
+			if err := setDuration(&s.HTTP.SessionIdleTTL, v); err != nil {
+				return err
+			}
+			if s.HTTP.SessionIdleTTL <= 0 {
+				return errors.New("must be more than 0")
+			}
+			return nil
+		}},
 	// The multi-tenant remote mode (app/remote.go).
 	{Name: "multi-tenant", Env: "MYAPI_MULTI_TENANT", Default: "false", Bool: true, Help: "serve many tenants: credentials come with each request, none is stored",
 		Set: func(s *Settings, v string) error { return setBool(&s.HTTP.MultiTenant, v) }},
@@ -316,6 +328,13 @@ func (v *value) Type() string {
 	}
 	return "string"
 }
+
+// userInfo matches the user info of a URL (scheme://user:password@).
+var userInfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s"']*@`)
+
+// RedactURLs hides the user info of every URL in s: an error that quotes a
+// refused --base-url or MYAPI_REDIS_URL must not print its password.
+func RedactURLs(s string) string { return userInfo.ReplaceAllString(s, "${1}…@") }
 
 // Parsers shared by the rows.
 

@@ -79,3 +79,17 @@ func TestImportDelayZeroMeansZero(t *testing.T) {
 		t.Fatalf("%v %v", opts.ImportDelay, err)
 	}
 }
+
+// A refused URL is named without its password, from a flag or a variable.
+func TestRedactURLs(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`invalid MYAPI_BASE_URL="ftp://u:hunter2@x": want http(s)`: `invalid MYAPI_BASE_URL="ftp://…@x": want http(s)`,
+		`invalid argument "redis://:pw@h:6379/0" for "--redis"`:    `invalid argument "redis://…@h:6379/0" for "--redis"`,
+		`https://api.myapihq.com/hq/orgs`:                          `https://api.myapihq.com/hq/orgs`,
+	} {
+		if got := RedactURLs(in); got != want {
+			t.Errorf("RedactURLs(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -33,7 +32,7 @@ type HTTPConfig struct {
 	// SessionIdleTTL ends a session unused this long, with what it holds (a
 	// human's login, pending retry keys), as a DELETE would: a client that
 	// vanishes without one must not leave its login live for the server's
-	// life (default 30m; MYAPI_HTTP_SESSION_IDLE).
+	// life (default 30m; --http-session-idle).
 	SessionIdleTTL time.Duration
 	// MaxInFlight bounds the requests served at once (default
 	// MaxHTTPInFlight): an SSE stream or a waiting call holds one.
@@ -79,9 +78,6 @@ const DefaultSessionIdleTTL = 30 * time.Minute
 func sessionIdleTTL(hc HTTPConfig) time.Duration {
 	if hc.SessionIdleTTL > 0 {
 		return hc.SessionIdleTTL
-	}
-	if d, err := time.ParseDuration(os.Getenv("MYAPI_HTTP_SESSION_IDLE")); err == nil && d > 0 {
-		return d
 	}
 	return DefaultSessionIdleTTL
 }
