@@ -115,7 +115,7 @@ type Status struct {
 	RoomAt             time.Time // when the oldest charge leaves the window; zero if none
 }
 
-// Status reads the ledger. It takes no lock: writers replace the file by
+// Status reads the ledger. It takes no file lock: writers replace it by
 // rename (writeAtomic), so a read sees one whole version, and get_balance,
 // which shows the budget on every call, neither waits for another server's
 // reservation nor pays the lock's syscalls (docs/benchmarks.md).
@@ -131,6 +131,10 @@ func (b *Budget) Status(ctx context.Context) (Status, error) {
 		})
 		return st, err
 	}
+	// This process's own writes are still ordered by b.mu: on Windows a
+	// rename fails over a file another handle has open.
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	now := b.opts.Now()
 	l, err := read(b.opts.Path)
 	if err != nil {
