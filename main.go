@@ -100,7 +100,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 Without a command it serves MCP on stdin/stdout, like 'myapihq-mcp stdio'.
 Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`,
 		Example:       rootExamples,
-		Version:       buildVersion(),
+		Version:       s.Config.Version, // parsed from the build info once
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          noArgs,
@@ -183,7 +183,7 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		Use:   "version",
 		Short: "Print the version",
 		Args:  noArgs,
-		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, "myapihq-mcp", buildVersion()) },
+		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, "myapihq-mcp", s.Config.Version) },
 	}
 
 	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, stdout, stderr), toolsCmd, demo, versionCmd)

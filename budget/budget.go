@@ -117,14 +117,33 @@ type Status struct {
 	RoomAt             time.Time // when the oldest charge leaves the window; zero if none
 }
 
-// Status reads the ledger.
+// Status reads the ledger. It takes no file lock: writers replace it by
+// rename (writeAtomic), so a read sees one whole version, and get_balance,
+// which shows the budget on every call, neither waits for another server's
+// reservation nor pays the lock's syscalls (docs/benchmarks.md).
 func (b *Budget) Status(ctx context.Context) (Status, error) {
-	var st Status
-	err := b.edit(ctx, false, func(l *ledger, now time.Time) error {
-		st = b.status(l, now)
-		return nil
-	})
-	return st, err
+	if err := ctx.Err(); err != nil {
+		return Status{}, err
+	}
+	if b.opts.Path == "" {
+		var st Status
+		err := b.edit(ctx, false, func(l *ledger, now time.Time) error {
+			st = b.status(l, now)
+			return nil
+		})
+		return st, err
+	}
+	// This process's own writes are still ordered by b.mu: on Windows a
+	// rename fails over a file another handle has open.
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.opts.Now()
+	l, err := read(b.opts.Path)
+	if err != nil {
+		return Status{}, err
+	}
+	l.prune(now, b.opts.Window)
+	return b.status(&l, now), nil
 }
 
 func (b *Budget) status(l *ledger, now time.Time) Status {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -64,7 +65,7 @@ func CompleteCheckout(ctx context.Context, hc *http.Client, pageURL string) erro
 	if err != nil {
 		return err
 	}
-	m := checkoutTokenRE.FindSubmatch(body)
+	m := checkoutTokenRE().FindSubmatch(body)
 	if resp.StatusCode != http.StatusOK || m == nil {
 		return fmt.Errorf("checkout page answered %d without a form", resp.StatusCode)
 	}
@@ -85,4 +86,7 @@ func CompleteCheckout(ctx context.Context, hc *http.Client, pageURL string) erro
 	return nil
 }
 
-var checkoutTokenRE = regexp.MustCompile(`name="` + CheckoutTokenField + `" value="([0-9a-f.]+)"`)
+// Compiled on first use: a server without --sandbox never needs it.
+var checkoutTokenRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`name="` + CheckoutTokenField + `" value="([0-9a-f.]+)"`)
+})

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -306,7 +307,7 @@ func (c *console) orgs(ctx context.Context, av *acctView) error {
 	return nil
 }
 
-var cssColor = regexp.MustCompile(`^#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?$`)
+var cssColor = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?$`) })
 
 // fieldRows lists an org's or a brand kit's fields, sorted, long values cut;
 // a color_palette's colors are also returned when they are plain hex colors
@@ -338,7 +339,7 @@ func fieldRows(fields map[string]any, skip string) ([]kv, []string) {
 				}
 				sort.Strings(names)
 				for _, n := range names {
-					if col, ok := m[n].(string); ok && cssColor.MatchString(col) {
+					if col, ok := m[n].(string); ok && cssColor().MatchString(col) {
 						palette = append(palette, col)
 					}
 				}

@@ -189,7 +189,10 @@ func (d *Door) Docs(ctx context.Context, host string) (*Doc, error) {
 	return doc, nil
 }
 
-var baseLine = regexp.MustCompile(`(?im)^[\s>*_#-]*base url[\s*_]*:[\s*_` + "`" + `]*<?(https?://[^\s>)\]` + "`" + `]+)`)
+// Compiled on first use, not at every start.
+var baseLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?im)^[\s>*_#-]*base url[\s*_]*:[\s*_` + "`" + `]*<?(https?://[^\s>)\]` + "`" + `]+)`)
+})
 
 func (d *Door) fetchDocs(ctx context.Context, host, docsURL string, old *Doc) (*Doc, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, docsURL, nil)
@@ -230,7 +233,7 @@ func (d *Door) fetchDocs(ctx context.Context, host, docsURL string, old *Doc) (*
 	if doc.Cut {
 		doc.Text = strings.TrimSuffix(doc.Text, "\uFFFD")
 	}
-	if m := baseLine.FindStringSubmatch(doc.Text); m != nil {
+	if m := baseLine().FindStringSubmatch(doc.Text); m != nil {
 		doc.BaseURL = d.baseFromDocs(host, m[1])
 	}
 	return doc, nil

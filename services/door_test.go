@@ -291,7 +291,7 @@ func TestBaseLineForms(t *testing.T) {
 	t.Parallel()
 	for _, line := range []string{"Base URL: https://api.x.com", "## Base URL: https://api.x.com", "- **Base URL:** https://api.x.com",
 		"> base url: <https://api.x.com>", "Base URL: `https://api.x.com`"} {
-		if m := baseLine.FindStringSubmatch("intro\n" + line + "\n"); m == nil || m[1] != "https://api.x.com" {
+		if m := baseLine().FindStringSubmatch("intro\n" + line + "\n"); m == nil || m[1] != "https://api.x.com" {
 			t.Errorf("%q: %v", line, m)
 		}
 	}

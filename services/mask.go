@@ -5,13 +5,17 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Credentials that look like the ecosystem's, wherever they come from: a
-// service that mints one must not hand it to the model.
+// service that mints one must not hand it to the model. Compiled on first
+// use: a session that never calls a service does not pay for them at start.
 var (
-	keyShape = regexp.MustCompile(`hq_(?:live|test)_[A-Za-z0-9_-]{4,}`)
-	jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+`)
+	keyShape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`hq_(?:live|test)_[A-Za-z0-9_-]{4,}`) })
+	jwtShape = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+`)
+	})
 )
 
 type masker struct{ secrets []string }
@@ -52,13 +56,15 @@ func base64Forms(v string) []string {
 // "-._~") as a JSON \u escape or a percent escape: a reader decodes both,
 // so a credential written that way is still one. Other escapes are left
 // as they are, so the text reads as the service wrote it.
-var escaped = regexp.MustCompile(`(?:\\u00|%)(?:2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])`)
+var escaped = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:\\u00|%)(?:2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])`)
+})
 
 func unescape(s string) string {
 	if !strings.Contains(s, `\u00`) && !strings.Contains(s, "%") {
 		return s
 	}
-	return escaped.ReplaceAllStringFunc(s, func(e string) string {
+	return escaped().ReplaceAllStringFunc(s, func(e string) string {
 		n, err := strconv.ParseUint(e[len(e)-2:], 16, 8)
 		if err != nil || n < 0x21 || n > 0x7e {
 			return e
@@ -75,8 +81,8 @@ func (m masker) text(s string) string {
 	for _, v := range m.secrets {
 		s = strings.ReplaceAll(s, v, "[masked secret]")
 	}
-	s = keyShape.ReplaceAllStringFunc(s, func(k string) string { return k[:8] + "…[masked]" })
-	return jwtShape.ReplaceAllString(s, "[masked JWT]")
+	s = keyShape().ReplaceAllStringFunc(s, func(k string) string { return k[:8] + "…[masked]" })
+	return jwtShape().ReplaceAllString(s, "[masked JWT]")
 }
 
 // value masks every string of a decoded JSON value, keys included (after

@@ -32,6 +32,9 @@ func billingTools(cfg Config) []Tool {
 				if b == nil {
 					return ok(r.Raw, summary)
 				}
+				if res, spliced := okWith(r.Raw, "budget", b, summary+line); spliced {
+					return res, nil
+				}
 				var v map[string]any
 				if err := json.Unmarshal(r.Raw, &v); err != nil {
 					return nil, fmt.Errorf("decode service answer: %w", err)

@@ -15,6 +15,13 @@ func schemaOf(v map[string]any) json.RawMessage {
 }
 
 func props(required []string, p map[string]any) json.RawMessage {
+	if len(p) == 0 { // every schema here: written as json.Marshal would, without its reflection at each start
+		b := []byte(`{`)
+		if len(required) > 0 {
+			b = append(appendJSON(append(b, `"required":`...), required), ',')
+		}
+		return append(b, `"type":"object"}`...)
+	}
 	s := map[string]any{"type": "object"}
 	if len(p) > 0 {
 		s["properties"] = p

@@ -32,6 +32,29 @@ func ok(raw json.RawMessage, summary string) (*mcp.CallToolResult, error) {
 	return okValue(v, summary), nil
 }
 
+// okWith is ok with one more member added to the answer's object, spliced
+// into its bytes (get_balance's budget on every call, without decoding and
+// re-encoding the answer: docs/benchmarks.md). It declines (false) whatever
+// ok would decode, and an answer that already has the key, so the added
+// member is never one of two.
+func okWith(raw json.RawMessage, key string, v any, summary string) (*mcp.CallToolResult, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) < 2 || raw[0] != '{' || mayHoldSecret(raw) || bytes.Contains(raw, []byte(`"`+key+`"`)) || !json.Valid(raw) {
+		return nil, false
+	}
+	member, err := json.Marshal(map[string]any{key: v})
+	if err != nil {
+		return nil, false
+	}
+	out := make([]byte, 0, len(raw)+len(member))
+	if inner := bytes.TrimSpace(raw[1 : len(raw)-1]); len(inner) == 0 {
+		out = append(out, member...)
+	} else {
+		out = append(append(append(out, raw[:len(raw)-1]...), ','), member[1:]...)
+	}
+	return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(summary)}, RawStructuredContent: out}, true
+}
+
 func okValue(v any, summary string) *mcp.CallToolResult {
 	if _, isObj := v.(map[string]any); !isObj {
 		v = map[string]any{"items": v}

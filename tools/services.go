@@ -169,7 +169,7 @@ func serviceDocs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	res := okValue(map[string]any{"service": host, "docs_url": doc.URL, "source": doc.Source, "offset": p.Offset,
 		"next_offset": p.NextOffset, "total": p.Total, "api_base": dr.APIBase(host)}, head)
 	// The page cannot close the wrapper that marks it as the service's words.
-	page := docsTag.ReplaceAllString(p.Text, "[service-docs tag removed]")
+	page := docsTag().ReplaceAllString(p.Text, "[service-docs tag removed]")
 	res.Content = append(res.Content, mcp.NewTextContent("<service-docs>\n"+page+"\n</service-docs>"))
 	return res, nil
 }
@@ -177,7 +177,9 @@ func serviceDocs(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 // docsTag is anything a reader could take for the wrapper's tag, opening or
 // closing: spaces, invisible characters, dashes or a backslash between its
 // parts do not change how a model reads it.
-var docsTag = regexp.MustCompile(`(?i)<[\s\p{Cf}/\\]*service[\s\p{Cf}\p{Pd}_]*docs`)
+var docsTag = sync.OnceValue(func() *regexp.Regexp { // compiled on first use, not at every start
+	return regexp.MustCompile(`(?i)<[\s\p{Cf}/\\]*service[\s\p{Cf}\p{Pd}_]*docs`)
+})
 
 func serviceCall(ctx context.Context, d *Deps, a Args, method string) (*mcp.CallToolResult, error) {
 	name := "service_get"

@@ -140,9 +140,11 @@ func (t Tool) Asks() bool { return t.Confirm != nil || t.AsksInHandler }
 
 // Register adds tools to s, each behind the one wrapper every call takes.
 func Register(s *server.MCPServer, d *Deps, tools []Tool, readOnly bool) {
+	batch := make([]server.ServerTool, 0, len(tools)) // one AddTools: one lock, one registry update
 	for _, t := range tools {
-		s.AddTool(t.MCP(), t.handle(d, readOnly))
+		batch = append(batch, server.ServerTool{Tool: t.MCP(), Handler: t.handle(d, readOnly)})
 	}
+	s.AddTools(batch...)
 }
 
 // handle is the wrapper every call takes: arguments, identity, consent,
