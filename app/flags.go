@@ -211,7 +211,7 @@ var (
 	ServiceFlags = []string{"base-url", "sandbox", "sandbox-state", "profile", "credential-store"}
 	ServerFlags  = append(append([]string{}, ServiceFlags...), "sandbox-faults", "sandbox-import-delay", "sandbox-allow-private-webhooks",
 		"service-url", "env-file-dir", "log-level", "log-file", "toolsets", "read-only", "max-topup-cents", "max-spend-cents", "require-consent")
-	HTTPFlags = []string{"addr", "http-token", "allowed-origins", "allow-remote", "multi-tenant", "redis", "drain-grace",
+	HTTPFlags = []string{"addr", "http-token", "allowed-origins", "allow-remote", "http-session-idle", "multi-tenant", "redis", "drain-grace",
 		"tenant-rps", "tenant-concurrency", "pinned-sessions"}
 	SandboxFlags = []string{"sandbox-addr", "state", "token-ttl", "import-delay", "rate-limit", "faults", "allow-private-webhooks", "sandbox-allow-remote"}
 	ToolsFlags   = []string{"toolsets", "read-only", "max-topup-cents", "json", "markdown"}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/fsx"
 )
 
 // Status is read on every get_balance: it must see what was reserved, and
@@ -18,7 +20,7 @@ func TestStatusReadsWithoutWaitingForTheLock(t *testing.T) {
 	if _, err := b.Reserve(ctx, 300); err != nil {
 		t.Fatal(err)
 	}
-	unlock, err := lockFile(path + ".lock") // another server, mid-reservation
+	unlock, err := fsx.Lock(path + ".lock") // another server, mid-reservation
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func TestNonLoopbackNeedsAllowRemote(t *testing.T) {
 	e := newEnv(t)
 	for _, args := range [][]string{{"sandbox", "--addr", "0.0.0.0:0"}, {"http", "--sandbox", "--sandbox-state", e.state, "--addr", "0.0.0.0:0"}} {
 		_, errs, code := cli(t, e, args...)
-		if code != 1 || !strings.Contains(errs, "--allow-remote") {
+		if code != 2 || !strings.Contains(errs, "--allow-remote") {
 			t.Fatalf("%v: exit %d %s", args, code, errs)
 		}
 	}
