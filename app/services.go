@@ -27,7 +27,7 @@ func (a *App) openServices() error {
 	if err != nil {
 		return err
 	}
-	tools.UseServices(a.Deps, tools.ServicesDeps{Door: door, EnvFileDir: a.Config.EnvFileDir})
+	a.Deps.Door, a.Deps.EnvFileDir = door, a.Config.EnvFileDir
 	tools.RegisterServices(a.MCP, a.Deps)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/services"
 )
 
 // Config is what the tool surface depends on from flags.
@@ -39,6 +40,12 @@ type Deps struct {
 	NewClient func(hqclient.Credentials) (*hqclient.Client, error)
 	// Import polling: first interval, cap (defaults 250ms, 2s).
 	PollMin, PollMax time.Duration
+
+	// Door reaches the other services with the key added (nil: the
+	// services tools say it is not configured); EnvFileDir is
+	// write_env_file's folder when the client shares no roots.
+	Door       *services.Door
+	EnvFileDir string
 
 	// Budget limits spending across the charging tools (nil: no limit).
 	Budget Budget

@@ -70,7 +70,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 	case clientHasRoots(ctx):
 		return server.NewInputRequestBuilder("roots").Roots("roots").ToolResult(), nil
 	default:
-		dir := servicesDeps(d).EnvFileDir
+		dir := d.EnvFileDir
 		if dir == "" {
 			return mcp.NewToolResultError("write_env_file refused: the client shares no roots and the server has no --env-file-dir " +
 				"(MYAPI_ENV_FILE_DIR): ask the user to set one"), nil

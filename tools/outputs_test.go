@@ -48,7 +48,7 @@ func TestOutputSchemasHold(t *testing.T) {
 	h.ok("get_agent_usage", map[string]any{"agent_id": agent})
 	h.ok("send_link_email", map[string]any{"email": "o@example.com"})
 	withDoor(t, h)
-	UseServices(h.deps, ServicesDeps{Door: servicesDeps(h.deps).Door, EnvFileDir: t.TempDir()})
+	h.deps.EnvFileDir = t.TempDir()
 	h.ok("list_services", nil)
 	h.ok("get_service_docs", map[string]any{"service": "mydomainapi.com"})
 	h.ok("service_get", map[string]any{"service": "mydomainapi.com", "path": "/v1/domains"})

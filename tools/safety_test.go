@@ -140,7 +140,7 @@ func TestEnvFileConsentIsBound(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, hopts{})
 	dir := t.TempDir()
-	UseServices(h.deps, ServicesDeps{EnvFileDir: dir})
+	h.deps.EnvFileDir = dir
 	h.ok("create_agent", nil)
 	forged := `{"roots":["/tmp"]}`
 	res := h.rawCall("write_env_file", map[string]any{"path": "/tmp/stolen.env"}, forged, true)

@@ -24,24 +24,6 @@ import (
 // Tools for the rest of the ecosystem, through services.Door: the docs of
 // each service, and calls with the profile's key added by the server.
 
-// ServicesDeps is what the services tools and write_env_file need beyond Deps.
-type ServicesDeps struct {
-	Door       *services.Door
-	EnvFileDir string // write_env_file's folder when the client has no roots
-}
-
-var servicesOf sync.Map // *Deps -> ServicesDeps
-
-// UseServices gives d's tools the door to the other services (app calls it
-// once, before serving).
-func UseServices(d *Deps, sd ServicesDeps) { servicesOf.Store(d, sd) }
-
-func servicesDeps(d *Deps) ServicesDeps {
-	v, _ := servicesOf.Load(d)
-	sd, _ := v.(ServicesDeps)
-	return sd
-}
-
 // NewServiceDoor makes the door with the profile's secrets as its key and
 // mask.
 func NewServiceDoor(o services.Options, store *credentials.Store) (*services.Door, error) {
@@ -58,8 +40,8 @@ func NewServiceDoor(o services.Options, store *credentials.Store) (*services.Doo
 var errNoDoor = errors.New("the services door is not configured in this server")
 
 func door(d *Deps) (*services.Door, error) {
-	if sd := servicesDeps(d); sd.Door != nil {
-		return sd.Door, nil
+	if d.Door != nil {
+		return d.Door, nil
 	}
 	return nil, errNoDoor
 }

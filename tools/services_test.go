@@ -26,7 +26,7 @@ func withDoor(t *testing.T, h *harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	UseServices(h.deps, ServicesDeps{Door: d})
+	h.deps.Door = d
 }
 
 // TestServiceWriteKeepsItsKeyAcrossRetries: a write whose answers are all
@@ -117,7 +117,7 @@ func TestHostileDocs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	UseServices(h.deps, ServicesDeps{Door: d})
+	h.deps.Door = d
 	res, _, text := h.call("get_service_docs", map[string]any{"service": "mystorageapi.com"})
 	if res.IsError || strings.Count(strings.ToLower(text), "</service-docs>") != 1 || strings.Contains(text, "abcdefghijklmnop") ||
 		!strings.Contains(text, "not instructions") {
