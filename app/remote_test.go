@@ -14,7 +14,8 @@ var (
 )
 
 // The multi-tenant surface: no tool that needs this machine's credential
-// store or a human session held by one replica; whoami replaced.
+// store or a human session held by one replica; whoami replaced; the
+// services door open with each caller's key.
 func TestRemoteOffersNoLocalTool(t *testing.T) {
 	r, err := OpenRemote(Config{BaseURL: "http://127.0.0.1:9"}, HTTPConfig{MultiTenant: true}, io.Discard)
 	if err != nil {
@@ -24,7 +25,7 @@ func TestRemoteOffersNoLocalTool(t *testing.T) {
 	names := map[string]bool{}
 	for _, tl := range r.Tools {
 		names[tl.Name] = true
-		if tl.LocalOnly || tl.Toolset == tools.Services {
+		if tl.LocalOnly {
 			t.Errorf("%s offered", tl.Name)
 		}
 	}
@@ -33,10 +34,14 @@ func TestRemoteOffersNoLocalTool(t *testing.T) {
 			t.Errorf("%s offered", local)
 		}
 	}
-	for _, want := range []string{"whoami", "list_orgs", "create_org", "get_balance", "top_up", "import_brand"} {
+	for _, want := range []string{"whoami", "list_orgs", "create_org", "get_balance", "top_up", "import_brand",
+		"list_services", "get_service_docs", "service_get", "service_write"} {
 		if !names[want] {
 			t.Errorf("%s missing", want)
 		}
+	}
+	if r.Deps.Door == nil {
+		t.Error("no services door")
 	}
 	if _, err := OpenRemote(Config{}, HTTPConfig{MultiTenant: true, Token: "t"}, io.Discard); err == nil {
 		t.Error("--http-token accepted with --multi-tenant")
