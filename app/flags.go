@@ -72,7 +72,7 @@ var flagTable = []Flag{
 	{Name: "sandbox-allow-private-webhooks", Env: "MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS", Default: "false", Bool: true,
 		Help: "let the embedded sandbox deliver webhooks to loopback and private addresses (tests, local receivers)",
 		Set:  func(s *Settings, v string) error { return setBool(&s.Config.SandboxAllowPrivateWebhooks, v) }},
-	{Name: "service-url", Env: "MYAPI_SERVICE_URLS", Repeatable: true, Help: "HOST=URL: send a service's docs and calls to URL (repeatable; the variable is comma-separated)",
+	{Name: "service-url", Env: "MYAPI_SERVICE_URLS", Repeatable: true, Help: "HOST=URL: send a service's docs and calls to URL; *=URL: every other service to URL/<host> (repeatable; the variable is comma-separated)",
 		Set: func(s *Settings, v string) error { return addServiceURL(&s.Config.ServiceURLs, v) }},
 
 	// Who, and where secrets live.

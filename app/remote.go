@@ -27,12 +27,12 @@ import (
 // remoteTools is what the mode offers: no LocalOnly tool (they manage this
 // machine's credential store or a human's login held in a session,
 // meaningless when the caller brings its credentials with every request
-// and no replica keeps a session), whoami replaced by remoteWhoami, and no
-// services door yet (its key comes from the local store).
+// and no replica keeps a session), and whoami replaced by remoteWhoami.
+// The services door is offered with each caller's own key (remoteDoor).
 func remoteTools(all []tools.Tool) []tools.Tool {
 	var out []tools.Tool
 	for _, t := range tools.Remote(all) {
-		if t.Name != "whoami" && t.Toolset != tools.Services {
+		if t.Name != "whoami" {
 			out = append(out, t)
 		}
 	}
@@ -161,6 +161,14 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 			return nil, errors.New("no caller in the request context")
 		},
 	}
+	// The services door's connections are pooled across tenants too; the
+	// metrics transport counts the hub's requests only.
+	dtr := http.DefaultTransport.(*http.Transport).Clone()
+	dtr.MaxIdleConnsPerHost = 64
+	if a.Deps.Door, err = remoteDoor(a, dtr); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if r.Redis != nil {
 		// Shared by the replicas: a retried write, and a consent answer,
 		// count once whichever replica serves them.
@@ -170,12 +178,14 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 		server.WithInstructions(RemoteInstructions),
 		server.WithToolCapabilities(false),
 		server.WithPromptCapabilities(false),
+		server.WithResourceCapabilities(false, false),
 		server.WithLogging(),
 		server.WithRecovery(),
 		server.WithToolHandlerMiddleware(r.observe),
 		server.WithToolHandlerMiddleware(r.consentGuard(confirm)),
 	)
 	tools.Register(a.MCP, a.Deps, a.Tools, cfg.ReadOnly)
+	tools.RegisterServices(a.MCP, a.Deps) // the docs' resource template
 	// "onboard" walks through create_agent, which this mode does not offer.
 	var ps []prompts.Prompt
 	for _, p := range prompts.All() {
@@ -199,7 +209,8 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 // RemoteInstructions replace Instructions: nothing is stored here.
 const RemoteInstructions = `MyAPIHQ is the identity and billing hub of the MyAPIHQ APIs.
 This remote server acts for the account whose API key the host sends with each request (and its agent PIN, for billing and keys): never ask the user for them or pass them as arguments.
-Call whoami first. Most services need an organization: create_org, or import_brand to build one from a website. Money: get_balance; setup_payment (a URL for the human) before top_up.`
+Call whoami first. Most services need an organization: create_org, or import_brand to build one from a website. Money: get_balance; setup_payment (a URL for the human) before top_up.
+Other MyAPIHQ services (domains, email, funnels, storage, webhooks, workflows): list_services, get_service_docs, then service_get/service_write; the server adds the API key.`
 
 // Handler is the whole HTTP surface: /mcp behind the gate, and the
 // operational endpoints.

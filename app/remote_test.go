@@ -2,6 +2,8 @@ package app
 
 import (
 	"io"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/myapihq/myapihq-mcp/remote"
@@ -14,7 +16,8 @@ var (
 )
 
 // The multi-tenant surface: no tool that needs this machine's credential
-// store or a human session held by one replica; whoami replaced.
+// store or a human session held by one replica; whoami replaced; the
+// services door open with each caller's key.
 func TestRemoteOffersNoLocalTool(t *testing.T) {
 	r, err := OpenRemote(Config{BaseURL: "http://127.0.0.1:9"}, HTTPConfig{MultiTenant: true}, io.Discard)
 	if err != nil {
@@ -24,7 +27,7 @@ func TestRemoteOffersNoLocalTool(t *testing.T) {
 	names := map[string]bool{}
 	for _, tl := range r.Tools {
 		names[tl.Name] = true
-		if tl.LocalOnly || tl.Toolset == tools.Services {
+		if tl.LocalOnly {
 			t.Errorf("%s offered", tl.Name)
 		}
 	}
@@ -33,12 +36,53 @@ func TestRemoteOffersNoLocalTool(t *testing.T) {
 			t.Errorf("%s offered", local)
 		}
 	}
-	for _, want := range []string{"whoami", "list_orgs", "create_org", "get_balance", "top_up", "import_brand"} {
+	for _, want := range []string{"whoami", "list_orgs", "create_org", "get_balance", "top_up", "import_brand",
+		"list_services", "get_service_docs", "service_get", "service_write"} {
 		if !names[want] {
 			t.Errorf("%s missing", want)
 		}
 	}
+	if r.Deps.Door == nil {
+		t.Error("no services door")
+	}
 	if _, err := OpenRemote(Config{}, HTTPConfig{MultiTenant: true, Token: "t"}, io.Discard); err == nil {
 		t.Error("--http-token accepted with --multi-tenant")
+	}
+}
+
+// Where the remote mode's door sends each service: the embedded sandbox's
+// stand-ins with --sandbox, a standalone one's only when --service-url
+// says so (a loopback --base-url alone is warned about, not guessed).
+func TestRemoteDoorTargets(t *testing.T) {
+	t.Parallel()
+	r, err := OpenRemote(Config{Sandbox: true, SandboxState: filepath.Join(t.TempDir(), "sb.db")}, HTTPConfig{MultiTenant: true}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got, want := r.Deps.Door.DocsURL("mydomainapi.com"), r.BaseURL+"/_services/mydomainapi.com/llms.txt"; got != want {
+		t.Errorf("--sandbox: docs at %s, want %s", got, want)
+	}
+
+	var log strings.Builder
+	r2, err := OpenRemote(Config{BaseURL: "http://127.0.0.1:9"}, HTTPConfig{MultiTenant: true}, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r2.Close()
+	if got := r2.Deps.Door.DocsURL("mydomainapi.com"); got != "https://mydomainapi.com/llms.txt" {
+		t.Errorf("a loopback --base-url was taken for a sandbox: %s", got)
+	}
+	if !strings.Contains(log.String(), "--service-url '*=http://127.0.0.1:9/_services'") {
+		t.Errorf("no warning: %s", log.String())
+	}
+
+	r3, err := OpenRemote(Config{BaseURL: "http://127.0.0.1:9", ServiceURLs: []string{"*=http://127.0.0.1:9/_services"}}, HTTPConfig{MultiTenant: true}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r3.Close()
+	if got := r3.Deps.Door.DocsURL("myemailapi.com"); got != "http://127.0.0.1:9/_services/myemailapi.com/llms.txt" {
+		t.Errorf("*=URL: %s", got)
 	}
 }

@@ -180,12 +180,16 @@ func (c *cluster) startRedis() string {
 
 func (c *cluster) startReplica(name string, extra ...string) *replica {
 	r := &replica{name: name, port: freePort(c.t), log: &syncBuf{}, done: make(chan struct{})}
+	// The other services are the sandbox's stand-ins, through the same proxy.
 	args := append([]string{"http", "--multi-tenant", "--addr", fmt.Sprintf("127.0.0.1:%d", r.port), "--base-url", c.hqURL,
-		"--redis", c.redisURL, "--drain-grace", "1500ms", "--log-level", "debug", "--tenant-rps", "300"}, extra...)
+		"--redis", c.redisURL, "--drain-grace", "1500ms", "--log-level", "debug", "--tenant-rps", "300",
+		"--service-url", "*=" + c.hqURL + "/_services"}, extra...)
 	r.cmd = exec.Command(binary, args...)
 	// One consent-signing key for every replica, as the Kubernetes Secret
-	// gives them: a question asked by one is answered on another.
-	r.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "MYAPI_STATE_KEY=e2e-cluster-state-key-0123456789abcdef")
+	// gives them: a question asked by one is answered on another. The
+	// cache folder cannot be made, as on a read-only root filesystem.
+	r.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "MYAPI_STATE_KEY=e2e-cluster-state-key-0123456789abcdef",
+		"XDG_CACHE_HOME="+filepath.Join(c.unwritable(), "cache"))
 	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 	if err := r.cmd.Start(); err != nil {
 		c.t.Fatal(err)
@@ -201,6 +205,16 @@ func (c *cluster) startReplica(name string, extra ...string) *replica {
 	})
 	waitFor(c.t, 20*time.Second, name+" ready", func() bool { return httpOK(fmt.Sprintf("http://127.0.0.1:%d/readyz", r.port)) })
 	return r
+}
+
+// unwritable is a path under a regular file: no folder can be made there,
+// not even by root.
+func (c *cluster) unwritable() string {
+	f := filepath.Join(c.t.TempDir(), "a-file")
+	if err := os.WriteFile(f, nil, 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	return f
 }
 
 func (c *cluster) startHAProxy() {

@@ -218,6 +218,10 @@ func TestRemoteCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("services door: each tenant's own key, charge and masking", func(t *testing.T) {
+		servicesAcrossTheCluster(t, c, alice, bob, seen, &secrets)
+	})
+
 	t.Run("TypeScript SDK: two hosts at once, each its own tenant", func(t *testing.T) {
 		node, dir := sdkClients(t)
 		dave, erin := c.onboard("dave"), c.onboard("erin")

@@ -1,7 +1,7 @@
 // Package remote is the multi-tenant server's own machinery: callers named
 // by a hash of their API key, a client per caller, per-caller limits, the
-// state replicas share (Redis) and draining. It knows HTTP and hqclient,
-// not the tools.
+// state replicas share (Redis) and draining. It knows HTTP, hqclient and
+// the services door's Secrets (Tenant.ServiceSecrets), not the tools.
 package remote
 
 import (
@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/services"
 )
 
 // Tenant is the caller of one request: its credentials, which live only as
@@ -26,6 +27,7 @@ type Tenant struct {
 	key    string
 	pin    string
 	client *hqclient.Client
+	creds  *credentials // the client's: it holds the JWT minted from the PIN
 }
 
 // Short is the hash prefix logs show.
@@ -49,6 +51,18 @@ func (t *Tenant) AccountID(ctx context.Context) (string, error) {
 	}
 	sub, _, _ := hqclient.TokenClaims(r.Data.Token)
 	return sub, nil
+}
+
+// ServiceSecrets is what the services door needs of this caller: the key
+// it adds to the caller's own requests, and every credential of the caller
+// it masks in answers (the key, the PIN, the JWT minted from it). The raw
+// key leaves this package only here.
+func (t *Tenant) ServiceSecrets() services.Secrets {
+	mask := []string{t.key, t.pin}
+	if t.creds != nil {
+		mask = append(mask, t.creds.token())
+	}
+	return services.Secrets{APIKey: t.key, Mask: mask}
 }
 
 // Client is this caller's own hqclient: its token cache and its mint are
@@ -75,14 +89,31 @@ func Hash(secret string) string {
 }
 
 // credentials are one tenant's, for its hqclient: the key and PIN came with
-// the request; a minted JWT stays in that client's memory only.
-type credentials struct{ key, pin string }
+// the request; a minted JWT stays in that client's memory only (and here,
+// so that the services door can mask it).
+type credentials struct {
+	key, pin string
+	mu       sync.Mutex
+	jwt      string
+}
 
-func (c credentials) Secrets(context.Context) (hqclient.Secrets, error) {
+func (c *credentials) Secrets(context.Context) (hqclient.Secrets, error) {
 	return hqclient.Secrets{APIKey: c.key, PIN: c.pin}, nil
 }
 
-func (credentials) SaveToken(context.Context, string, time.Time) error { return nil }
+// SaveToken keeps the last JWT minted for this caller, in memory only.
+func (c *credentials) SaveToken(_ context.Context, tok string, _ time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.jwt = tok
+	return nil
+}
+
+func (c *credentials) token() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.jwt
+}
 
 // ErrBadCredentials: no usable API key (absent, malformed or refused).
 var ErrBadCredentials = errors.New("a valid MyAPIHQ API key is required: send Authorization: Bearer <API key>")
@@ -131,6 +162,7 @@ type Tenants struct {
 type entry struct {
 	id     string // hash of key and PIN
 	client *hqclient.Client
+	creds  *credentials
 }
 
 type check struct {
@@ -163,15 +195,17 @@ func (ts *Tenants) Resolve(ctx context.Context, key, pin string) (*Tenant, error
 	kh := Hash(key)
 	t := &Tenant{Hash: kh, key: key, pin: pin}
 	id := Hash(key + "\x00" + pin)
-	c := ts.client(id)
-	if c == nil {
-		nc, err := ts.NewClient(credentials{key, pin})
+	e := ts.client(id)
+	if e == nil {
+		cr := &credentials{key: key, pin: pin}
+		nc, err := ts.NewClient(cr)
 		if err != nil {
 			return nil, err
 		}
-		c = ts.keep(id, nc)
+		e = ts.keep(&entry{id, nc, cr})
 	}
-	t.client = c
+	t.client, t.creds = e.client, e.creds
+	c := e.client
 	ts.mu.Lock()
 	ts.init()
 	ch, known := ts.checked[kh]
@@ -205,33 +239,34 @@ func (ts *Tenants) remember(kh string, ok bool, d time.Duration) {
 	ts.checked[kh] = check{ok, ts.Now().Add(d)}
 }
 
-func (ts *Tenants) client(id string) *hqclient.Client {
+func (ts *Tenants) client(id string) *entry {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	ts.init()
 	if el, ok := ts.entries[id]; ok {
 		ts.order.MoveToFront(el)
-		return el.Value.(*entry).client
+		return el.Value.(*entry)
 	}
 	return nil
 }
 
-// keep adds c unless another request added one first (then that one wins,
+// keep adds e unless another request added one first (then that one wins,
 // so concurrent first calls still share one mint).
-func (ts *Tenants) keep(id string, c *hqclient.Client) *hqclient.Client {
+func (ts *Tenants) keep(e *entry) *entry {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	ts.init()
+	id := e.id
 	if el, ok := ts.entries[id]; ok {
-		return el.Value.(*entry).client
+		return el.Value.(*entry)
 	}
-	ts.entries[id] = ts.order.PushFront(&entry{id, c})
+	ts.entries[id] = ts.order.PushFront(e)
 	for ts.order.Len() > ts.Max {
 		last := ts.order.Back()
 		ts.order.Remove(last)
 		delete(ts.entries, last.Value.(*entry).id)
 	}
-	return c
+	return e
 }
 
 // Len is the number of clients kept.

@@ -129,7 +129,9 @@ func readRegular(path string, max int64) ([]byte, error) {
 
 func (c *docsCache) save(host string, d *Doc) error {
 	if c.dir != "" && os.MkdirAll(c.dir, 0o700) != nil {
-		return fmt.Errorf("cannot make the docs cache folder %s", c.dir)
+		// A read-only home (a container's root filesystem): kept in memory,
+		// where load looks too (dirSafe fails on the missing folder).
+		c.door.opts.Log.Debug().Str("dir", c.dir).Msg("docs cache folder cannot be made: cached in memory")
 	}
 	if c.dir == "" || !c.dirSafe() { // in memory, like load
 		c.mu.Lock()

@@ -22,6 +22,11 @@ type Options struct {
 	Overrides map[string]string
 	// CacheDir holds the docs cache ("" = os.UserCacheDir()/myapihq-mcp/services).
 	CacheDir string
+	// MemoryCache keeps the docs cache in memory only, CacheDir unused: a
+	// replica of the multi-tenant mode writes nothing (its root filesystem
+	// is read-only on Kubernetes), and docs are public, so all tenants
+	// share one copy per replica.
+	MemoryCache bool
 	// Transport sends the requests (default http.DefaultTransport); tests
 	// pass one that trusts a local TLS stub. Redirects are the door's call.
 	Transport http.RoundTripper
@@ -63,7 +68,9 @@ func New(o Options) (*Door, error) {
 	if o.RetryBase <= 0 {
 		o.RetryBase = 200 * time.Millisecond
 	}
-	if o.CacheDir == "" {
+	if o.MemoryCache {
+		o.CacheDir = ""
+	} else if o.CacheDir == "" {
 		if dir, err := os.UserCacheDir(); err == nil {
 			o.CacheDir = filepath.Join(dir, "myapihq-mcp", "services")
 		}
@@ -79,9 +86,12 @@ func New(o Options) (*Door, error) {
 }
 
 // ParseOverrides reads HOST=URL entries (the --service-url flag, repeated,
-// or MYAPI_SERVICE_URLS, comma-separated).
+// or MYAPI_SERVICE_URLS, comma-separated). "*=URL" sends every service not
+// named otherwise to URL/<host>: a standalone sandbox's stand-ins are
+// "*=http://127.0.0.1:8081/_services".
 func ParseOverrides(entries []string) (map[string]string, error) {
 	out := map[string]string{}
+	every := ""
 	for _, e := range entries {
 		for _, part := range strings.Split(e, ",") {
 			part = strings.TrimSpace(part)
@@ -92,11 +102,28 @@ func ParseOverrides(entries []string) (map[string]string, error) {
 			if !ok {
 				return nil, fmt.Errorf("service URL %q: want HOST=URL, e.g. mydomainapi.com=https://staging.mydomainapi.com", part)
 			}
+			if strings.TrimSpace(h) == "*" {
+				u = strings.TrimRight(strings.TrimSpace(u), "/")
+				for _, host := range Hosts() { // each URL/<host> passes the same check
+					if _, err := checkOverride(host, u+"/"+host); err != nil {
+						return nil, fmt.Errorf("service URL for *: %w", err)
+					}
+				}
+				every = u
+				continue
+			}
 			host, err := checkOverride(h, u)
 			if err != nil {
 				return nil, err
 			}
 			out[host] = strings.TrimRight(u, "/")
+		}
+	}
+	if every != "" {
+		for _, h := range Hosts() {
+			if _, set := out[h]; !set {
+				out[h] = every + "/" + h
+			}
 		}
 	}
 	return out, nil

@@ -194,7 +194,7 @@ func serviceCall(ctx context.Context, d *Deps, a Args, method string) (*mcp.Call
 	}
 	what := fmt.Sprintf("%s %s%s: %d %s", method, ans.Service, ans.Path, ans.Status, http.StatusText(ans.Status))
 	if ans.Status >= 400 {
-		msg := fmt.Sprintf("%s failed: %s. Next: %s", name, what, nextStep(ans.Status))
+		msg := fmt.Sprintf("%s failed: %s. Next: %s", name, what, nextStep(d, ans.Status))
 		if detail := answerText(ans); detail != "" {
 			// quoted: its own lines cannot pass for this verdict or next step
 			msg += "\nThe service said (quoted): " + quoteN(detail, 2000)
@@ -250,8 +250,13 @@ func shown(s string, max int) string {
 }
 
 // nextStep says what to do about a service's refusal.
-func nextStep(status int) string {
+func nextStep(d *Deps, status int) string {
 	switch {
+	case status == http.StatusUnauthorized && d.ClientFor != nil:
+		// the multi-tenant mode: the key is the one the host sends, and no
+		// tool here can store another
+		return "the API key your host sends was revoked or belongs to another service: the user must configure their MCP host " +
+			"with a current key (list_keys shows the account's keys; create_key makes one)"
 	case status == http.StatusUnauthorized:
 		return "the API key was revoked or belongs to another service: check with list_keys, or create_key and store it (create_agent)"
 	case status == http.StatusPaymentRequired:

@@ -1,0 +1,55 @@
+package remote
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/myapihq/myapihq-mcp/hqclient"
+)
+
+// The services door adds the caller's own key and masks everything the
+// caller holds: key, PIN, and the JWT its client minted from the PIN.
+func TestServiceSecretsAreTheCallersOwn(t *testing.T) {
+	t.Parallel()
+	const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhY2NfMSIsImV4cCI6NDEwMjQ0NDgwMH0.c2lnbmF0dXJlc2lnbmF0dXJl"
+	hq := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/hq/account/agent/token":
+			w.Write([]byte(`{"token":"` + jwt + `","expires_in":3600}`))
+		case "/hq/billing/balance":
+			if r.Header.Get("Authorization") != "Bearer "+jwt {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Write([]byte(`{"balance_cents":5}`))
+		default:
+			w.Write([]byte(`[]`))
+		}
+	}))
+	defer hq.Close()
+	ts := &Tenants{NewClient: func(c hqclient.Credentials) (*hqclient.Client, error) {
+		return hqclient.New(hqclient.Options{BaseURL: hq.URL, Credentials: c, MaxAttempts: 1})
+	}}
+	ctx := context.Background()
+	a, err := ts.Resolve(ctx, "key-of-alice-0001", "pin-of-alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := ts.Resolve(ctx, "key-of-bob-000002", "")
+	if s := a.ServiceSecrets(); s.APIKey != "key-of-alice-0001" || !slices.Contains(s.Mask, "pin-of-alice") {
+		t.Fatalf("alice: %+v", s)
+	}
+	if _, err := a.Client().Balance(ctx); err != nil { // mints the JWT
+		t.Fatal(err)
+	}
+	again, _ := ts.Resolve(ctx, "key-of-alice-0001", "pin-of-alice") // another request, same client
+	if !slices.Contains(again.ServiceSecrets().Mask, jwt) {
+		t.Errorf("the minted JWT is not masked: %+v", again.ServiceSecrets().Mask)
+	}
+	if s := b.ServiceSecrets(); s.APIKey != "key-of-bob-000002" || slices.Contains(s.Mask, jwt) || slices.Contains(s.Mask, "pin-of-alice") {
+		t.Errorf("bob holds alice's secrets: %+v", s)
+	}
+}
