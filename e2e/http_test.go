@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"net/http"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -21,29 +18,7 @@ var httpURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/mcp`)
 // startHTTP runs `myapihq-mcp http` on a free loopback port.
 func startHTTP(t *testing.T, e env, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(binary, append(append([]string{"http", "--addr", "127.0.0.1:0"}, e.sandboxArgs()...), args...)...)
-	cmd.Env = append(cmd.Environ(), e.vars()...)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := httpURL.FindString(sc.Text()); m != "" {
-				found <- m
-			}
-		}
-	}()
-	select {
-	case u := <-found:
-		return u
-	case <-time.After(20 * time.Second):
-		t.Fatal("the http server did not announce its URL")
-		return ""
-	}
+	return startHTTPWith(t, e, nil, args...)
 }
 
 // httpClient is a modern-era client of url that sends the bearer token.

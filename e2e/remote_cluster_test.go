@@ -18,7 +18,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -59,29 +58,11 @@ func httpOK(u string) bool {
 	return res.StatusCode == http.StatusOK
 }
 
-// syncBuf collects a child's output for the secret checks.
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type replica struct {
 	name string
 	port int
 	cmd  *exec.Cmd
-	log  *syncBuf
+	log  *syncBuffer
 	done chan struct{} // closed when it exits, with err set
 	err  error
 }
@@ -179,7 +160,7 @@ func (c *cluster) startRedis() string {
 }
 
 func (c *cluster) startReplica(name string, extra ...string) *replica {
-	r := &replica{name: name, port: freePort(c.t), log: &syncBuf{}, done: make(chan struct{})}
+	r := &replica{name: name, port: freePort(c.t), log: &syncBuffer{}, done: make(chan struct{})}
 	// The other services are the sandbox's stand-ins, through the same proxy.
 	args := append([]string{"http", "--multi-tenant", "--addr", fmt.Sprintf("127.0.0.1:%d", r.port), "--base-url", c.hqURL,
 		"--redis", c.redisURL, "--drain-grace", "1500ms", "--log-level", "debug", "--tenant-rps", "300",
@@ -253,7 +234,7 @@ backend replicas
 		c.t.Fatal(err)
 	}
 	cmd := exec.Command("haproxy", "-db", "-f", path)
-	out := &syncBuf{}
+	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)

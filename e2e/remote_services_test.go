@@ -45,7 +45,7 @@ func structured(res *mcp.CallToolResult) map[string]any {
 	return m
 }
 
-func servicesAcrossTheCluster(t *testing.T, c *cluster, alice, bob tenant, seen *syncBuf, secrets *[]string) {
+func servicesAcrossTheCluster(t *testing.T, c *cluster, alice, bob tenant, seen *syncBuffer, secrets *[]string) {
 	c.fund(alice, 100)
 	c.fund(bob, 100)
 	// Each tenant writes on its own path, so the stand-in's log and the

@@ -146,7 +146,7 @@ func TestRemoteCluster(t *testing.T) {
 	c := startCluster(t, 3)
 	alice, bob := c.onboard("alice"), c.onboard("bob")
 	secrets := []string{alice.key, alice.pin, alice.token, bob.key, bob.pin, bob.token}
-	seen := &syncBuf{} // every result text, for the secret check
+	seen := &syncBuffer{} // every result text, for the secret check
 
 	t.Run("401 without a valid key", func(t *testing.T) {
 		for _, auth := range []string{"", "Bearer ", "Bearer hq_live_nope", "Bearer a b", "Basic " + alice.key} {
@@ -484,7 +484,7 @@ func TestRemotePinnedSessionsAskLegacyClients(t *testing.T) {
 	t.Parallel()
 	sb := startSandbox(t)
 	c := &cluster{t: t, sandbox: sb.baseURL, hqURL: sb.baseURL}
-	r := &replica{name: "pinned", port: freePort(t), log: &syncBuf{}, done: make(chan struct{})}
+	r := &replica{name: "pinned", port: freePort(t), log: &syncBuffer{}, done: make(chan struct{})}
 	r.cmd = exec.Command(binary, "http", "--multi-tenant", "--pinned-sessions", "--addr", fmt.Sprintf("127.0.0.1:%d", r.port), "--base-url", sb.baseURL)
 	r.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
