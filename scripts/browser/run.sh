@@ -17,14 +17,7 @@ if [ ! -x "$chromium" ]; then
 	echo "SKIP console browser test"
 	exit 0
 fi
-key=$(cat scripts/browser/package.json scripts/browser/package-lock.json | sha256sum | cut -c1-16)
-dir=${XDG_CACHE_HOME:-$HOME/.cache}/myapihq-mcp/browser-$key
-if [ ! -f "$dir/.installed" ]; then
-	rm -rf "$dir" && mkdir -p "$dir"
-	cp scripts/browser/package.json scripts/browser/package-lock.json "$dir/"
-	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-	touch "$dir/.installed"
-fi
+dir=$(bash scripts/npm-cache.sh scripts/browser browser)
 cp scripts/browser/console.mjs "$dir/" # its imports resolve from its own folder
 
 work=$(mktemp -d)
