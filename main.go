@@ -81,6 +81,10 @@ var examples = map[string]string{
   myapihq-mcp tools --markdown --toolsets orgs
   myapihq-mcp tools --json --read-only`,
 	"demo": `  myapihq-mcp demo`,
+	"setup": `  myapihq-mcp setup claude-desktop                # the live service, as "myapihq"
+  myapihq-mcp setup cursor --sandbox               # the sandbox, as "myapihq-sandbox"
+  myapihq-mcp setup vscode --print                 # show the file it would write
+  myapihq-mcp setup claude-code -- --read-only     # server flags go after --`,
 }
 
 const rootExamples = `  myapihq-mcp --sandbox                       # everything offline, state kept between sessions
@@ -186,7 +190,7 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, "myapihq-mcp", s.Config.Version) },
 	}
 
-	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, stdout, stderr), toolsCmd, demo, versionCmd)
+	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, stdout, stderr), toolsCmd, demo, versionCmd, newSetup(stdout, stderr))
 	root.SetHelpCommand(&cobra.Command{
 		Use:   "help [command]",
 		Short: "Help about any command",
@@ -239,6 +243,36 @@ func newAuth(s *app.Settings, stdout, stderr io.Writer) *cobra.Command {
 		return app.AuthExport(cmd.Context(), s.Config, s.Output.ShowSecrets, stdout, stderr)
 	})
 	return auth
+}
+
+func newSetup(stdout, stderr io.Writer) *cobra.Command {
+	var o app.SetupOptions
+	cmd := &cobra.Command{
+		Use:   "setup HOST [-- SERVER-FLAGS...]",
+		Short: "Add this server to an MCP host's configuration: " + strings.Join(app.SetupHosts(), ", "),
+		Long: `Add this binary, by its absolute path, to an MCP host's own configuration file.
+Every other server and setting in the file is kept, the old file is backed up
+beside it first, and running it again changes nothing. A file that is not valid
+JSON (or has comments) is refused and left as it is.`,
+		Example: examples["setup"],
+		RunE: func(cmd *cobra.Command, args []string) error {
+			host, server := args, []string(nil)
+			if dash := cmd.ArgsLenAtDash(); dash >= 0 {
+				host, server = args[:dash], args[dash:]
+			}
+			if len(host) != 1 {
+				return usage(fmt.Errorf("setup needs one host: %s", strings.Join(app.SetupHosts(), ", ")))
+			}
+			o.Host, o.ServerArgs = host[0], server
+			return app.RunSetup(o, stdout, stderr)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Sandbox, "sandbox", false, "configure the server on the embedded sandbox (adds --sandbox; named myapihq-sandbox)")
+	f.BoolVar(&o.Print, "print", false, "print the file setup would write, and write nothing")
+	f.BoolVar(&o.Force, "force", false, "replace a server of the same name that runs something else")
+	f.StringVar(&o.Name, "name", "", "the server's name in the host's file (default myapihq, or myapihq-sandbox with --sandbox)")
+	return cmd
 }
 
 // noArgs refuses any positional argument as a usage error.
