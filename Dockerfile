@@ -1,23 +1,28 @@
-# The remote (multi-tenant) server as an image: a static binary on scratch,
-# with CA certificates, run as a non-root user, no shell.
-#   docker build -t myapihq-mcp .
-#   docker run -p 8080:8080 -e MYAPI_STATE_KEY=... myapihq-mcp
-FROM golang:1.26-bookworm AS build
-WORKDIR /src
-COPY go.mod go.sum ./
-RUN go mod download
-COPY . .
-ARG VERSION=dev
-RUN CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/myapihq-mcp . \
- && mkdir -p /out/tmp && chmod 1777 /out/tmp
-
+# The remote (multi-tenant) server as an image: the release's static
+# linux/amd64 binary on scratch, with the CA bundle of the build machine's
+# Debian ca-certificates, run as a numeric non-root user, no shell.
+#
+# Nothing is pulled while building: scripts/release.sh stages the context
+# (the binary from dist/, /etc/ssl/certs/ca-certificates.crt, an empty
+# tmp/ of mode 1777) and builds this file with podman:
+#   bash scripts/release.sh                  # → dist/myapihq-mcp_<version>_image.tar
+#   docker load -i dist/myapihq-mcp_<version>_image.tar   # or podman load
+#   docker run -p 8080:8080 -e MYAPI_STATE_KEY="$(openssl rand -hex 32)" ghcr.io/myapihq/myapihq-mcp:<version>
+# The default command is the multi-tenant server on 0.0.0.0:8080, as
+# deploy/kubernetes/deployment.yaml runs it; `… IMAGE --version` prints the
+# version, and any other command line replaces the default one.
 FROM scratch
-COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY --from=build /out/myapihq-mcp /myapihq-mcp
-COPY --from=build /out/tmp /tmp
+ARG VERSION=0.0.0
+LABEL org.opencontainers.image.title="myapihq-mcp" \
+      org.opencontainers.image.description="MCP server for MyAPIHQ: the multi-tenant remote mode" \
+      org.opencontainers.image.source="https://github.com/myapihq/myapihq-mcp" \
+      org.opencontainers.image.version="${VERSION}" \
+      io.modelcontextprotocol.server.name="io.github.myapihq/myapihq-mcp"
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY myapihq-mcp /myapihq-mcp
+COPY tmp /tmp
 # 65532: the conventional "nonroot" id; no /etc/passwd is needed for a number.
 USER 65532:65532
 EXPOSE 8080
-ENV MYAPI_MULTI_TENANT=1 MYAPI_HTTP_ADDR=0.0.0.0:8080 MYAPI_HTTP_ALLOW_REMOTE=1 MYAPI_LOG_LEVEL=info
-HEALTHCHECK NONE
-ENTRYPOINT ["/myapihq-mcp", "http"]
+ENTRYPOINT ["/myapihq-mcp"]
+CMD ["http", "--multi-tenant", "--addr", "0.0.0.0:8080", "--allow-remote"]
