@@ -2,9 +2,10 @@
 # linux/amd64 binary on scratch, with the CA bundle of the build machine's
 # Debian ca-certificates, run as a numeric non-root user, no shell.
 #
-# Nothing is pulled while building: scripts/release.sh stages the context
-# (the binary from dist/, /etc/ssl/certs/ca-certificates.crt, an empty
-# tmp/ of mode 1777) and builds this file with podman:
+# Nothing is pulled while building: scripts/release.sh stages the context,
+# a rootfs/ holding /myapihq-mcp (the binary from dist/),
+# /etc/ssl/certs/ca-certificates.crt and an empty /tmp of mode 1777 (a
+# folder copied whole keeps its mode), and builds this file with podman:
 #   bash scripts/release.sh                  # → dist/myapihq-mcp_<version>_image.tar
 #   docker load -i dist/myapihq-mcp_<version>_image.tar   # or podman load
 #   docker run -p 8080:8080 -e MYAPI_STATE_KEY="$(openssl rand -hex 32)" ghcr.io/myapihq/myapihq-mcp:<version>
@@ -18,9 +19,7 @@ LABEL org.opencontainers.image.title="myapihq-mcp" \
       org.opencontainers.image.source="https://github.com/myapihq/myapihq-mcp" \
       org.opencontainers.image.version="${VERSION}" \
       io.modelcontextprotocol.server.name="io.github.myapihq/myapihq-mcp"
-COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
-COPY myapihq-mcp /myapihq-mcp
-COPY tmp /tmp
+COPY rootfs/ /
 # 65532: the conventional "nonroot" id; no /etc/passwd is needed for a number.
 USER 65532:65532
 EXPOSE 8080
