@@ -71,14 +71,24 @@ tag=$(git describe --exact-match --tags --match 'v[0-9]*.[0-9]*.[0-9]*' HEAD 2>/
 commit_epoch=$(git log -1 --format=%ct HEAD)
 
 step "GoReleaser $goreleaser: binaries and archives"
+# GoReleaser reads the commit through `git ls-remote --get-url` first and,
+# in a clone without a remote, silently names it "none" (0.0.0-SNAPSHOT-none,
+# a zero file time): give this run alone a remote URL (no network is used).
+if [ -z "$(git remote)" ]; then
+	export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.url GIT_CONFIG_VALUE_0=https://github.com/myapihq/myapihq-mcp.git
+fi
 if [ -n "$tag" ] && [ -z "$dirty" ]; then
 	go run "$goreleaser" release --clean --skip=publish,announce
 else
 	[ -n "$tag" ] && echo "$tag is checked out but the tree is dirty: building a snapshot"
 	go run "$goreleaser" release --clean --snapshot
 fi
+unset GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 GIT_CONFIG_VALUE_0
 version=$(node -p 'require("./dist/metadata.json").version')
 echo "version $version"
+case $version in
+*none* | "") echo "release.sh: GoReleaser found no commit (version $version)" >&2; exit 1 ;;
+esac
 # binary OS ARCH: the path GoReleaser built (from its artifacts list).
 binary() {
 	node -e '
