@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
@@ -112,7 +113,7 @@ func Setup(o Options, e Env) (Result, error) {
 		}
 	}
 	if h.CLI != "" && e.LookPath != nil {
-		if cli, err := e.LookPath(h.CLI); err == nil {
+		if cli, err := e.LookPath(h.CLI); err == nil && !batchFile(e.GOOS, cli) {
 			res.Via = h.CLI
 			return res, h.viaCLI(e, cli, target, o, change)
 		}
@@ -145,6 +146,14 @@ func backup(e Env, target string, old []byte, perm fs.FileMode) (string, error) 
 		}
 		return name, nil
 	}
+}
+
+// batchFile: on Windows an npm-installed `claude` is claude.cmd, which
+// runs through cmd.exe, whose quoting would mangle the JSON argument; the
+// file is edited directly instead.
+func batchFile(goos, path string) bool {
+	ext := strings.ToLower(filepath.Ext(strings.ReplaceAll(path, `\`, "/")))
+	return goos == "windows" && (ext == ".cmd" || ext == ".bat")
 }
 
 func isAbs(goos, p string) bool {

@@ -226,6 +226,14 @@ func TestSetupClaudeCodeUsesItsCLI(t *testing.T) {
 	if len(calls) != 2 || strings.Join(calls[0], " ") != strings.Join(want[0], " ") || strings.Join(calls[1], " ") != strings.Join(want[1], " ") {
 		t.Errorf("calls:\n%q\nwant\n%q", calls, want)
 	}
+	// On Windows, an npm claude.cmd would run through cmd.exe: not used.
+	win := env
+	win.GOOS, win.Home = "windows", home
+	win.LookPath = func(f string) (string, error) { return `C:\npm\` + f + ".cmd", nil }
+	calls = nil
+	if res, err := Setup(Options{Host: "claude-code", Name: "viafile", Server: Server{Command: `C:\bin\myapihq-mcp.exe`}}, win); err != nil || res.Via != "" || len(calls) != 0 {
+		t.Errorf("claude.cmd: %+v %v %v", res, err, calls)
+	}
 	// A claude that says it added but did not: reported, not hidden.
 	env.Run = func(string, ...string) ([]byte, error) { return nil, nil }
 	if _, err := Setup(Options{Host: "claude-code", Name: "other", Server: bin}, env); err == nil || !strings.Contains(err.Error(), "does not hold") {

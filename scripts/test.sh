@@ -16,12 +16,16 @@ stage() { # stage NAME: ends the previous stage (printing its time) and starts N
 }
 
 # The Debian packages the tests drive: Chromium (the console in a browser),
-# redis-server and haproxy (the remote mode's cluster). One apt-get for all.
-stage "test engines (Debian: chromium, redis-server, haproxy)"
+# redis-server and haproxy (the remote mode's cluster), podman and runc (the
+# release's container image). One apt-get for all.
+stage "test engines (Debian: chromium, redis-server, haproxy, podman, runc)"
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v haproxy >/dev/null || need+=(haproxy)
+command -v podman >/dev/null || need+=(podman)
+command -v runc >/dev/null || need+=(runc)
+[ -f /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
 if [ ${#need[@]} -gt 0 ]; then
 	if command -v apt-get >/dev/null; then
 		sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
@@ -38,12 +42,12 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 
-# Windows and macOS builds are not run here, but they must compile and vet:
-# the credential lock, keyring and data-dir code differ by platform.
-stage "cross-compile and vet: GOOS=windows, GOOS=darwin"
+# Windows and macOS builds are not run here, but they must vet (and the
+# release stage below compiles every OS and CPU): the credential lock,
+# keyring and data-dir code differ by platform.
+stage "vet: GOOS=windows, GOOS=darwin"
 for os in windows darwin; do
 	GOOS=$os go vet ./...
-	GOOS=$os go build -o /dev/null .
 done
 
 stage "staticcheck"
@@ -65,6 +69,13 @@ bash scripts/clients.sh
 
 stage "sandbox console in Debian's headless Chromium (screenshot: artifacts/console.png)"
 bash scripts/browser/run.sh
+
+# What a user downloads, built as a release is and checked from outside:
+# six archives, the MCPB bundle, the container image, server.json and the
+# checksums (scripts/release.sh; a tree with uncommitted changes makes a
+# snapshot that skips only the reproducibility rebuild).
+stage "release: build every artifact into dist/, then check each from outside"
+bash scripts/release.sh --allow-dirty --check
 
 # The non-unix file lock (Windows), run on this machine.
 stage "file lock and credentials with the non-unix lock (-tags forcelockfallback)"
