@@ -97,7 +97,7 @@ binary() {
 		if (!a) { console.error(`no ${id} binary for ${goos}/${goarch} in dist/artifacts.json`); process.exit(1); }
 		console.log(a.path);' "$1" "$2" "${3:-myapihq-mcp}"
 }
-universal=$(node -p 'require("./dist/artifacts.json").find((a) => a.type === "Universal Binary").path')
+universal=$(binary darwin all myapihq-mcp-universal)
 linux_amd64=$(binary linux amd64)
 "$linux_amd64" --version
 
