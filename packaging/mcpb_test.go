@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/macho"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -98,8 +99,17 @@ func TestBundle(t *testing.T) {
 	e, _ = find(es, "server/win32/myapihq-mcp.exe")
 	binaryFor(t, "win32 entry", e.data, "windows", "amd64")
 
-	e, _ = find(es, "manifest.json")
-	manifestPath := extract(t, e)
+	unpacked := t.TempDir()
+	for _, e := range es {
+		p := filepath.Join(unpacked, filepath.FromSlash(e.name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, e.data, e.mode.Perm()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	manifestPath := filepath.Join(unpacked, "manifest.json")
 	var m manifest
 	readJSON(t, manifestPath, &m)
 	if m.Version != r.version || m.Name != "myapihq-mcp" || m.Icon != "icon.png" {

@@ -113,7 +113,7 @@ else
 	for target in linux/amd64 darwin/arm64 windows/amd64; do
 		os=${target%/*} arch=${target#*/}
 		ours=$(binary "$os" "$arch")
-		(cd "$work/src" && CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath \
+		(cd "$work/src" && CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -buildvcs=false \
 			-ldflags "-s -w -buildid= -X main.version=$version" -o "$work/rebuilt" .)
 		if ! cmp -s "$ours" "$work/rebuilt"; then
 			echo "release.sh: $target is not reproducible: $(sha256sum "$ours" | cut -c1-16) from GoReleaser, $(sha256sum "$work/rebuilt" | cut -c1-16) rebuilt" >&2
