@@ -36,9 +36,19 @@ func newPodman(t *testing.T) *podman {
 	t.Helper()
 	need(t, "podman", "apt-get install podman runc")
 	need(t, "runc", "apt-get install runc")
-	dir := t.TempDir()
+	dir, err := os.MkdirTemp("", "podman-check-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	p := &podman{t: t, base: []string{"--root", filepath.Join(dir, "root"), "--runroot", filepath.Join(dir, "run"), "--storage-driver", "vfs"}}
-	t.Cleanup(func() { p.run("rm", "--all", "--force", "--time", "0") }) //nolint:errcheck // best effort
+	t.Cleanup(func() {
+		p.run("rm", "--all", "--force", "--time", "0") //nolint:errcheck // best effort
+		// A removed container's files can outlive `podman rm` for a moment
+		// (its monitor exits after): retry rather than leave the store.
+		for i := 0; i < 50 && os.RemoveAll(dir) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	return p
 }
 
