@@ -85,6 +85,9 @@ func Setup(o Options, e Env) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if !isAbs(e.GOOS, path) { // a relative HOME would write into the current folder
+		return Result{}, fmt.Errorf("%s's file would be %q, not an absolute path: check HOME", h.Title, path)
+	}
 	res := Result{Host: h, Path: path}
 	target := path // the file behind a link, which is what gets written
 	if real, err := e.FS.EvalSymlinks(path); err == nil {

@@ -159,6 +159,27 @@ func TestSetupWritesThroughALink(t *testing.T) {
 	}
 }
 
+// memFS is an empty disk that keeps what is written in memory: for paths
+// of another OS, which must not land on this one.
+type memFS struct{ files map[string][]byte }
+
+func (m *memFS) ReadFile(name string) ([]byte, error) {
+	if b, ok := m.files[name]; ok {
+		return b, nil
+	}
+	return nil, fs.ErrNotExist
+}
+func (m *memFS) Stat(string) (fs.FileInfo, error)    { return nil, fs.ErrNotExist }
+func (m *memFS) EvalSymlinks(string) (string, error) { return "", fs.ErrNotExist }
+func (m *memFS) MkdirAll(string, fs.FileMode) error  { return nil }
+func (m *memFS) WriteFile(name string, b []byte, _ fs.FileMode) error {
+	if m.files == nil {
+		m.files = map[string][]byte{}
+	}
+	m.files[name] = b
+	return nil
+}
+
 // failingFS fails every write: the old file must survive.
 type failingFS struct{ OSFS }
 
@@ -180,8 +201,11 @@ func TestSetupFailsWithoutHarm(t *testing.T) {
 		!strings.Contains(err.Error(), "absolute path") {
 		t.Errorf("relative command: %v", err)
 	}
-	env.GOOS = "windows"
-	env.Home = `C:\Users\ann`
+	rel := env
+	rel.Home = "relative/home"
+	if _, err := Setup(Options{Host: "cursor", Name: "myapihq", Server: bin}, rel); err == nil || !strings.Contains(err.Error(), "check HOME") {
+		t.Errorf("relative home: %v", err)
+	}
 	for _, cmd := range []string{`C:\bin\myapihq-mcp.exe`, `\\srv\share\myapihq-mcp.exe`} {
 		if !isAbs("windows", cmd) {
 			t.Errorf("%s: not absolute on Windows?", cmd)
@@ -228,10 +252,11 @@ func TestSetupClaudeCodeUsesItsCLI(t *testing.T) {
 	}
 	// On Windows, an npm claude.cmd would run through cmd.exe: not used.
 	win := env
-	win.GOOS, win.Home = "windows", home
+	win.GOOS, win.Home, win.FS = "windows", `C:\Users\ann`, &memFS{}
 	win.LookPath = func(f string) (string, error) { return `C:\npm\` + f + ".cmd", nil }
 	calls = nil
-	if res, err := Setup(Options{Host: "claude-code", Name: "viafile", Server: Server{Command: `C:\bin\myapihq-mcp.exe`}}, win); err != nil || res.Via != "" || len(calls) != 0 {
+	if res, err := Setup(Options{Host: "claude-code", Name: "viafile", Server: Server{Command: `C:\bin\myapihq-mcp.exe`}}, win); err != nil || res.Via != "" || len(calls) != 0 ||
+		res.Path != `C:\Users\ann\.claude.json` || !strings.Contains(string(win.FS.(*memFS).files[res.Path]), `"C:\\bin\\myapihq-mcp.exe"`) {
 		t.Errorf("claude.cmd: %+v %v %v", res, err, calls)
 	}
 	// A claude that says it added but did not: reported, not hidden.
