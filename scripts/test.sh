@@ -72,10 +72,13 @@ bash scripts/browser/run.sh
 
 # What a user downloads, built as a release is and checked from outside:
 # six archives, the MCPB bundle, the container image, server.json and the
-# checksums (scripts/release.sh; a tree with uncommitted changes makes a
-# snapshot that skips only the reproducibility rebuild).
+# checksums (scripts/release.sh). On a developer's tree with uncommitted
+# changes it is a snapshot that skips only the reproducibility rebuild; CI's
+# tree must be clean, so there nothing is skipped.
 stage "release: build every artifact into dist/, then check each from outside"
-bash scripts/release.sh --allow-dirty --check
+release_flags=(--check)
+[ "${CI:-}" = true ] || release_flags+=(--allow-dirty)
+bash scripts/release.sh "${release_flags[@]}"
 
 # The non-unix file lock (Windows), run on this machine.
 stage "file lock and credentials with the non-unix lock (-tags forcelockfallback)"
