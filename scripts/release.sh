@@ -28,16 +28,10 @@ for arg; do
 	esac
 done
 
-start=$(date +%s) step_name="" step_start=0
-step() { # step NAME: ends the previous step (printing its time) and starts NAME
-	local now; now=$(date +%s)
-	[ -n "$step_name" ] && printf '   (%s: %ds)\n' "$step_name" $((now - step_start))
-	step_name=$1 step_start=$now
-	[ -n "$1" ] && echo "== $1"
-	return 0
-}
+start=$(date +%s)
+. scripts/stage.sh
 
-step "tools and tree"
+stage "tools and tree"
 missing=()
 need() { command -v "$1" >/dev/null || missing+=("$1: $2"); }
 need git "apt-get install git"
@@ -70,7 +64,7 @@ fi
 tag=$(git describe --exact-match --tags --match 'v[0-9]*.[0-9]*.[0-9]*' HEAD 2>/dev/null || true)
 commit_epoch=$(git log -1 --format=%ct HEAD)
 
-step "GoReleaser $goreleaser: binaries and archives"
+stage "GoReleaser $goreleaser: binaries and archives"
 # GoReleaser reads the commit through `git ls-remote --get-url` first and,
 # in a clone without a remote, silently names it "none" (0.0.0-SNAPSHOT-none,
 # a zero file time): give this run alone a remote URL (no network is used).
@@ -104,7 +98,7 @@ linux_amd64=$(binary linux amd64)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-step "reproducible: the same bytes from plain go build in a fresh clone"
+stage "reproducible: the same bytes from plain go build in a fresh clone"
 if [ -n "$dirty" ]; then
 	echo "skipped: a dirty tree is not a commit anyone can rebuild"
 else
@@ -123,7 +117,7 @@ else
 	done
 fi
 
-step "MCPB bundle (pinned @anthropic-ai/mcpb)"
+stage "MCPB bundle (pinned @anthropic-ai/mcpb)"
 tools=$(bash scripts/npm-cache.sh scripts/release release)
 mcpb=("node" "$tools/node_modules/@anthropic-ai/mcpb/dist/cli/cli.js")
 bundle=$work/bundle
@@ -139,7 +133,7 @@ node scripts/release/fill.mjs manifest packaging/mcpb/manifest.json "$version" "
 mcpb_file=dist/myapihq-mcp_${version}.mcpb
 "${mcpb[@]}" pack "$bundle" "$mcpb_file" | grep -E '^(name|version|package size|unpacked size):'
 
-step "container image (podman, from scratch: nothing pulled)"
+stage "container image (podman, from scratch: nothing pulled)"
 ctx=$work/image
 root=$ctx/rootfs
 mkdir -p "$root/etc/ssl/certs" "$root/tmp"
@@ -154,19 +148,19 @@ image_file=dist/myapihq-mcp_${version}_image.tar
 podman save -q -o "$image_file" "$image"
 podman image inspect "$image" --format 'image {{.Id}}: {{.Size}} bytes, user {{.Config.User}}'
 
-step "server.json for the MCP Registry"
+stage "server.json for the MCP Registry"
 node scripts/release/fill.mjs server packaging/server.json "$version" "$mcpb_file" >dist/server.json
 
-step "checksums.txt"
+stage "checksums.txt"
 (cd dist && sha256sum myapihq-mcp_*.tar.gz myapihq-mcp_*.zip "${mcpb_file#dist/}" "${image_file#dist/}" server.json >checksums.txt)
 cat dist/checksums.txt
 
 if $check; then
-	step "outside checks of every artifact (go test ./packaging/)"
+	stage "outside checks of every artifact (go test ./packaging/)"
 	MYAPIHQ_DIST=$PWD/dist MYAPIHQ_RELEASE_TOOLS=$tools go test -count=1 -v ./packaging/ 2>&1 | grep -v '^=== '
 fi
 
-step ""
+stage ""
 echo "== dist/ (version $version)"
 (cd dist && ls -l myapihq-mcp_*.tar.gz myapihq-mcp_*.zip myapihq-mcp_*.mcpb myapihq-mcp_*_image.tar server.json checksums.txt |
 	awk '{printf "  %10d  %s\n", $5, $9}')

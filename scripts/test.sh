@@ -6,14 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 total_start=$(date +%s)
-stage_name="" stage_start=0
-stage() { # stage NAME: ends the previous stage (printing its time) and starts NAME
-	local now; now=$(date +%s)
-	[ -n "$stage_name" ] && printf '   (%s: %ds)\n' "$stage_name" $((now - stage_start))
-	stage_name=$1 stage_start=$now
-	[ -n "$1" ] && echo "== $1"
-	return 0
-}
+. scripts/stage.sh
 
 # The Debian packages the tests drive: Chromium (the console in a browser),
 # redis-server and haproxy (the remote mode's cluster), podman and runc (the
