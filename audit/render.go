@@ -1,0 +1,112 @@
+package audit
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+)
+
+// ParseSince reads --since: a duration back from now ("90m", "24h", "7d"),
+// a date ("2026-12-01", midnight UTC) or a time (RFC 3339).
+func ParseSince(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if days, found := strings.CutSuffix(s, "d"); found {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 && n <= 36500 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: give a duration (90m, 24h, 7d), a date (2026-12-01) or a time (2026-12-01T15:04:05Z)", printable(s))
+}
+
+// WriteJSON prints the entries as one JSON array.
+func WriteJSON(w io.Writer, es []Entry) error {
+	if es == nil {
+		es = []Entry{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(es)
+}
+
+// WriteTable prints the entries for a terminal, newest last. Every field
+// is printable text: arguments come from the model, and a control or bidi
+// character in them must not drive the terminal or reorder the line.
+func WriteTable(w io.Writer, es []Entry) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME (UTC)\tPROFILE\tTOOL\tAMOUNT\tOUTCOME\tCONSENT\tARGUMENTS")
+	for _, e := range es {
+		who := e.Profile
+		if who == "" {
+			who = e.Tenant
+			if len(who) > 12 {
+				who = who[:12]
+			}
+		}
+		amount := "-"
+		if e.AmountCents != 0 {
+			amount = Dollars(e.AmountCents)
+		}
+		args := ""
+		if len(e.Args) > 0 {
+			b, _ := json.Marshal(e.Args)
+			args = string(b)
+		}
+		if e.Detail != "" {
+			args = strings.TrimSpace(args + " (" + e.Detail + ")")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format("2006-01-02 15:04:05"),
+			cell(who, 20), cell(e.Tool, 20), amount, cell(string(e.Outcome), 10), cell(string(e.Consent), 24), cell(args, 80))
+	}
+	return tw.Flush()
+}
+
+// Dollars formats cents as $12.34 (or -$0.50).
+func Dollars(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	return fmt.Sprintf("%s$%d.%02d", sign, c/100, c%100)
+}
+
+func cell(s string, n int) string {
+	s = printable(s)
+	if s == "" {
+		return "-"
+	}
+	return clip(s, n)
+}
+
+// printable drops control, format (bidi, zero-width) and other invisible
+// characters, and tabs that would break the table. The project's one
+// textsafe helper replaces this once it lands.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+			return -1
+		case unicode.In(r, unicode.Zl, unicode.Zp):
+			return ' '
+		}
+		return r
+	}, s)
+}
