@@ -16,6 +16,7 @@ var flagCommands = []struct {
 	{"sandbox", SandboxFlags},
 	{"auth", append(append([]string{}, ServiceFlags...), "json", "env-file", "show-secrets")},
 	{"tools", ToolsFlags},
+	{"audit", AuditFlags},
 }
 
 // FlagTable is the README's flag table, generated from the flag table so

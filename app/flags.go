@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/myapihq/myapihq-mcp/audit"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/sandbox"
 	"github.com/myapihq/myapihq-mcp/tools"
@@ -32,6 +33,7 @@ type Output struct {
 	Markdown    bool   // tools: print the README's table
 	ShowSecrets bool   // auth export: print secrets in full
 	EnvFile     string // auth import: the .env file to read
+	Since       string // audit: the oldest entry to show (a duration back or a time)
 }
 
 // Flag is one row of the flag table: a flag, its MYAPI_* variable (""
@@ -200,6 +202,12 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { s.Output.EnvFile = v; return nil }},
 	{Name: "show-secrets", Default: "false", Bool: true, Help: "print secrets in full",
 		Set: func(s *Settings, v string) error { return setBool(&s.Output.ShowSecrets, v) }},
+	{Name: "since", Help: "show entries from this long ago (90m, 24h, 7d) or this date or time (2026-12-01, RFC 3339)",
+		Set: func(s *Settings, v string) error {
+			_, err := audit.ParseSince(v, time.Now()) // checked now, read against the clock when the command runs
+			s.Output.Since = v
+			return err
+		}},
 }
 
 // Rows are named by flag; two rows may share a flag name only through an
@@ -215,6 +223,7 @@ var (
 		"tenant-rps", "tenant-concurrency", "pinned-sessions"}
 	SandboxFlags = []string{"sandbox-addr", "state", "token-ttl", "import-delay", "rate-limit", "faults", "allow-private-webhooks", "sandbox-allow-remote"}
 	ToolsFlags   = []string{"toolsets", "read-only", "max-topup-cents", "json", "markdown"}
+	AuditFlags   = []string{"json", "since"}
 )
 
 func row(name string) Flag {
