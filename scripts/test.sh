@@ -64,7 +64,10 @@ stage "third-party MCP clients (Inspector, TypeScript SDK, conformance)"
 bash scripts/clients.sh
 
 stage "sandbox console in Debian's headless Chromium (screenshot: artifacts/console.png)"
-bash scripts/browser/run.sh
+bash scripts/browser/run.sh console
+
+stage "MCP App in an ext-apps AppBridge host, headless Chromium (screenshots: artifacts/app*.png, docs/app.png)"
+bash scripts/browser/run.sh app
 
 # The non-unix file lock (Windows), run on this machine.
 stage "file lock and credentials with the non-unix lock (-tags forcelockfallback)"
