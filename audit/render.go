@@ -110,3 +110,19 @@ func printable(s string) string {
 		return r
 	}, s)
 }
+
+// Document is the trail as the myapihq://audit resource serves it:
+// {"entries": [...], "skipped": N, "unreadable": [...]}, newest last. What
+// could not be read is said, never fatal: a damaged trail still shows the
+// rest, and a read never waits on it.
+func Document(es []Entry, rep ReadReport) ([]byte, error) {
+	if es == nil {
+		es = []Entry{}
+	}
+	doc := struct {
+		Entries    []Entry  `json:"entries"`
+		Skipped    int      `json:"skipped,omitempty"`
+		Unreadable []string `json:"unreadable,omitempty"`
+	}{es, rep.Skipped, rep.Unreadable}
+	return json.Marshal(doc)
+}

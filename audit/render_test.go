@@ -76,3 +76,16 @@ func TestWriteTableHostile(t *testing.T) {
 		t.Fatalf("no entries: %q", buf.String())
 	}
 }
+
+func TestDocument(t *testing.T) {
+	t.Parallel()
+	b, err := Document(nil, ReadReport{Skipped: 2, Unreadable: []string{"x: is a directory"}})
+	if err != nil || string(b) != `{"entries":[],"skipped":2,"unreadable":["x: is a directory"]}` {
+		t.Fatalf("%s %v", b, err)
+	}
+	b, _ = Document([]Entry{{Tool: "top_up", Outcome: Done, Consent: Flag}}, ReadReport{})
+	var doc struct{ Entries []Entry }
+	if json.Unmarshal(b, &doc) != nil || len(doc.Entries) != 1 || strings.Contains(string(b), "skipped") {
+		t.Fatalf("%s", b)
+	}
+}
