@@ -7,19 +7,17 @@
 // buttons must reach the host's tools/call handler with the right names and
 // arguments. Saves screenshots. Exit 1 on any miss.
 //   node app.mjs APP.json SHOT.png NARROW.png /path/to/myapihq-mcp --sandbox ...
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import * as esbuild from "esbuild";
 import http from "node:http";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const [appJSON, shot, narrowShot, command, ...args] = process.argv.slice(2);
 const here = dirname(fileURLToPath(import.meta.url));
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 let cleanup = async () => {};
 const fail = async (msg) => {
   console.error(`app browser test: ${msg}`);
@@ -87,22 +85,12 @@ const auditEntries = [
   { time: new Date(now - 1800e3).toISOString(), profile: "default", tool: "delete_org", args: { org_id: hostile }, outcome: "declined", consent: "elicitation_declined" },
 ];
 
-const profile = mkdtempSync(join(tmpdir(), "myapihq-app-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: chromiumPath, headless: true, viewport: { width: 1024, height: 900 }, colorScheme: "light",
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const { page, problems, close } = await launch({ viewport: { width: 1024, height: 900 } });
 cleanup = async () => {
-  await context.close().catch(() => {});
+  await close();
   await client.close().catch(() => {});
   web.close();
-  rmSync(profile, { recursive: true, force: true });
 };
-const page = context.pages()[0] ?? (await context.newPage());
-const problems = [];
-page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-page.on("dialog", (d) => { problems.push(`a dialog opened: ${d.message()}`); d.dismiss(); });
-page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
 page.on("request", (r) => { if (!r.url().startsWith(hostURL) && !r.url().startsWith("data:") && r.url() !== "about:srcdoc") problems.push(`a request left the page: ${r.url()}`); });
 
 // What the app asks the host for: recorded, then done on the real server.

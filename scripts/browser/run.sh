@@ -21,7 +21,7 @@ if [ ! -x "$chromium" ]; then
 	exit 0
 fi
 dir=$(bash scripts/npm-cache.sh scripts/browser browser)
-cp scripts/browser/console.mjs scripts/browser/app.mjs scripts/browser/apphost.js "$dir/" # imports resolve from their folder
+cp scripts/browser/chromium.mjs scripts/browser/console.mjs scripts/browser/app.mjs scripts/browser/apphost.js "$dir/" # imports resolve from their folder
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
