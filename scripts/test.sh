@@ -66,7 +66,7 @@ bash scripts/clients.sh
 stage "sandbox console in Debian's headless Chromium (screenshot: artifacts/console.png)"
 bash scripts/browser/run.sh console
 
-stage "MCP App in an ext-apps AppBridge host, headless Chromium (screenshots: artifacts/app*.png, docs/app.png)"
+stage "MCP App in an ext-apps AppBridge host, headless Chromium (screenshots: artifacts/app*.png)"
 bash scripts/browser/run.sh app
 
 # The non-unix file lock (Windows), run on this machine.

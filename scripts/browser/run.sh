@@ -3,8 +3,9 @@
 # (console.mjs) and the MCP App inside an ext-apps AppBridge host (app.mjs).
 # Pinned npm packages (package-lock.json) are installed into a cache keyed by
 # the lockfile; Chromium is the system's (scripts/test.sh installs it).
-# Screenshots go to artifacts/ (git-ignored); the app's wide one is also
-# kept as docs/app.png. Usage: scripts/browser/run.sh [console|app|all]
+# Screenshots go to artifacts/ (git-ignored); docs/console.png and
+# docs/app.png are copies of them, refreshed by hand when the page changes.
+# Usage: scripts/browser/run.sh [console|app|all]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 which=${1:-all}
@@ -40,5 +41,4 @@ if [ "$which" = all ] || [ "$which" = app ]; then
 	go run ./scripts/browser/apphtml >"$work/app.json"
 	rm -rf "$work/home" && mkdir -p "$work/home" # a fresh account for the app's story
 	run_node "$dir/app.mjs" "$work/app.json" "$PWD/artifacts/app.png" "$PWD/artifacts/app-narrow.png" "$work/myapihq-mcp" --sandbox
-	cp artifacts/app.png docs/app.png
 fi
