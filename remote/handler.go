@@ -17,6 +17,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/metrics"
 )
 
@@ -135,9 +136,9 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			}
 			_ = json.Unmarshal(body, &p) // a batch or garbage: mcp-go answers it
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			ev.Str("method", clip(p.Method))
+			ev.Str("method", textsafe.Line(p.Method, 64))
 			if p.Params.Name != "" && p.Method == "tools/call" {
-				ev.Str("tool", clip(p.Params.Name))
+				ev.Str("tool", textsafe.Line(p.Params.Name, 64))
 			}
 		}
 		if ok, after, err := g.Rate.Allow(ctx, tenant.Hash); err != nil {
@@ -195,14 +196,6 @@ func (s *statusWriter) Flush() {
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// clip bounds what a caller's request puts in a log line.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
 
 func newID() string {
 	b := make([]byte, 8)

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // ServiceHosts are the ecosystem's hosts the sandbox stands in for, the hub
@@ -75,7 +77,7 @@ func (s *Server) mountServices(api []routeDoc) {
 		serve(sw, r.WithContext(context.WithValue(r.Context(), svcCallKey{}, rec)))
 		rec.Status = sw.status
 		// a request without a key is listed too: keep each entry small
-		rec.Method, rec.Path, rec.OrgID = clipField(rec.Method), clipField(rec.Path), clipField(rec.OrgID)
+		rec.Method, rec.Path, rec.OrgID = textsafe.ClipBytes(rec.Method, maxLoggedField), textsafe.ClipBytes(rec.Path, maxLoggedField), textsafe.ClipBytes(rec.OrgID, maxLoggedField)
 		log.add(*rec)
 	}
 	standIn := s.handle(authAPIKey, s.standIn)

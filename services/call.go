@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // MaxAnswer is the most of an answer passed on.
@@ -64,7 +66,7 @@ func (d *Door) Call(ctx context.Context, r Request) (*Answer, error) {
 	}
 	write := writeMethods[r.Method]
 	if r.Method != http.MethodGet && !write {
-		return nil, refuse("method %q: use GET, POST, PUT, PATCH or DELETE", clip(r.Method))
+		return nil, refuse("method %s: use GET, POST, PUT, PATCH or DELETE", textsafe.QuoteN(r.Method, 60))
 	}
 	if err := CheckPath(r.Path); err != nil {
 		return nil, err
@@ -222,9 +224,9 @@ func (d *Door) send(req *http.Request, host string, write bool) (*http.Response,
 		}
 		if write {
 			return nil, refuse("%s answered a %s with a redirect (to %s): writes never follow redirects; "+
-				"read the docs (get_service_docs) for the right path", host, req.Method, clip(to))
+				"read the docs (get_service_docs) for the right path", host, req.Method, textsafe.Line(to, 60))
 		}
-		return nil, refuse("%s redirected to %s: only redirects on the same host are followed", host, clip(to))
+		return nil, refuse("%s redirected to %s: only redirects on the same host are followed", host, textsafe.Line(to, 60))
 	}
 	if err != nil {
 		ev.Str("error", errorClass(err)).Msg("service request failed")

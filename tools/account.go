@@ -11,6 +11,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 var (
@@ -68,11 +69,11 @@ func accountTools() []Tool {
 				if err != nil {
 					return nil, err
 				}
-				next := "open the verification link sent to " + quote(a.Str("email")) + ", then call login"
+				next := "open the verification link sent to " + textsafe.Quote(a.Str("email")) + ", then call login"
 				if d.Sandbox {
 					next += " (sandbox: the mail is at " + d.BaseURL + "/_sandbox/outbox)"
 				}
-				return ok(r.Raw, "Registered "+quote(a.Str("email"))+". Next: "+next+".")
+				return ok(r.Raw, "Registered "+textsafe.Quote(a.Str("email"))+". Next: "+next+".")
 			},
 		},
 		{
@@ -100,7 +101,7 @@ func accountTools() []Tool {
 			OpenWorld:   true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).SendLinkEmail(ctx, a.Str("email"))
-				return answer(r, err, func() string { return "Link request sent to " + quote(a.Str("email")) + "." })
+				return answer(r, err, func() string { return "Link request sent to " + textsafe.Quote(a.Str("email")) + "." })
 			},
 		},
 		{
@@ -120,7 +121,7 @@ func accountTools() []Tool {
 			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.AgentBalance(ctx, a.Str("agent_id"))
 				return answer(r, err, func() string {
-					return fmt.Sprintf("Agent %s balance: %s.", quote(a.Str("agent_id")), quote(r.Data.BalanceDisplay))
+					return fmt.Sprintf("Agent %s balance: %s.", textsafe.Quote(a.Str("agent_id")), textsafe.Quote(r.Data.BalanceDisplay))
 				})
 			}),
 		},
@@ -131,7 +132,7 @@ func accountTools() []Tool {
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
 			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
 				r, err := h.AgentUsage(ctx, a.Str("agent_id"))
-				return answer(r, err, func() string { return "Usage of agent " + quote(a.Str("agent_id")) + "." })
+				return answer(r, err, func() string { return "Usage of agent " + textsafe.Quote(a.Str("agent_id")) + "." })
 			}),
 		},
 	}
@@ -214,7 +215,7 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		}
 		if err != nil { // the account exists, but its first token could not be had
 			return pinResult(unsavedPIN, fmt.Sprintf("create_agent made account %s but could not finish: %v. "+
-				"Run create_agent again to complete it.", quote(r.Data.AccountID), quote(err.Error())), true), nil
+				"Run create_agent again to complete it.", textsafe.Quote(r.Data.AccountID), textsafe.Quote(err.Error())), true), nil
 		}
 		v = nv
 	}
@@ -244,7 +245,7 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		out["replaced_account_id"] = previous
 	}
 	summary := fmt.Sprintf("Agent account %s created; its PIN and API key (%s) are stored in the %s. Next: create_org, then "+
-		"setup_payment and top_up to add funds.", quote(v.AccountID), credentials.Mask(credentials.FieldAPIKey, k.Data.APIKey), storeName(st))
+		"setup_payment and top_up to add funds.", textsafe.Quote(v.AccountID), credentials.Mask(credentials.FieldAPIKey, k.Data.APIKey), storeName(st))
 	if saveErr != nil {
 		summary += " WARNING: the API key could not be stored (" + saveErr.Error() + "); it works until this server stops."
 	}
@@ -266,7 +267,7 @@ func alreadyOnboarded(ctx context.Context, d *Deps, v credentials.Values) *mcp.C
 		"account_id": v.AccountID, "api_key": v.APIKey, "profile": d.Store.Profile(), "service": d.BaseURL,
 		"stored_in": st.Store, "already_onboarded": true,
 	}, fmt.Sprintf("This profile already has an agent account (%s) with an API key; nothing was created. Use it: "+
-		"list_orgs or create_org. (force=true would replace it.)", quote(v.AccountID)))
+		"list_orgs or create_org. (force=true would replace it.)", textsafe.Quote(v.AccountID)))
 }
 
 func storeName(st credentials.Status) string {
@@ -344,9 +345,9 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	var summary string
 	switch {
 	case onboarded(v):
-		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, quote(v.AccountID), storeName(st))
+		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, textsafe.Quote(v.AccountID), storeName(st))
 	case v.PIN != "":
-		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, quote(v.AccountID))
+		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, textsafe.Quote(v.AccountID))
 	case len(env) > 0:
 		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no complete stored credentials.", st.Profile, service, d.BaseURL)
 	default:
@@ -415,7 +416,7 @@ func login(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 		return nil, err
 	}
 	return ok(r.Raw, fmt.Sprintf("Logged in as %s (human account %s); the session is held in memory only, for this "+
-		"client alone. Next: link_agent to link this agent.", quote(a.Str("email")), quote(r.Data.Subject())))
+		"client alone. Next: link_agent to link this agent.", textsafe.Quote(a.Str("email")), textsafe.Quote(r.Data.Subject())))
 }
 
 func linkAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The billing toolset: balance, payment method, top-ups.
@@ -27,7 +29,7 @@ func billingTools(cfg Config) []Tool {
 				if !r.Data.HasPaymentMethod {
 					next = " No payment method: setup_payment before top_up."
 				}
-				summary := "Balance " + quote(r.Data.BalanceDisplay) + "." + next
+				summary := "Balance " + textsafe.Quote(r.Data.BalanceDisplay) + "." + next
 				b, line := d.budgetStatus(ctx)
 				if b == nil {
 					return ok(r.Raw, summary)
@@ -62,7 +64,7 @@ func billingTools(cfg Config) []Tool {
 				}
 				r, err := d.client(ctx).TopUp(ctx, amount)
 				return answer(r, err, func() string {
-					return fmt.Sprintf("Added %s; balance now %s.", dollars(amount), quote(r.Data.NewBalanceDisplay))
+					return fmt.Sprintf("Added %s; balance now %s.", dollars(amount), textsafe.Quote(r.Data.NewBalanceDisplay))
 				})
 			},
 		},
@@ -73,7 +75,7 @@ func billingTools(cfg Config) []Tool {
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).SetupPayment(ctx)
 				return answer(r, err, func() string {
-					return "Ask the human to open " + quote(r.Data.URL) + " and save a card; then call get_balance to check."
+					return "Ask the human to open " + textsafe.Quote(r.Data.URL) + " and save a card; then call get_balance to check."
 				})
 			},
 		},

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/budget"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // Budget limits what the server may spend across every charging tool
@@ -54,7 +55,7 @@ func (d *Deps) budgetStatus(ctx context.Context) (map[string]any, string) {
 	}
 	spent, limit, resets, err := d.Budget.Status(ctx)
 	if err != nil {
-		return map[string]any{"error": err.Error()}, " Spending budget unknown: " + quote(err.Error()) + "."
+		return map[string]any{"error": err.Error()}, " Spending budget unknown: " + textsafe.Quote(err.Error()) + "."
 	}
 	left := max(limit-spent, 0)
 	out := map[string]any{"spent_cents": spent, "limit_cents": limit, "left_cents": left}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // write_env_file: the onboarding's .env step, done by the server so the
@@ -98,7 +99,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		}
 		if ans == nil {
 			st, _ := json.Marshal(envState{Roots: roots})
-			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), quoteN(target, 1024))
+			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), textsafe.QuoteN(target, 1024))
 			return askConfirmation(q, d.sealState("write_env_file", canonical(a), st)), nil
 		}
 		if ans.Action != mcp.ElicitationResponseActionAccept || ans.Content == nil || ans.Content.(map[string]any)["confirm"] != true {
@@ -123,7 +124,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		return mcp.NewToolResultError("write_env_file failed: " + credentials.Mask(credentials.FieldAPIKey, err.Error())), nil
 	}
 	out := map[string]any{"path": target, "written": names, "mode": "0600"}
-	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), quoteN(target, 1024))
+	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), textsafe.QuoteN(target, 1024))
 	if ignored, how := gitIgnored(target); !ignored {
 		out["warning"] = "not ignored by git (" + how + "): add it to .gitignore before committing"
 		summary += " Warning: " + out["warning"].(string) + "."
@@ -173,7 +174,7 @@ func rootPaths(roots []mcp.Root) []string {
 // not be a symlink.
 // quotePath quotes a path for an error text: the model chose it (and the
 // client its roots), so it may carry line separators, bidi or escape codes.
-func quotePath(p string) string { return quoteN(p, 1024) }
+func quotePath(p string) string { return textsafe.QuoteN(p, 1024) }
 
 func quotePaths(ps []string) string {
 	out := make([]string, len(ps))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 var errNeedsHuman = errors.New("this needs a human account's session: call login with the human's email and password first " +
@@ -44,9 +45,9 @@ func failure(tool string, err error) (*mcp.CallToolResult, error) {
 // describe says what happened and what to do next. The service's message
 // is quoted: it may echo what the model sent.
 func describe(tool string, e *hqclient.Error) string {
-	what := quote(e.Message)
+	what := textsafe.Quote(e.Message)
 	if e.Status != 0 {
-		what = fmt.Sprintf("%d %s", e.Status, quote(e.Message))
+		what = fmt.Sprintf("%d %s", e.Status, textsafe.Quote(e.Message))
 	}
 	next := ""
 	switch {
@@ -76,7 +77,7 @@ func describe(tool string, e *hqclient.Error) string {
 		msg += ". Next: " + next
 	}
 	if e.RequestID != "" {
-		msg += " [request " + quote(e.RequestID) + "]"
+		msg += " [request " + textsafe.Quote(e.RequestID) + "]"
 	}
 	return msg
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The imports toolset: brand kits extracted from a website.
@@ -58,7 +59,7 @@ func importTools() []Tool {
 				}
 				r, err := d.client(ctx).ConfirmImport(ctx, a.Str("job_id"), f)
 				return answer(r, err, func() string {
-					return fmt.Sprintf("Created organization %s (%s) from the import.", quote(r.Data.Name), quote(r.Data.ID))
+					return fmt.Sprintf("Created organization %s (%s) from the import.", textsafe.Quote(r.Data.Name), textsafe.Quote(r.Data.ID))
 				})
 			},
 		},
@@ -68,13 +69,13 @@ func importTools() []Tool {
 func importSummary(j hqclient.ImportJob) string {
 	switch j.Status {
 	case hqclient.ImportAwaitingConfirmation:
-		return fmt.Sprintf("Import %s of %s is ready: review the brand, then confirm_import (with overrides if needed).", quote(j.ID), quote(j.Domain))
+		return fmt.Sprintf("Import %s of %s is ready: review the brand, then confirm_import (with overrides if needed).", textsafe.Quote(j.ID), textsafe.Quote(j.Domain))
 	case hqclient.ImportCompleted:
-		return fmt.Sprintf("Import %s of %s is complete: organization %s.", quote(j.ID), quote(j.Domain), quote(j.OrgID))
+		return fmt.Sprintf("Import %s of %s is complete: organization %s.", textsafe.Quote(j.ID), textsafe.Quote(j.Domain), textsafe.Quote(j.OrgID))
 	case hqclient.ImportFailed:
-		return fmt.Sprintf("Import %s of %s failed: %s.", quote(j.ID), quote(j.Domain), quote(j.Error))
+		return fmt.Sprintf("Import %s of %s failed: %s.", textsafe.Quote(j.ID), textsafe.Quote(j.Domain), textsafe.Quote(j.Error))
 	}
-	return fmt.Sprintf("Import %s of %s is %s: call get_import later.", quote(j.ID), quote(j.Domain), quote(j.Status))
+	return fmt.Sprintf("Import %s of %s is %s: call get_import later.", textsafe.Quote(j.ID), textsafe.Quote(j.Domain), textsafe.Quote(j.Status))
 }
 
 var importSteps = map[string]int{hqclient.ImportQueued: 1, hqclient.ImportProcessing: 2}
@@ -97,13 +98,13 @@ func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 	for !job.Done() {
 		if time.Until(deadline) < interval {
 			return ok(r.Raw, fmt.Sprintf("Import %s of %s is still %s after %ds: call get_import with job_id %s later.",
-				quote(job.ID), quote(job.Domain), quote(job.Status), a.Int("max_wait_seconds"), quote(job.ID)))
+				textsafe.Quote(job.ID), textsafe.Quote(job.Domain), textsafe.Quote(job.Status), a.Int("max_wait_seconds"), textsafe.Quote(job.ID)))
 		}
 		t := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return mcp.NewToolResultError(fmt.Sprintf("stopped waiting (%v); import %s continues: call get_import", ctx.Err(), quote(job.ID))), nil
+			return mcp.NewToolResultError(fmt.Sprintf("stopped waiting (%v); import %s continues: call get_import", ctx.Err(), textsafe.Quote(job.ID))), nil
 		case <-t.C:
 		}
 		interval = min(2*interval, d.PollMax)
@@ -111,7 +112,7 @@ func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		if err != nil {
 			// The job exists and was paid for: report it, not a failure.
 			return ok(r.Raw, fmt.Sprintf("Import %s of %s is %s; checking on it failed (%s): call get_import with job_id %s later.",
-				quote(job.ID), quote(job.Domain), quote(job.Status), describe("get_import", asHQ(err)), quote(job.ID)))
+				textsafe.Quote(job.ID), textsafe.Quote(job.Domain), textsafe.Quote(job.Status), describe("get_import", asHQ(err)), textsafe.Quote(job.ID)))
 		}
 		r = next
 		if r.Data.Status != job.Status {
@@ -130,5 +131,5 @@ func progress(ctx context.Context, job hqclient.ImportJob) {
 	}
 	// The service's words, quoted like a summary line's: hosts show progress
 	// to the user and to the model.
-	sendProgress(ctx, step, 3, "import "+quote(job.ID)+": "+quote(job.Status))
+	sendProgress(ctx, step, 3, "import "+textsafe.Quote(job.ID)+": "+textsafe.Quote(job.Status))
 }

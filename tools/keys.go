@@ -8,6 +8,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The keys toolset: the workspace's API keys.
@@ -33,7 +34,7 @@ func keyTools() []Tool {
 				if a.Bool("reveal") {
 					shown = "shown in full below; it cannot be retrieved again"
 				}
-				return ok(r.Raw, fmt.Sprintf("Created API key %s (%s), %s.", quote(r.Data.ID), quote(a.Str("name")), shown))
+				return ok(r.Raw, fmt.Sprintf("Created API key %s (%s), %s.", textsafe.Quote(r.Data.ID), textsafe.Quote(a.Str("name")), shown))
 			},
 		},
 		{
@@ -51,11 +52,11 @@ func keyTools() []Tool {
 			Params:      []Param{idParam("key_id", "from list_keys")},
 			Destructive: true, Idempotent: true, OpenWorld: true,
 			Confirm: func(a Args) string {
-				return "Revoke API key " + quote(a.Str("key_id")) + "? Anything using it stops working."
+				return "Revoke API key " + textsafe.Quote(a.Str("key_id")) + "? Anything using it stops working."
 			},
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).RevokeKey(ctx, a.Str("key_id"))
-				return answer(r, err, func() string { return "Revoked API key " + quote(a.Str("key_id")) + "." })
+				return answer(r, err, func() string { return "Revoked API key " + textsafe.Quote(a.Str("key_id")) + "." })
 			},
 		},
 		rotateKeyTool(),

@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The orgs toolset: organizations and their webhooks.
@@ -90,7 +91,7 @@ func orgTools() []Tool {
 				}
 				names := make([]string, 0, len(r.Data))
 				for _, o := range r.Data {
-					names = append(names, quote(o.Name)+" ("+quote(o.ID)+")")
+					names = append(names, textsafe.Quote(o.Name)+" ("+textsafe.Quote(o.ID)+")")
 				}
 				if len(names) == 0 {
 					return ok(r.Raw, "No organizations yet: create_org makes one, or import_brand from a website.")
@@ -110,7 +111,7 @@ func orgTools() []Tool {
 				}
 				r, err := d.client(ctx).CreateOrg(ctx, f)
 				return answer(r, err, func() string {
-					return fmt.Sprintf("Created organization %s (%s).", quote(r.Data.Name), quote(r.Data.ID))
+					return fmt.Sprintf("Created organization %s (%s).", textsafe.Quote(r.Data.Name), textsafe.Quote(r.Data.ID))
 				})
 			},
 		},
@@ -121,7 +122,9 @@ func orgTools() []Tool {
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedOrgs,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).GetOrg(ctx, a.Str("org_id"))
-				return answer(r, err, func() string { return fmt.Sprintf("Organization %s (%s).", quote(r.Data.Name), quote(r.Data.ID)) })
+				return answer(r, err, func() string {
+					return fmt.Sprintf("Organization %s (%s).", textsafe.Quote(r.Data.Name), textsafe.Quote(r.Data.ID))
+				})
 			},
 		},
 		{
@@ -139,7 +142,7 @@ func orgTools() []Tool {
 				}
 				r, err := d.client(ctx).UpdateOrg(ctx, a.Str("org_id"), f)
 				return answer(r, err, func() string {
-					return fmt.Sprintf("Updated organization %s (%s).", quote(r.Data.Name), quote(r.Data.ID))
+					return fmt.Sprintf("Updated organization %s (%s).", textsafe.Quote(r.Data.Name), textsafe.Quote(r.Data.ID))
 				})
 			},
 		},
@@ -149,11 +152,11 @@ func orgTools() []Tool {
 			Params:      withOrg(),
 			Destructive: true, Idempotent: true, OpenWorld: true,
 			Confirm: func(a Args) string {
-				return "Delete organization " + quote(a.Str("org_id")) + " and all its assets? This cannot be undone."
+				return "Delete organization " + textsafe.Quote(a.Str("org_id")) + " and all its assets? This cannot be undone."
 			},
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).DeleteOrg(ctx, a.Str("org_id"))
-				return answer(r, err, func() string { return "Deleted organization " + quote(a.Str("org_id")) + "." })
+				return answer(r, err, func() string { return "Deleted organization " + textsafe.Quote(a.Str("org_id")) + "." })
 			},
 		},
 		{
@@ -169,7 +172,7 @@ func orgTools() []Tool {
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).CreateWebhook(ctx, a.Str("org_id"), hqclient.WebhookRequest{URL: a.Str("url"), Name: a.Str("name"), Description: a.Str("description")})
 				return answer(r, err, func() string {
-					return fmt.Sprintf("Registered webhook %s for %s.", quote(r.Data.ID), quote(a.Str("org_id")))
+					return fmt.Sprintf("Registered webhook %s for %s.", textsafe.Quote(r.Data.ID), textsafe.Quote(a.Str("org_id")))
 				})
 			},
 		},
@@ -180,7 +183,9 @@ func orgTools() []Tool {
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedOrgs,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).ListWebhooks(ctx, a.Str("org_id"))
-				return answer(r, err, func() string { return fmt.Sprintf("%d webhook(s) on %s.", len(r.Data), quote(a.Str("org_id"))) })
+				return answer(r, err, func() string {
+					return fmt.Sprintf("%d webhook(s) on %s.", len(r.Data), textsafe.Quote(a.Str("org_id")))
+				})
 			},
 		},
 		{
@@ -190,7 +195,7 @@ func orgTools() []Tool {
 			Destructive: true, Idempotent: true, OpenWorld: true,
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).DeleteWebhook(ctx, a.Str("org_id"), a.Str("webhook_id"))
-				return answer(r, err, func() string { return "Deleted webhook " + quote(a.Str("webhook_id")) + "." })
+				return answer(r, err, func() string { return "Deleted webhook " + textsafe.Quote(a.Str("webhook_id")) + "." })
 			},
 		},
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // Param is one tool argument. The same value generates the JSON Schema the
@@ -224,7 +226,7 @@ func Validate(params []Param, raw map[string]any) (Args, error) {
 	var unknown []string
 	for k := range raw {
 		if _, ok := known[k]; !ok {
-			unknown = append(unknown, quote(k)) // the model's words: quoted
+			unknown = append(unknown, textsafe.Quote(k)) // the model's words: quoted
 		}
 	}
 	if len(unknown) > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // RotateResult says what a rotation did; it holds no secret.
@@ -84,7 +85,7 @@ func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.
 	if _, err := client.RevokeKey(hqclient.WithIdempotencyKey(ctx, base+"-revoke"), oldID); err != nil {
 		out.RevokedKeyID = oldID
 		out.Note = "the new key is stored and in use, but revoking the old one failed (" + describe("rotate_key", asHQ(err)) +
-			"): call revoke_key with key_id " + quote(oldID)
+			"): call revoke_key with key_id " + textsafe.Quote(oldID)
 		return out, nil
 	}
 	out.RevokedKeyID, out.Revoked = oldID, true
@@ -125,7 +126,7 @@ func rotateKeyTool() Tool {
 			}
 			summary := "Rotated the API key: the new key " + r.NewKeyMasked + " is stored and in use"
 			if r.Revoked {
-				summary += "; the old key " + quote(r.RevokedKeyID) + " is revoked."
+				summary += "; the old key " + textsafe.Quote(r.RevokedKeyID) + " is revoked."
 			} else if r.Note != "" {
 				summary += ". " + r.Note + "."
 			} else {

@@ -377,21 +377,6 @@ func TestServiceTextIsQuotedAndMarked(t *testing.T) {
 	_ = org
 }
 
-func TestQuote(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"Acme":                   `"Acme"`,
-		"a\n\nb\tc":              `"a b c"`,
-		"x\u202ey\u200bz\ufeff":  `"xyz"`,
-		`say "hi"`:               `"say \"hi\""`,
-		strings.Repeat("é", 100): `"` + strings.Repeat("é", maxQuoted) + `…"`,
-	} {
-		if got := quote(in); got != want {
-			t.Errorf("quote(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
 // TestSecretsMaskedByValue: a stored secret or the human's password comes
 // back masked wherever it appears, under any key and in any text.
 func TestSecretsMaskedByValue(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/services"
 )
 
@@ -108,7 +108,7 @@ func servicesTools() []Tool {
 					path = fmt.Sprintf("%q (which will be refused)", path)
 				}
 				// The human consents to what is sent: query and body too.
-				q := fmt.Sprintf("Let the agent send %s %s%s", shown(a.Str("method"), 10), shown(a.Str("service"), 40), path)
+				q := fmt.Sprintf("Let the agent send %s %s%s", textsafe.Spell(textsafe.Clip(a.Str("method"), 10)), textsafe.Spell(textsafe.Clip(a.Str("service"), 40)), path)
 				if query := a.Obj("query"); len(query) > 0 {
 					q += " with query " + shownJSON(query)
 				}
@@ -197,7 +197,7 @@ func serviceCall(ctx context.Context, d *Deps, a Args, method string) (*mcp.Call
 		msg := fmt.Sprintf("%s failed: %s. Next: %s", name, what, nextStep(d, ans.Status))
 		if detail := answerText(ans); detail != "" {
 			// quoted: its own lines cannot pass for this verdict or next step
-			msg += "\nThe service said (quoted): " + quoteN(detail, 2000)
+			msg += "\nThe service said (quoted): " + textsafe.QuoteN(detail, 2000)
 		}
 		return mcp.NewToolResultError(msg), nil
 	}
@@ -223,30 +223,11 @@ func shownJSON(v any) string {
 	if err != nil {
 		return "(not JSON)"
 	}
-	s := shown(string(b), 600)
+	s := textsafe.Spell(textsafe.Clip(string(b), 600))
 	if n := utf8.RuneCount(b); n > 600 { // padding must not hide the rest
 		s += fmt.Sprintf(" (the first 600 of %d characters)", n)
 	}
 	return s
-}
-
-// shown spells out control, format (bidi) and line-separator characters so
-// the human reads what is sent, and clips it.
-func shown(s string, max int) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		if n++; n > max {
-			b.WriteString("…")
-			break
-		}
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
-			fmt.Fprintf(&b, "\\u%04x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // nextStep says what to do about a service's refusal.
