@@ -16,6 +16,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 	"github.com/myapihq/myapihq-mcp/tools"
 )
 
@@ -179,23 +180,7 @@ func localOrigin(origin string) bool {
 	if err != nil {
 		return false
 	}
-	switch u.Hostname() {
-	case "localhost", "127.0.0.1", "::1":
-		return u.Scheme == "http" || u.Scheme == "https"
-	}
-	return false
-}
-
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return loopback.Host(u.Hostname()) && (u.Scheme == "http" || u.Scheme == "https")
 }
 
 // checkListen refuses a configuration that would let others act as this
@@ -206,7 +191,7 @@ func checkListen(hc HTTPConfig) error {
 		return fmt.Errorf("the HTTP token is %d characters: use at least %d (for example: openssl rand -hex 32), passed in MYAPI_HTTP_TOKEN",
 			len(hc.Token), MinTokenLength)
 	}
-	if loopback(hc.Addr) {
+	if loopback.Addr(hc.Addr) {
 		return nil
 	}
 	if !hc.AllowRemote {

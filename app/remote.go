@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 	"github.com/myapihq/myapihq-mcp/metrics"
 	"github.com/myapihq/myapihq-mcp/prompts"
 	"github.com/myapihq/myapihq-mcp/remote"
@@ -52,7 +53,7 @@ func runRemote(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer)
 	if hc.Addr == "" {
 		hc.Addr = "127.0.0.1:8080"
 	}
-	if !loopback(hc.Addr) && !hc.AllowRemote {
+	if !loopback.Addr(hc.Addr) && !hc.AllowRemote {
 		return configError("%s is not a loopback address: serving beyond this machine needs --allow-remote, with TLS in front", hc.Addr)
 	}
 	key := os.Getenv("MYAPI_STATE_KEY")

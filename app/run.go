@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 	"github.com/myapihq/myapihq-mcp/sandbox"
 	"github.com/myapihq/myapihq-mcp/tools"
 )
@@ -68,7 +69,7 @@ type SandboxConfig struct {
 // folder is created (0700) when missing, by sandbox.Open, as for the
 // embedded sandbox.
 func RunSandbox(ctx context.Context, sc SandboxConfig, stderr io.Writer) error {
-	if !loopback(sc.Addr) && !sc.AllowRemote { // sandbox.Serve refuses too; this names it a configuration error
+	if !loopback.Addr(sc.Addr) && !sc.AllowRemote { // sandbox.Serve refuses too; this names it a configuration error
 		return configError("%s is not a loopback address: serving the sandbox beyond this machine needs --allow-remote", sc.Addr)
 	}
 	faults, err := sandbox.ParseFaults(sc.Faults)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 	"github.com/myapihq/myapihq-mcp/remote"
 	"github.com/myapihq/myapihq-mcp/services"
 	"github.com/myapihq/myapihq-mcp/tools"
@@ -58,7 +59,7 @@ func remoteDoor(a *App, tr http.RoundTripper) (*services.Door, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u, err := url.Parse(a.BaseURL); err == nil && !a.Config.Sandbox && services.Loopback(u.Hostname()) && len(over) == 0 {
+	if u, err := url.Parse(a.BaseURL); err == nil && !a.Config.Sandbox && loopback.Host(u.Hostname()) && len(over) == 0 {
 		a.Log.Warn().Msg("--base-url is a loopback address but no --service-url is set: the services door reaches the live services; " +
 			"for a standalone sandbox's stand-ins add --service-url '*=" + a.BaseURL + "/_services'")
 	}

@@ -3,8 +3,6 @@ package remote
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/metrics"
 )
@@ -89,7 +88,7 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 		start := time.Now()
 		rid := r.Header.Get("X-Request-Id")
 		if !printable(rid, 128) {
-			rid = newID()
+			rid = randid.Hex(8)
 		}
 		w.Header().Set("X-Request-Id", rid)
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -196,9 +195,3 @@ func (s *statusWriter) Flush() {
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-func newID() string {
-	b := make([]byte, 8)
-	rand.Read(b) //nolint:errcheck // never fails on supported platforms
-	return hex.EncodeToString(b)
-}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/myapihq/myapihq-mcp/internal/money"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
@@ -187,7 +188,7 @@ func latency(d time.Duration) string {
 
 func (c *console) account(ctx context.Context, a *account, now time.Time) (acctView, error) {
 	av := acctView{ID: a.ID, Kind: a.Kind, Label: textsafe.Spell(a.Label), Email: textsafe.Spell(a.Email.String), Created: when(a.CreatedAt),
-		Verified: a.Verified, HasCard: a.PaymentMethod.Valid, Balance: displayCents(a.BalanceCents)}
+		Verified: a.Verified, HasCard: a.PaymentMethod.Valid, Balance: money.Dollars(a.BalanceCents)}
 	db := c.s.st.db
 	steps := []func() error{
 		func() error { // links, both ways
@@ -363,7 +364,7 @@ func (c *console) billing(ctx context.Context, av *acctView, a *account) error {
 		if err := r.Scan(&b.ID, &b.Type, &amount, &after, &b.Description, &ref, &created); err != nil {
 			return err
 		}
-		b.Amount, b.After, b.Negative, b.At = displayCents(amount), displayCents(after), amount < 0, when(created)
+		b.Amount, b.After, b.Negative, b.At = money.Dollars(amount), money.Dollars(after), amount < 0, when(created)
 		b.Description, b.Ref = textsafe.Spell(b.Description), textsafe.Spell(ref.String)
 		av.Billing = append(av.Billing, b)
 		pts = append(pts, point{created, after})
@@ -393,7 +394,7 @@ func (c *console) imports(ctx context.Context, av *acctView, now time.Time) erro
 				return err
 			}
 			st := j.status(now, delay)
-			row := importRow{ID: j.ID, Domain: textsafe.Spell(j.Domain), Status: st, Cost: displayCents(j.ChargeCents), OrgID: j.OrgID.String,
+			row := importRow{ID: j.ID, Domain: textsafe.Spell(j.Domain), Status: st, Cost: money.Dollars(j.ChargeCents), OrgID: j.OrgID.String,
 				Error: textsafe.Spell(j.Error.String), Created: when(j.CreatedAt)}
 			created := time.UnixMilli(j.CreatedAt)
 			processing := created.Add(delay)

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 type fieldRule struct {
@@ -305,7 +307,7 @@ func createWebhook(c *call) (int, any, error) {
 			return 0, nil, fail(400, "webhook_destination_refused", "%v", err)
 		}
 	}
-	id, secret := newID("wh"), "whsec_"+randomString(20)
+	id, secret := newID("wh"), "whsec_"+randid.Base32(20)
 	if _, err := c.tx.Exec(`INSERT INTO webhooks(id, org_id, url, name, description, secret, created_at) VALUES (?,?,?,?,?,?,?)`,
 		id, o.ID, in.URL, in.Name, in.Description, secret, ms(c.now)); err != nil {
 		return 0, nil, err

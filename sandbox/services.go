@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/myapihq/myapihq-mcp/internal/money"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
@@ -191,7 +192,7 @@ func (s *Server) standIn(c *call) (int, any, error) {
 	if c.r.Method != http.MethodGet && c.r.Method != http.MethodHead {
 		if c.acct.BalanceCents < 1 {
 			return 0, nil, fail(http.StatusPaymentRequired, "insufficient_balance",
-				"balance %s cannot cover this call (1 cent): top up at POST /hq/billing/topup", displayCents(c.acct.BalanceCents))
+				"balance %s cannot cover this call (1 cent): top up at POST /hq/billing/topup", money.Dollars(c.acct.BalanceCents))
 		}
 		if _, _, err := c.addBilling("charge", -1, "Usage: "+host+" "+c.r.Method+" "+path, newID("use")); err != nil {
 			return 0, nil, err

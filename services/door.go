@@ -3,7 +3,6 @@ package services
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 )
 
 // Options configure the door.
@@ -145,20 +146,11 @@ func checkOverride(h, raw string) (string, error) {
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && Loopback(u.Hostname()):
+	case u.Scheme == "http" && loopback.Host(u.Hostname()):
 	default:
 		return "", fmt.Errorf("service URL for %s: %q must be https (plain http only on a loopback address)", s.Host, u.String())
 	}
 	return s.Host, nil
-}
-
-// Loopback: 127.0.0.0/8, ::1 or localhost.
-func Loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // DocsURL is where the service's llms.txt is read.

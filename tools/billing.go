@@ -7,12 +7,11 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/myapihq/myapihq-mcp/internal/money"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The billing toolset: balance, payment method, top-ups.
-
-func dollars(c int64) string { return fmt.Sprintf("$%d.%02d", c/100, c%100) }
 
 func billingTools(cfg Config) []Tool {
 	return []Tool{
@@ -48,23 +47,23 @@ func billingTools(cfg Config) []Tool {
 		{
 			Name: "top_up", Toolset: Billing, Title: "Top up the balance",
 			Description: fmt.Sprintf("Charge the saved card to add funds (needs setup_payment first). At most %s per call: "+
-				"a server limit no argument lifts.", dollars(cfg.MaxTopUpCents)),
+				"a server limit no argument lifts.", money.Dollars(cfg.MaxTopUpCents)),
 			Params: []Param{{Name: "amount_cents", Type: "integer", Required: true, Min: i64(1), Max: i64(cfg.MaxTopUpCents),
 				Desc: "1000 = $10.00"}},
 			Destructive: true, OpenWorld: true, // it spends money: hosts that confirm destructive tools ask
 			Charges: func(a Args) int64 { return a.Int("amount_cents") },
 			Confirm: func(a Args) string {
-				return "Charge " + dollars(a.Int("amount_cents")) + " to the saved card to top up the MyAPIHQ balance?"
+				return "Charge " + money.Dollars(a.Int("amount_cents")) + " to the saved card to top up the MyAPIHQ balance?"
 			},
 			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 				amount := a.Int("amount_cents")
 				if amount > d.Config.MaxTopUpCents { // the schema says so too; this is the guard
 					return mcp.NewToolResultError(fmt.Sprintf("top_up refused: %s is over this server's cap of %s per top-up (--max-topup-cents)",
-						dollars(amount), dollars(d.Config.MaxTopUpCents))), nil
+						money.Dollars(amount), money.Dollars(d.Config.MaxTopUpCents))), nil
 				}
 				r, err := d.client(ctx).TopUp(ctx, amount)
 				return answer(r, err, func() string {
-					return fmt.Sprintf("Added %s; balance now %s.", dollars(amount), textsafe.Quote(r.Data.NewBalanceDisplay))
+					return fmt.Sprintf("Added %s; balance now %s.", money.Dollars(amount), textsafe.Quote(r.Data.NewBalanceDisplay))
 				})
 			},
 		},

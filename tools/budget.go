@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/budget"
+	"github.com/myapihq/myapihq-mcp/internal/money"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
@@ -59,7 +60,7 @@ func (d *Deps) budgetStatus(ctx context.Context) (map[string]any, string) {
 	}
 	left := max(limit-spent, 0)
 	out := map[string]any{"spent_cents": spent, "limit_cents": limit, "left_cents": left}
-	summary := " Spending budget: " + dollars(spent) + " of " + dollars(limit) + " spent in the last 24 hours, " + dollars(left) + " left"
+	summary := " Spending budget: " + money.Dollars(spent) + " of " + money.Dollars(limit) + " spent in the last 24 hours, " + money.Dollars(left) + " left"
 	if !resets.IsZero() && spent > 0 {
 		out["room_frees_at"] = resets.UTC().Format(time.RFC3339)
 		summary += " (room frees from " + resets.UTC().Format(time.RFC3339) + ")"

@@ -3,7 +3,6 @@ package tools
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // Consent: a guarded tool asks the human (elicitation) before it acts. The
@@ -102,11 +103,7 @@ func argsDigest(canon string) string {
 // sealState signs a question's state: the tool, its arguments, a nonce, an
 // expiry and what the handler carries to its next round.
 func (d *Deps) sealState(tool, canon string, payload json.RawMessage) string {
-	nonce := make([]byte, 16)
-	if _, err := rand.Read(nonce); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	body, _ := json.Marshal(consentState{Tool: tool, Args: argsDigest(canon), Nonce: hex.EncodeToString(nonce),
+	body, _ := json.Marshal(consentState{Tool: tool, Args: argsDigest(canon), Nonce: randid.Hex(16),
 		Until: d.now().Add(consentTTL).Unix(), Payload: payload})
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString(body) + "." + enc.EncodeToString(d.mac(body))

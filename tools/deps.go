@@ -9,6 +9,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 	"github.com/myapihq/myapihq-mcp/services"
 )
 
@@ -77,7 +78,7 @@ func (d *Deps) init() {
 		d.nonces = &memoryNonces{now: d.now}
 		d.key = d.Config.StateKey
 		if len(d.key) == 0 {
-			d.key = randomKey()
+			d.key = randid.Bytes(32)
 		}
 	})
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/budget"
 	"github.com/myapihq/myapihq-mcp/credentials"
+	"github.com/myapihq/myapihq-mcp/internal/money"
 )
 
 // TestConsentBothEras: the question reaches the human, the answer decides,
@@ -187,7 +188,7 @@ func (b *fakeBudget) Reserve(_ context.Context, cents int64) (Hold, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.spent+b.held+cents > b.limit {
-		return nil, fmt.Errorf("spending limit reached: %s spent of %s in 24 hours; room frees at 12:00 UTC", dollars(b.spent), dollars(b.limit))
+		return nil, fmt.Errorf("spending limit reached: %s spent of %s in 24 hours; room frees at 12:00 UTC", money.Dollars(b.spent), money.Dollars(b.limit))
 	}
 	b.held += cents
 	b.reserved++

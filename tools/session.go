@@ -2,9 +2,7 @@ package tools
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -224,12 +222,4 @@ func (d *Deps) Hooks() *server.Hooks {
 		}
 	})
 	return h
-}
-
-func randomKey() []byte {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on supported platforms
-	}
-	return b
 }
