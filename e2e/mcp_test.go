@@ -20,7 +20,9 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	promptsPkg "github.com/myapihq/myapihq-mcp/prompts"
 	"github.com/myapihq/myapihq-mcp/sandbox"
+	"github.com/myapihq/myapihq-mcp/tools"
 )
 
 // session is the binary serving MCP on stdio to an mcp-go client.
@@ -244,12 +246,12 @@ func story(t *testing.T, protocol string) {
 	s := startMCP(t, e, protocol, extra...)
 	ctx := context.Background()
 
-	tools, err := s.c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil || len(tools.Tools) != 36 {
-		t.Fatalf("tools/list: %d %v", len(tools.Tools), err)
+	list, err := s.c.ListTools(ctx, mcp.ListToolsRequest{})
+	if want := len(tools.Catalog(tools.Config{})); err != nil || len(list.Tools) != want {
+		t.Fatalf("tools/list: %d, want the inventory's %d: %v", len(list.Tools), want, err)
 	}
 	prompts, err := s.c.ListPrompts(ctx, mcp.ListPromptsRequest{})
-	if err != nil || len(prompts.Prompts) != 3 {
+	if err != nil || len(prompts.Prompts) != len(promptsPkg.All()) {
 		t.Fatalf("prompts/list: %+v %v", prompts, err)
 	}
 	pr := mcp.GetPromptRequest{}

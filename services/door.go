@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/myapihq/myapihq-mcp/internal/loopback"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // Options configure the door.
@@ -43,10 +44,16 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// Secrets are the profile's: the key the door adds, and everything it masks.
+// Secrets are the caller's: the key the door adds, and everything it masks
+// (the key itself always).
 type Secrets struct {
 	APIKey string
-	Mask   []string // PIN, token, key: any stored secret
+	Mask   []mask.Secret // PIN, token: any stored secret
+}
+
+// masker masks s's secrets, the key included.
+func (s Secrets) masker() *mask.Masker {
+	return mask.New(append([]mask.Secret{{Kind: mask.Key, Value: s.APIKey}}, s.Mask...)...)
 }
 
 // Door reaches the ecosystem's hosts and nothing else.

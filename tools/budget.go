@@ -7,27 +7,12 @@ import (
 	"github.com/myapihq/myapihq-mcp/budget"
 	"github.com/myapihq/myapihq-mcp/internal/money"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
-
-// Budget limits what the server may spend across every charging tool
-// (package budget implements it, persisted with the credentials).
-type Budget interface {
-	// Reserve holds cents before a charging call; over the limit it fails
-	// with an error that says spent, limit and when room frees.
-	Reserve(ctx context.Context, cents int64) (Hold, error)
-	Status(ctx context.Context) (spent, limit int64, resetsAt time.Time, err error)
-}
-
-// Hold is a reservation: Commit when the money was (or may have been)
-// spent, Release when it surely was not.
-type Hold interface {
-	Commit() error
-	Release() error
-}
 
 // BudgetFrom adapts package budget's ledger to the wrapper's Budget (nil:
 // no limit).
-func BudgetFrom(b *budget.Budget) Budget {
+func BudgetFrom(b *budget.Budget) toolkit.Budget {
 	if b == nil {
 		return nil
 	}
@@ -36,7 +21,7 @@ func BudgetFrom(b *budget.Budget) Budget {
 
 type ledgerBudget struct{ b *budget.Budget }
 
-func (l ledgerBudget) Reserve(ctx context.Context, cents int64) (Hold, error) {
+func (l ledgerBudget) Reserve(ctx context.Context, cents int64) (toolkit.Hold, error) {
 	h, err := l.b.Reserve(ctx, cents)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package tools
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // FuzzValidate: any JSON object as the arguments of the tools with the
@@ -13,8 +15,8 @@ func FuzzValidate(f *testing.F) {
 		`{"name":"\u0000\uffff"}`, `{"logo_url":"http://[::1"}`} {
 		f.Add([]byte(s))
 	}
-	tools := map[string]Tool{}
-	for _, t := range All(Config{}) {
+	tools := map[string]toolkit.Tool{}
+	for _, t := range Catalog(Config{}) {
 		tools[t.Name] = t
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -23,7 +25,7 @@ func FuzzValidate(f *testing.F) {
 			return
 		}
 		for _, name := range []string{"create_org", "top_up", "import_brand", "create_key", "confirm_payment_setup"} {
-			args, err := Validate(tools[name].Params, raw)
+			args, err := toolkit.Validate(tools[name].Params, raw)
 			if err != nil {
 				continue
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // The imports toolset: brand kits extracted from a website.
@@ -20,39 +21,42 @@ const ImportPriceCents = 25
 // untrustedWeb: a brand kit is scraped from a website.
 const untrustedWeb = "a website (scraped brand kit)"
 
-func importTools() []Tool {
-	pJob := idParam("job_id", "from import_brand")
-	return []Tool{
+func importTools(d *Deps) []toolkit.Tool {
+	pJob := toolkit.IDParam("job_id", "from import_brand")
+	return []toolkit.Tool{
 		{
 			Name: "import_brand", Toolset: Imports, Title: "Import a brand from a domain",
+			Output: outImport,
 			Description: "Extract a website's brand kit (name, colors, font, logo) into a new organization; costs a small fee. " +
 				"Waits for the job by default, then: review the brand and call confirm_import (unless auto_accept).",
-			Params: []Param{
+			Params: []toolkit.Param{
 				{Name: "domain", Type: "string", Required: true, Format: "hostname", MaxLen: 253, Desc: "e.g. example.com"},
 				{Name: "auto_accept", Type: "boolean", Desc: "create the org without review"},
 				{Name: "wait", Type: "boolean", Default: true, Desc: "wait for the job to finish"},
-				{Name: "max_wait_seconds", Type: "integer", Min: i64(1), Max: i64(600), Default: int64(60)},
+				{Name: "max_wait_seconds", Type: "integer", Min: toolkit.I64(1), Max: toolkit.I64(600), Default: int64(60)},
 			},
 			Destructive: true, OpenWorld: true, Untrusted: untrustedWeb, // it spends money: hosts that confirm destructive tools ask
-			Charges: func(Args) int64 { return ImportPriceCents },
-			Handler: importBrand,
+			Charges: func(toolkit.Args) int64 { return ImportPriceCents },
+			Handler: d.bind(importBrand),
 		},
 		{
 			Name: "get_import", Toolset: Imports, Title: "Get a brand import",
+			Output:      outImport,
 			Description: "Status of a brand import: queued, processing, awaiting_confirmation (then confirm_import), completed or failed.",
-			Params:      []Param{pJob},
+			Params:      []toolkit.Param{pJob},
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedWeb,
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).GetImport(ctx, a.Str("job_id"))
 				return answer(r, err, func() string { return importSummary(r.Data) })
 			},
 		},
 		{
 			Name: "confirm_import", Toolset: Imports, Title: "Confirm a brand import",
+			Output:      outOrg,
 			Description: "Create the organization from an import awaiting confirmation, with optional field overrides.",
-			Params:      append([]Param{pJob}, brandParams()...),
+			Params:      append([]toolkit.Param{pJob}, brandParams()...),
 			OpenWorld:   true, Untrusted: untrustedWeb,
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				f, _, err := orgFields(a)
 				if err != nil {
 					return nil, err
@@ -83,21 +87,21 @@ var importSteps = map[string]int{hqclient.ImportQueued: 1, hqclient.ImportProces
 // importBrand starts the job and, unless wait=false, polls it with backoff
 // until it stops moving, the wait runs out or the call is cancelled, with
 // progress notifications when the caller asked for them.
-func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+func importBrand(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResult, error) {
 	r, err := d.client(ctx).ImportBrand(ctx, hqclient.ImportRequest{Domain: a.Str("domain"), AutoAccept: a.Bool("auto_accept")})
 	if err != nil {
 		return nil, err
 	}
 	job := r.Data
 	if !a.Bool("wait") || job.Done() {
-		return ok(r.Raw, importSummary(job))
+		return toolkit.OK(r.Raw, importSummary(job))
 	}
 	deadline := time.Now().Add(time.Duration(a.Int("max_wait_seconds")) * time.Second)
 	interval := d.PollMin
 	progress(ctx, job)
 	for !job.Done() {
 		if time.Until(deadline) < interval {
-			return ok(r.Raw, fmt.Sprintf("Import %s of %s is still %s after %ds: call get_import with job_id %s later.",
+			return toolkit.OK(r.Raw, fmt.Sprintf("Import %s of %s is still %s after %ds: call get_import with job_id %s later.",
 				textsafe.Quote(job.ID), textsafe.Quote(job.Domain), textsafe.Quote(job.Status), a.Int("max_wait_seconds"), textsafe.Quote(job.ID)))
 		}
 		t := time.NewTimer(interval)
@@ -111,8 +115,8 @@ func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		next, err := d.client(ctx).GetImport(ctx, job.ID)
 		if err != nil {
 			// The job exists and was paid for: report it, not a failure.
-			return ok(r.Raw, fmt.Sprintf("Import %s of %s is %s; checking on it failed (%s): call get_import with job_id %s later.",
-				textsafe.Quote(job.ID), textsafe.Quote(job.Domain), textsafe.Quote(job.Status), describe("get_import", asHQ(err)), textsafe.Quote(job.ID)))
+			return toolkit.OK(r.Raw, fmt.Sprintf("Import %s of %s is %s; checking on it failed (%s): call get_import with job_id %s later.",
+				textsafe.Quote(job.ID), textsafe.Quote(job.Domain), textsafe.Quote(job.Status), d.explain("get_import", err), textsafe.Quote(job.ID)))
 		}
 		r = next
 		if r.Data.Status != job.Status {
@@ -120,7 +124,7 @@ func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		}
 		job = r.Data
 	}
-	return ok(r.Raw, importSummary(job))
+	return toolkit.OK(r.Raw, importSummary(job))
 }
 
 // progress reports the job's step, if the call asked for progress.
@@ -131,5 +135,5 @@ func progress(ctx context.Context, job hqclient.ImportJob) {
 	}
 	// The service's words, quoted like a summary line's: hosts show progress
 	// to the user and to the model.
-	sendProgress(ctx, step, 3, "import "+textsafe.Quote(job.ID)+": "+textsafe.Quote(job.Status))
+	toolkit.SendProgress(ctx, step, 3, "import "+textsafe.Quote(job.ID)+": "+textsafe.Quote(job.Status))
 }

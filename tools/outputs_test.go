@@ -57,9 +57,9 @@ func TestOutputSchemasHold(t *testing.T) {
 	h.ok("logout", nil)
 
 	schemas := map[string]*jsonschema.Schema{}
-	for _, tool := range All(Config{}) {
+	for _, tool := range Catalog(Config{}) {
 		if tool.Output == nil {
-			if !unstructured[tool.Name] {
+			if tool.Name != "service_get" && tool.Name != "service_write" { // a service may answer text, not JSON
 				t.Errorf("%s declares no outputSchema", tool.Name)
 			}
 			continue

@@ -10,7 +10,9 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // RotateResult says what a rotation did; it holds no secret.
@@ -73,7 +75,7 @@ func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.
 	if err != nil {
 		return out, err
 	}
-	out.NewKeyID, out.NewKeyMasked = k.Data.ID, credentials.Mask(credentials.FieldAPIKey, k.Data.APIKey)
+	out.NewKeyID, out.NewKeyMasked = k.Data.ID, mask.Display(credentials.FieldAPIKey, k.Data.APIKey)
 	if err := store.Save(ctx, credentials.Values{APIKey: k.Data.APIKey}); err != nil {
 		// Keep the old key working: the new one is lost with this process.
 		_, _ = client.RevokeKey(hqclient.WithIdempotencyKey(ctx, base+"-undo"), k.Data.ID)
@@ -84,7 +86,7 @@ func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.
 	}
 	if _, err := client.RevokeKey(hqclient.WithIdempotencyKey(ctx, base+"-revoke"), oldID); err != nil {
 		out.RevokedKeyID = oldID
-		out.Note = "the new key is stored and in use, but revoking the old one failed (" + describe("rotate_key", asHQ(err)) +
+		out.Note = "the new key is stored and in use, but revoking the old one failed (" + Explain("rotate_key", err) +
 			"): call revoke_key with key_id " + textsafe.Quote(oldID)
 		return out, nil
 	}
@@ -102,21 +104,22 @@ func keyFromEnv(ctx context.Context, store *credentials.Store) bool {
 	return false
 }
 
-func rotateKeyTool() Tool {
-	return Tool{
+func rotateKeyTool(d *Deps) toolkit.Tool {
+	return toolkit.Tool{
 		Name: "rotate_key", Toolset: Keys, Title: "Rotate the profile's API key",
+		Output:      toolkit.Object("new_key_id"),
 		Description: "Replace the profile's API key (new one stored, old one revoked; neither shown): after a 401 invalid_api_key or a leak.",
 		Destructive: true, OpenWorld: true, LocalOnly: true,
-		Refuse: func(ctx context.Context, d *Deps, _ Args) string {
+		Refuse: func(ctx context.Context, _ toolkit.Args) string {
 			if keyFromEnv(ctx, d.Store) {
 				return ErrEnvOverride.Error()
 			}
 			return ""
 		},
-		Confirm: func(Args) string {
+		Confirm: func(toolkit.Args) string {
 			return "Replace this profile's MyAPIHQ API key with a new one and revoke the old key? Anything else using the old key stops working."
 		},
-		Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+		Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 			r, err := RotateKey(ctx, d.client(ctx), d.Store)
 			if errors.Is(err, ErrEnvOverride) {
 				return mcp.NewToolResultError("rotate_key refused: " + err.Error()), nil
@@ -132,7 +135,7 @@ func rotateKeyTool() Tool {
 			} else {
 				summary += "."
 			}
-			return okValue(map[string]any{"new_key_id": r.NewKeyID, "new_key_masked": r.NewKeyMasked,
+			return toolkit.OKValue(map[string]any{"new_key_id": r.NewKeyID, "new_key_masked": r.NewKeyMasked,
 				"revoked_key_id": r.RevokedKeyID, "revoked": r.Revoked, "note": r.Note}, summary), nil
 		},
 	}

@@ -1,4 +1,4 @@
-package tools
+package toolkit
 
 import (
 	"encoding/json"
@@ -7,11 +7,9 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
@@ -33,170 +31,16 @@ type Param struct {
 	Default  any
 }
 
-func i64(v int64) *int64 { return &v }
+// I64 is a bound for Param.Min and Param.Max.
+func I64(v int64) *int64 { return &v }
 
-// idPattern is every id a tool puts in a request path (org, webhook, key,
+// IDPattern is every id a tool puts in a request path (org, webhook, key,
 // job, agent): nothing that could leave its path segment ("..", "/", "%").
-const idPattern = `^[A-Za-z0-9_-]{1,100}$`
+const IDPattern = `^[A-Za-z0-9_-]{1,100}$`
 
-// idParam is a required id argument.
-func idParam(name, desc string) Param {
-	return Param{Name: name, Type: "string", Required: true, MaxLen: 100, Pattern: idPattern, Desc: desc}
-}
-
-// Schema renders params as a JSON Schema object. It writes the bytes
-// json.Marshal would write for the map of maps it describes (keys sorted,
-// HTML escaped; TestSchemaIsMarshal keeps them equal) without building
-// those maps and walking them by reflection: every start renders 36
-// schemas before it can answer initialize (docs/benchmarks.md).
-func Schema(params []Param) json.RawMessage {
-	sorted := make([]Param, len(params))
-	copy(sorted, params)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
-	b := make([]byte, 0, 64+96*len(params))
-	b = append(b, `{"properties":{`...)
-	for i, p := range sorted {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSON(b, p.Name)
-		b = appendProperty(append(b, ':'), p)
-	}
-	b = append(b, '}')
-	// Not "additionalProperties": false: Validate refuses unknown arguments
-	// anyway, naming the ones the tool takes, and the flag cost 250 of the
-	// tool list's tokens, which every prompt pays.
-	first := true
-	for _, p := range params {
-		if !p.Required {
-			continue
-		}
-		if first {
-			b = append(b, `,"required":[`...)
-			first = false
-		} else {
-			b = append(b, ',')
-		}
-		b = appendJSON(b, p.Name)
-	}
-	if !first {
-		b = append(b, ']')
-	}
-	return append(b, `,"type":"object"}`...)
-}
-
-// appendProperty writes one parameter's schema, its keys in sorted order.
-func appendProperty(b []byte, p Param) []byte {
-	b = append(b, '{')
-	if p.Default != nil {
-		b = appendJSON(append(b, `"default":`...), p.Default)
-		b = append(b, ',')
-	}
-	if p.Desc != "" {
-		b = appendJSON(append(b, `"description":`...), p.Desc)
-		b = append(b, ',')
-	}
-	if len(p.Enum) > 0 {
-		b = appendJSON(append(b, `"enum":`...), p.Enum)
-		b = append(b, ',')
-	}
-	if p.Format != "" {
-		b = appendJSON(append(b, `"format":`...), p.Format)
-		b = append(b, ',')
-	}
-	if p.Type == "array" {
-		b = append(b, `"items":{"type":"string"},`...)
-	}
-	// The tool list is in every prompt: a bound the model would never
-	// approach (long text, URLs, emails) or that a pattern already
-	// states is checked, not shown.
-	if p.MaxLen > 0 && p.MaxLen < 1000 && p.Type == "string" && p.Pattern == "" && p.Format == "" {
-		b = strconv.AppendInt(append(b, `"maxLength":`...), int64(p.MaxLen), 10)
-		b = append(b, ',')
-	}
-	if p.Max != nil {
-		b = strconv.AppendInt(append(b, `"maximum":`...), *p.Max, 10)
-		b = append(b, ',')
-	}
-	if p.Min != nil {
-		b = strconv.AppendInt(append(b, `"minimum":`...), *p.Min, 10)
-		b = append(b, ',')
-	}
-	if p.Pattern != "" {
-		b = appendJSON(append(b, `"pattern":`...), p.Pattern)
-		b = append(b, ',')
-	}
-	b = appendJSON(append(b, `"type":`...), p.Type)
-	return append(b, '}')
-}
-
-// appendJSON appends v as json.Marshal writes it.
-func appendJSON(b []byte, v any) []byte {
-	switch v := v.(type) {
-	case string:
-		return appendJSONString(b, v)
-	case []string:
-		b = append(b, '[')
-		for i, s := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, s)
-		}
-		return append(b, ']')
-	case bool:
-		return strconv.AppendBool(b, v)
-	case int64:
-		return strconv.AppendInt(b, v, 10)
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // built from literals: cannot fail
-	}
-	return append(b, out...)
-}
-
-// appendJSONString quotes s as encoding/json does: HTML characters, control
-// characters, U+2028/U+2029 escaped, invalid UTF-8 as U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c == '\b':
-				b = append(b, '\\', 'b')
-			case c == '\f':
-				b = append(b, '\\', 'f')
-			case c < 0x20 || c == '<' || c == '>' || c == '&':
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
+// IDParam is a required id argument.
+func IDParam(name, desc string) Param {
+	return Param{Name: name, Type: "string", Required: true, MaxLen: 100, Pattern: IDPattern, Desc: desc}
 }
 
 // Args are arguments that passed validation; getters return zero values for
@@ -230,7 +74,7 @@ func Validate(params []Param, raw map[string]any) (Args, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		sort.Strings(unknown)
+		slices.Sort(unknown)
 		names := make([]string, 0, len(params))
 		for _, p := range params {
 			names = append(names, p.Name)
@@ -325,7 +169,7 @@ func check(p Param, v any) (any, error) {
 		return nil, fmt.Errorf("must be at most %d characters", p.MaxLen)
 	case p.Required && s == "":
 		return nil, fmt.Errorf("must not be empty")
-	case len(p.Enum) > 0 && !contains(p.Enum, s):
+	case len(p.Enum) > 0 && !slices.Contains(p.Enum, s):
 		return nil, fmt.Errorf("must be one of %s", strings.Join(p.Enum, ", "))
 	case p.Format == "uri" && !httpURL(s):
 		return nil, fmt.Errorf("must be an http(s) URL")
@@ -333,7 +177,7 @@ func check(p Param, v any) (any, error) {
 		return nil, fmt.Errorf("must be an email address such as ada@example.com")
 	case p.Format == "hostname" && !compiled(hostnamePattern).MatchString(s):
 		return nil, fmt.Errorf("must be a bare domain such as example.com (no https://, path or port)")
-	case p.Pattern == idPattern && !compiled(p.Pattern).MatchString(s):
+	case p.Pattern == IDPattern && !compiled(p.Pattern).MatchString(s):
 		// The value is not echoed: it may be an injected instruction.
 		return nil, fmt.Errorf("is not a valid id: ids have only letters, digits, _ and - (at most 100); the list_* tools show the valid ones")
 	case p.Pattern != "" && !compiled(p.Pattern).MatchString(s):
@@ -341,6 +185,10 @@ func check(p Param, v any) (any, error) {
 	}
 	return s, nil
 }
+
+// ValidID says whether s is an id IDParam accepts (a resource template's
+// variable is checked by the same rule).
+func ValidID(s string) bool { return compiled(IDPattern).MatchString(s) }
 
 var patterns sync.Map // pattern -> *regexp.Regexp, compiled once
 
@@ -358,15 +206,6 @@ func deref(p *int64, d int64) int64 {
 		return d
 	}
 	return *p
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func httpURL(s string) bool {

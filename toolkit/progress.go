@@ -1,4 +1,4 @@
-package tools
+package toolkit
 
 import (
 	"bytes"
@@ -19,8 +19,8 @@ import (
 // response is written directly, so a call's last notification could come
 // after its response (over HTTP it could even be dropped). The transport's
 // writer is wrapped in a ProgressTracker, which counts the progress
-// notifications it writes per token; before a call returns, its wrapper
-// waits until every notification it sent has been written.
+// notifications it writes per token; before a call returns, the progress
+// step waits until every notification it sent has been written.
 
 // progressWait bounds that wait (a client that stops reading must not
 // hold the call forever).
@@ -174,15 +174,14 @@ type callProgress struct {
 	sent    bool
 }
 
-type progressKey struct{}
-
-// sendProgress sends a progress notification if the call asked for them.
-func sendProgress(ctx context.Context, progress, total int, message string) {
-	p, _ := ctx.Value(progressKey{}).(*callProgress)
+// SendProgress sends a progress notification if the call asked for them.
+func SendProgress(ctx context.Context, progress, total int, message string) {
+	c := CallFrom(ctx)
 	srv := server.ServerFromContext(ctx)
-	if p == nil || srv == nil {
+	if c == nil || c.progress == nil || srv == nil {
 		return
 	}
+	p := c.progress
 	err := srv.SendNotificationToClient(ctx, string(mcp.MethodNotificationProgress), map[string]any{
 		"progressToken": p.token, "progress": progress, "total": total, "message": message,
 	})

@@ -1,14 +1,17 @@
-package tools
+package toolkit_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/myapihq/myapihq-mcp/toolkit"
+	"github.com/myapihq/myapihq-mcp/tools"
 )
 
 // marshalSchema is how Schema was written before it wrote bytes itself: a
 // map of maps through json.Marshal. Schema must give the same bytes.
-func marshalSchema(params []Param) json.RawMessage {
+func marshalSchema(params []toolkit.Param) json.RawMessage {
 	props := map[string]any{}
 	var required []string
 	for _, p := range params {
@@ -58,40 +61,40 @@ func marshalSchema(params []Param) json.RawMessage {
 
 func TestSchemaIsMarshal(t *testing.T) {
 	t.Parallel()
-	cases := map[string][]Param{
+	cases := map[string][]toolkit.Param{
 		"none": nil,
 		// Hostile text where a schema could carry it: escaped as json.Marshal escapes it.
 		"hostile": {
 			{Name: "z<script>", Type: "string", Desc: "a \"quote\", a newline\n\r\t\b\f\\, <script>&, \u202e bidi, \x01\x1f\x7f control, \xff\xfe bad UTF-8, é ✓ 🙂", Required: true,
 				Enum: []string{"a</b>", "\u2028"}, Pattern: `^[a-z]\d+$`, MaxLen: 10},
-			{Name: "a", Type: "integer", Min: i64(-3), Max: i64(1 << 40), Default: int64(7)},
+			{Name: "a", Type: "integer", Min: toolkit.I64(-3), Max: toolkit.I64(1 << 40), Default: int64(7)},
 			{Name: "m", Type: "array", MaxLen: 5, Required: true},
 			{Name: "b", Type: "boolean", Default: false},
 			{Name: "u", Type: "string", Format: "uri", MaxLen: 2048},
 		},
 	}
-	for _, tool := range All(Config{}) {
+	for _, tool := range tools.Catalog(tools.Config{}) {
 		cases[tool.Name] = tool.Params
 	}
 	for name, params := range cases {
-		if got, want := Schema(params), marshalSchema(params); !bytes.Equal(got, want) {
+		if got, want := toolkit.Schema(params), marshalSchema(params); !bytes.Equal(got, want) {
 			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
 		}
 	}
 }
 
 func BenchmarkSchema(b *testing.B) {
-	all := All(Config{})
+	all := tools.Catalog(tools.Config{})
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, tool := range all {
-			Schema(tool.Params)
+			toolkit.Schema(tool.Params)
 		}
 	}
 }
 
 func BenchmarkSchemaMarshal(b *testing.B) {
-	all := All(Config{})
+	all := tools.Catalog(tools.Config{})
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, tool := range all {

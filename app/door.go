@@ -33,43 +33,35 @@ func serviceOverrides(cfg Config, baseURL string) (map[string]string, error) {
 	return over, nil
 }
 
-// openServices gives the tools their door to the other services, with the
-// profile's key.
-func (a *App) openServices() error {
-	over, err := serviceOverrides(a.Config, a.BaseURL)
-	if err != nil {
-		return err
-	}
-	door, err := tools.NewServiceDoor(services.Options{Overrides: over, Log: a.Log,
-		UserAgent: fmt.Sprintf("myapihq-mcp/%s", a.Config.Version)}, a.Store)
-	if err != nil {
-		return err
-	}
-	a.Deps.Door, a.Deps.EnvFileDir = door, a.Config.EnvFileDir
-	tools.RegisterServices(a.MCP, a.Deps)
-	return nil
-}
-
-// remoteDoor is the multi-tenant mode's door: each request's own key is
-// added (never stored), its own credentials masked, and the docs cached in
-// memory (a replica writes no file; docs are public and fetched without a
-// key, so every tenant shares them).
-func remoteDoor(a *App, tr http.RoundTripper) (*services.Door, error) {
+// openDoor is the tools' door to the other services. The local modes add
+// the profile's key; the multi-tenant mode adds each request's own (never
+// stored), masks that caller's credentials, and caches the docs in memory
+// (a replica writes no file; docs are public and fetched without a key,
+// so every tenant shares them).
+func (a *App) openDoor() (*services.Door, error) {
 	over, err := serviceOverrides(a.Config, a.BaseURL)
 	if err != nil {
 		return nil, err
+	}
+	opts := services.Options{Overrides: over, Log: a.Log, UserAgent: fmt.Sprintf("myapihq-mcp/%s", a.Config.Version)}
+	if a.Mode != MultiTenant {
+		return tools.NewServiceDoor(opts, a.Store)
 	}
 	if u, err := url.Parse(a.BaseURL); err == nil && !a.Config.Sandbox && loopback.Host(u.Hostname()) && len(over) == 0 {
 		a.Log.Warn().Msg("--base-url is a loopback address but no --service-url is set: the services door reaches the live services; " +
 			"for a standalone sandbox's stand-ins add --service-url '*=" + a.BaseURL + "/_services'")
 	}
-	return services.New(services.Options{Overrides: over, Log: a.Log, MemoryCache: true, Transport: tr,
-		UserAgent: fmt.Sprintf("myapihq-mcp/%s", a.Config.Version),
-		Secrets: func(ctx context.Context) (services.Secrets, error) {
-			t, ok := remote.TenantFrom(ctx)
-			if !ok {
-				return services.Secrets{}, errors.New("no caller in the request context")
-			}
-			return t.ServiceSecrets(), nil
-		}})
+	// The door's connections are pooled across tenants too; the metrics
+	// transport counts the hub's requests only.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	opts.MemoryCache, opts.Transport = true, tr
+	opts.Secrets = func(ctx context.Context) (services.Secrets, error) {
+		t, ok := remote.TenantFrom(ctx)
+		if !ok {
+			return services.Secrets{}, errors.New("no caller in the request context")
+		}
+		return t.ServiceSecrets(), nil
+	}
+	return services.New(opts)
 }
