@@ -78,7 +78,9 @@ func TestFlagValues(t *testing.T) {
 	if err := fs.Parse([]string{"--faults", "5xx=0.5", "--import-delay", "0"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := ApplyEnv(fs, func(k string) (string, bool) { return map[string]string{"MYAPI_SANDBOX_STATE": "x.db"}[k], k == "MYAPI_SANDBOX_STATE" }); err != nil {
+	if err := ApplyEnv(fs, func(k string) (string, bool) {
+		return map[string]string{"MYAPI_SANDBOX_STATE": "x.db"}[k], k == "MYAPI_SANDBOX_STATE"
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if c := sb.Config.SandboxConfig; c.Faults != "5xx=0.5" || c.ImportDelay != 0 || c.State != "x.db" || c.Addr != "127.0.0.1:8787" || c.RateLimit != 1000 {
