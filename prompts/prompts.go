@@ -65,7 +65,7 @@ func All() []Prompt {
 			Tools:       []string{"get_balance", "get_billing_history"},
 			Text: func(map[string]string) string {
 				return "Check my MyAPIHQ billing: call get_balance and get_billing_history, summarise what was spent on what " +
-					"recently, and advise whether to top up and by how much. Do not call top_up unless I say so."
+					"recently, and advise whether to top up and by how much. Do not top up unless I say so."
 			},
 		},
 	}

@@ -361,11 +361,16 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	case onboarded(v):
 		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, textsafe.Quote(v.AccountID), storeName(st))
 	case v.PIN != "":
-		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, textsafe.Quote(v.AccountID))
+		summary = fmt.Sprintf("Profile %q has account %s but no API key", st.Profile, textsafe.Quote(v.AccountID)) + d.say(
+			say(": call create_agent to finish onboarding.", "create_agent"),
+			say("; this server does not offer onboarding (--read-only or --toolsets): a server that does can finish it."))
 	case len(env) > 0:
 		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no complete stored credentials.", st.Profile, service, d.BaseURL)
 	default:
-		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no credentials: call create_agent to onboard.", st.Profile, service, d.BaseURL)
+		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no credentials", st.Profile, service, d.BaseURL) + d.say(
+			say(": call create_agent to onboard.", "create_agent"),
+			say("; this server does not offer onboarding (--read-only or --toolsets): onboard with a server that does, "+
+				"or set MYAPI_API_KEY and MYAPI_PIN where this server starts."))
 	}
 	if len(env) > 0 {
 		summary += fmt.Sprintf(" The environment overrides the credential store: %s, set where this server was "+

@@ -28,7 +28,7 @@ func billingTools(d *Deps) []toolkit.Tool {
 				}
 				next := ""
 				if !r.Data.HasPaymentMethod {
-					next = " No payment method: setup_payment before top_up."
+					next = d.say(say(" No payment method: setup_payment before top_up.", "setup_payment", "top_up"), say(" No payment method saved."))
 				}
 				summary := "Balance " + textsafe.Quote(r.Data.BalanceDisplay) + "." + next
 				b, line := d.budgetStatus(ctx)

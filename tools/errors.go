@@ -150,12 +150,16 @@ var nextSteps = []struct {
 		return []way{say("call login with the human's email and password first", "login"),
 			say("this needs a human's login, which this server does not offer")}
 	}},
+	{func(f fault, _ bool) bool { return f.service == "" && f.status == http.StatusPaymentRequired }, func(fault) []way {
+		return []way{say("balance too low: call top_up (it needs a payment method: setup_payment)", "top_up", "setup_payment"),
+			say("balance too low: the human must add funds")}
+	}},
 	{func(f fault, _ bool) bool { return f.service == "" && f.status == http.StatusNotFound }, func(fault) []way {
 		return []way{say("check the id: the list_* tools show the valid ones")}
 	}},
 
 	// Every service.
-	{func(f fault, _ bool) bool { return f.status == http.StatusPaymentRequired }, func(f fault) []way {
+	{func(f fault, _ bool) bool { return f.status == http.StatusPaymentRequired }, func(fault) []way {
 		return []way{say("the balance is too low: get_balance, then top_up (setup_payment first if no card is saved)",
 			"get_balance", "top_up", "setup_payment"),
 			say("the balance is too low: the human must add funds")}
@@ -195,6 +199,18 @@ var nextSteps = []struct {
 	}},
 }
 
+// say is the first of ways whose tools this server offers all ("" if
+// none): what a summary's next step says on a --read-only or --toolsets
+// server.
+func (d *Deps) say(ways ...way) string {
+	for _, w := range ways {
+		if !slices.ContainsFunc(w.tools, func(t string) bool { return !d.offers(t) }) {
+			return w.text
+		}
+	}
+	return ""
+}
+
 // nextStep is the table's advice for f, or "".
 func (d *Deps) nextStep(f fault) string {
 	remote := d.ClientFor != nil // each request brings its credentials: no tool here can store others
@@ -202,12 +218,7 @@ func (d *Deps) nextStep(f fault) string {
 		if !row.when(f, remote) {
 			continue
 		}
-		for _, w := range row.ways(f) {
-			if !slices.ContainsFunc(w.tools, func(t string) bool { return !d.offers(t) }) {
-				return w.text
-			}
-		}
-		return ""
+		return d.say(row.ways(f)...)
 	}
 	return ""
 }

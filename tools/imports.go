@@ -47,7 +47,7 @@ func importTools(d *Deps) []toolkit.Tool {
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedWeb,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).GetImport(ctx, a.Str("job_id"))
-				return answer(r, err, func() string { return importSummary(r.Data) })
+				return answer(r, err, func() string { return d.importSummary(r.Data) })
 			},
 		},
 		{
@@ -70,10 +70,12 @@ func importTools(d *Deps) []toolkit.Tool {
 	}
 }
 
-func importSummary(j hqclient.ImportJob) string {
+func (d *Deps) importSummary(j hqclient.ImportJob) string {
 	switch j.Status {
 	case hqclient.ImportAwaitingConfirmation:
-		return fmt.Sprintf("Import %s of %s is ready: review the brand, then confirm_import (with overrides if needed).", textsafe.Quote(j.ID), textsafe.Quote(j.Domain))
+		return fmt.Sprintf("Import %s of %s is ready", textsafe.Quote(j.ID), textsafe.Quote(j.Domain)) + d.say(
+			say(": review the brand, then confirm_import (with overrides if needed).", "confirm_import"),
+			say(" and awaits confirmation, which this server does not offer."))
 	case hqclient.ImportCompleted:
 		return fmt.Sprintf("Import %s of %s is complete: organization %s.", textsafe.Quote(j.ID), textsafe.Quote(j.Domain), textsafe.Quote(j.OrgID))
 	case hqclient.ImportFailed:
@@ -94,7 +96,7 @@ func importBrand(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolRes
 	}
 	job := r.Data
 	if !a.Bool("wait") || job.Done() {
-		return toolkit.OK(r.Raw, importSummary(job))
+		return toolkit.OK(r.Raw, d.importSummary(job))
 	}
 	deadline := time.Now().Add(time.Duration(a.Int("max_wait_seconds")) * time.Second)
 	interval := d.PollMin
@@ -124,7 +126,7 @@ func importBrand(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolRes
 		}
 		job = r.Data
 	}
-	return toolkit.OK(r.Raw, importSummary(job))
+	return toolkit.OK(r.Raw, d.importSummary(job))
 }
 
 // progress reports the job's step, if the call asked for progress.

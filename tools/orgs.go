@@ -96,7 +96,9 @@ func orgTools(d *Deps) []toolkit.Tool {
 					names = append(names, textsafe.Quote(o.Name)+" ("+textsafe.Quote(o.ID)+")")
 				}
 				if len(names) == 0 {
-					return toolkit.OK(r.Raw, "No organizations yet: create_org makes one, or import_brand from a website.")
+					return toolkit.OK(r.Raw, "No organizations yet"+d.say(
+						say(": create_org makes one, or import_brand from a website.", "create_org", "import_brand"),
+						say(": create_org makes one.", "create_org"), say(": import_brand makes one from a website.", "import_brand"), say(".")))
 				}
 				return toolkit.OK(r.Raw, fmt.Sprintf("%d organization(s): %s.", len(r.Data), strings.Join(names, ", ")))
 			},
