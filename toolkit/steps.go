@@ -176,7 +176,9 @@ func Finish(masker func(context.Context) *mask.Masker) Step {
 				return res, err
 			}
 			m := masker(ctx)
-			m.Reveal = c.Args.Bool("reveal")
+			if c.Args.Bool("reveal") {
+				m = m.Revealing()
+			}
 			MaskResult(m, res)
 			WithJSONText(res)
 			if c.Tool.Untrusted != "" && !res.IsError {

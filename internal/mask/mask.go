@@ -92,13 +92,22 @@ var (
 	})
 )
 
-// Masker masks one call's known secrets. Reveal leaves secret-named
-// members and key or JWT shapes as they are (the user asked to see a key
-// in full); known secrets are masked all the same.
+// Masker masks one call's known secrets. It is not changed once made, so
+// one masker may serve many calls at once.
 type Masker struct {
-	plain  []Secret // each at least MinLen, longest first
-	forms  []string // their base64 forms
-	Reveal bool
+	plain []Secret // each at least MinLen, longest first
+	forms []string // their base64 forms
+	// reveal leaves secret-named members and key or JWT shapes as they are
+	// (the user asked to see a key in full); known secrets are masked all
+	// the same.
+	reveal bool
+}
+
+// Revealing is m for a call that asked to see a key in full.
+func (m *Masker) Revealing() *Masker {
+	r := *m
+	r.reveal = true
+	return &r
 }
 
 // New makes a masker for the given secrets (empty and short ones are
@@ -142,7 +151,7 @@ func (m *Masker) Without(v string) *Masker {
 		}
 	}
 	out := New(keep...)
-	out.Reveal = m.Reveal
+	out.reveal = m.reveal
 	return out
 }
 
@@ -159,7 +168,7 @@ func (m *Masker) Clean(b []byte) bool {
 	if strings.Contains(s, `\u`) || strings.Contains(s, "%") {
 		return false
 	}
-	if !m.Reveal {
+	if !m.reveal {
 		if strings.Contains(s, "hq_live_") || strings.Contains(s, "hq_test_") || strings.Contains(s, "eyJ") {
 			return false
 		}
@@ -212,7 +221,7 @@ func (m *Masker) text(s string) string {
 			out = strings.ReplaceAll(out, f, "[masked secret]")
 		}
 	}
-	if !m.Reveal {
+	if !m.reveal {
 		if strings.Contains(out, "hq_") {
 			out = keyShape().ReplaceAllStringFunc(out, func(k string) string { return k[:8] + "…[masked]" })
 		}
@@ -234,7 +243,7 @@ func (m *Masker) Value(v any) any {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, val := range x {
-			if kind, secret := names[k]; secret && !m.Reveal {
+			if kind, secret := names[k]; secret && !m.reveal {
 				if s, isStr := val.(string); isStr {
 					out[k] = Display(kind, s)
 					continue

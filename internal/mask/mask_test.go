@@ -87,8 +87,7 @@ func TestShapesAndNames(t *testing.T) {
 		t.Errorf("names not shown as Display shows them: %s", b)
 	}
 	// revealed: names and shapes stay, known secrets still go
-	r := New(Secret{PIN, "PINPINPINPINPIN123"})
-	r.Reveal = true
+	r := New(Secret{PIN, "PINPINPINPINPIN123"}).Revealing()
 	if got := r.Text("new hq_live_NEWKEYNEWKEY and PINPINPINPINPIN123"); !strings.Contains(got, "hq_live_NEWKEYNEWKEY") || strings.Contains(got, "PINPINPIN") {
 		t.Errorf("reveal: %s", got)
 	}
