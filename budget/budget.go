@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -224,12 +225,8 @@ func (b *Budget) Reserve(ctx context.Context, cents int64) (*Hold, error) {
 }
 
 func sortedByAt(es []entry) []entry {
-	out := append([]entry(nil), es...)
-	for i := 1; i < len(out); i++ { // insertion sort: ledgers hold a day of charges
-		for j := i; j > 0 && out[j].At.Before(out[j-1].At); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	out := slices.Clone(es)
+	slices.SortStableFunc(out, func(a, b entry) int { return a.At.Compare(b.At) })
 	return out
 }
 

@@ -280,11 +280,7 @@ func story(t *testing.T, protocol string) {
 	org := s.ok("create_org", map[string]any{"name": "E2E Org", "gdpr_enabled": true})
 	s.ok("create_webhook", map[string]any{"org_id": org["id"], "url": receiver.URL})
 	s.ok("update_org", map[string]any{"org_id": org["id"], "description": "changed"})
-	for deadline := time.Now().Add(10 * time.Second); hooks.Load() == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no signed webhook delivery")
-		}
-	}
+	waitFor(t, 10*time.Second, "a signed webhook delivery", func() bool { return hooks.Load() > 0 })
 
 	setup := s.ok("setup_payment", nil)
 	if err := sandbox.CompleteCheckout(ctx, http.DefaultClient, setup["url"].(string)); err != nil {

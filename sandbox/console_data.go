@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -320,7 +320,7 @@ func fieldRows(fields map[string]any, skip string) ([]kv, []string) {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	var out []kv
 	var palette []string
 	for _, k := range keys {
@@ -338,7 +338,7 @@ func fieldRows(fields map[string]any, skip string) ([]kv, []string) {
 				for n := range m {
 					names = append(names, n)
 				}
-				sort.Strings(names)
+				slices.Sort(names)
 				for _, n := range names {
 					if col, ok := m[n].(string); ok && cssColor().MatchString(col) {
 						palette = append(palette, col)

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -64,7 +64,7 @@ func orgInput(body []byte, partial bool) (map[string]any, error) {
 	for k := range raw {
 		names = append(names, k)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, k := range names {
 		v := raw[k]
 		rule, ok := orgFields[k]
@@ -245,7 +245,7 @@ func patchOrg(c *call) (int, any, error) {
 		}
 		changed = append(changed, k)
 	}
-	sort.Strings(changed)
+	slices.Sort(changed)
 	o.UpdatedAt = ms(c.now)
 	data, err := json.Marshal(o.Fields)
 	if err != nil {

@@ -3,7 +3,7 @@ package services
 import (
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
@@ -78,7 +78,7 @@ func Query(q map[string]any) (string, error) {
 	for k := range q {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	v := url.Values{}
 	for _, k := range keys {
 		s, isStr := q[k].(string)

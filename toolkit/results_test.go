@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// okWith splices a member into the service's answer: the result must decode
+// OKWith splices a member into the service's answer: the result must decode
 // to what decoding, adding and re-encoding gave, and anything it cannot
 // splice safely is declined (then get_balance decodes, as before).
 func TestOkWithSplicesOrDeclines(t *testing.T) {

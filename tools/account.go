@@ -301,7 +301,7 @@ func withPIN(res *mcp.CallToolResult, pin string) *mcp.CallToolResult {
 		"safe now (e.g. MYAPI_PIN in a .env file). PIN: " + pin
 	res.Content = append([]mcp.Content{mcp.NewTextContent(warning)}, res.Content...)
 	if m, isMap := res.StructuredContent.(map[string]any); isMap {
-		m["unsaved_pin"] = pin // a key the scrubber leaves alone, on purpose
+		m["unsaved_pin"] = pin // a key the masker leaves alone, on purpose (toolkit.MaskResult)
 		m["warning"] = warning
 	}
 	return res

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -280,6 +280,6 @@ func RegisterServices(s *server.MCPServer, d *Deps) {
 
 func sortedHosts() []string {
 	h := services.Hosts()
-	sort.Strings(h)
+	slices.Sort(h)
 	return h
 }

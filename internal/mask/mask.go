@@ -20,6 +20,7 @@ package mask
 import (
 	"encoding/base64"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -122,11 +123,7 @@ func New(secrets ...Secret) *Masker {
 		m.forms = append(m.forms, base64Forms(s.Value)...)
 	}
 	// A secret inside another is masked after it, so the longer is whole.
-	for i := 1; i < len(m.plain); i++ {
-		for j := i; j > 0 && len(m.plain[j].Value) > len(m.plain[j-1].Value); j-- {
-			m.plain[j], m.plain[j-1] = m.plain[j-1], m.plain[j]
-		}
-	}
+	slices.SortStableFunc(m.plain, func(a, b Secret) int { return len(b.Value) - len(a.Value) })
 	return m
 }
 

@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -126,7 +126,7 @@ func (s *Server) serviceDocs(w http.ResponseWriter, r *http.Request, host string
 		for _, rt := range api {
 			rows = append(rows, fmt.Sprintf("- `%s` (%s)", rt.pattern, names[rt.auth]))
 		}
-		sort.Strings(rows)
+		slices.Sort(rows)
 		b.WriteString(strings.Join(rows, "\n") + "\n")
 	} else {
 		fmt.Fprintf(&b, "# %s (sandbox stand-in)\n\n> This is NOT the real %s: the MyAPIHQ sandbox stands in for it so agents can "+

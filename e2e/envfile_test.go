@@ -14,7 +14,7 @@ import (
 // file git tracks (templates are committed); an encrypted .env.vault would
 // be corrupted with the key in clear. Both are refused before the human is
 // asked, and neither file changes.
-func TestRedteamEnvFileRefusesTrackedAndBinaryFiles(t *testing.T) {
+func TestEnvFileRefusesTrackedAndBinaryFiles(t *testing.T) {
 	t.Parallel()
 	git, err := exec.LookPath("git")
 	if err != nil {

@@ -11,13 +11,44 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// TestRedteam2BudgetHoldsUnderConcurrency: a host that cannot ask (consent
+// TestAmbiguousChargeCounts: the sandbox acts on a top-up, then
+// drops every answer (the network failed after the charge). The call
+// fails with its outcome unknown; the budget must count it (it may have
+// been spent, and here it was), the retries must not charge twice, and a
+// retry by the model reuses the key rather than paying again.
+func TestAmbiguousChargeCounts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	args := append([]string{"stdio"}, e.sandboxArgs()...)
+	setup := startClient(t, transport.NewStdio(binary, e.vars(), args...), mcp.ProtocolVersion20251125, nil)
+	mustOK(t, setup, "create_agent", nil)
+	mustOK(t, setup, "confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
+	setup.Close()
+
+	faulty := startClient(t, transport.NewStdio(binary, append(e.vars(), "MYAPI_SANDBOX_FAULTS=drop=1"), args...), mcp.ProtocolVersion20251125, nil)
+	mustFail(t, faulty, "top_up", map[string]any{"amount_cents": 300})
+	mustFail(t, faulty, "top_up", map[string]any{"amount_cents": 300}) // the model retries
+	if _, who := callText(t, faulty, "whoami", nil); !strings.Contains(who, "$3.00 of $100.00 spent") && !strings.Contains(who, "$6.00 of $100.00 spent") {
+		t.Fatalf("an ambiguous charge did not count: %s", who)
+	}
+	faulty.Close()
+
+	after := startClient(t, transport.NewStdio(binary, e.vars(), args...), mcp.ProtocolVersion20251125, nil)
+	if bal := mustOK(t, after, "get_balance", nil); bal["balance_cents"] != float64(300) {
+		t.Fatalf("balance %v after one top-up of 300 whose answers were lost", bal["balance_cents"])
+	}
+	if _, who := callText(t, after, "whoami", nil); !strings.Contains(who, "spent") {
+		t.Fatalf("whoami: %s", who)
+	}
+}
+
+// TestBudgetHoldsUnderConcurrency: a host that cannot ask (consent
 // is the host's own approval) runs 40 charges at once, pipelined, through
 // two stdio server processes and one HTTP server on one profile: top_up,
 // import_brand and failures mixed in. The sandbox's ledger must never show
 // more than --max-spend-cents, failed charges give their hold back, and a
 // restarted server still sees the window spent.
-func TestRedteam2BudgetHoldsUnderConcurrency(t *testing.T) {
+func TestBudgetHoldsUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	const limit = 1000
@@ -80,4 +111,29 @@ func TestRedteam2BudgetHoldsUnderConcurrency(t *testing.T) {
 		t.Fatalf("a restart forgot the window: %s", who)
 	}
 	t.Logf("charged %d of %d; top-ups at the service %d", charged, limit, spent)
+}
+
+// TestSpendingToolsAreDestructive: hosts that confirm only tools
+// marked destructive must be asked for every tool that spends money
+// (docs/security.md, "Annotations"). import_brand charges on every call
+// and was marked destructiveHint: false.
+func TestSpendingToolsAreDestructive(t *testing.T) {
+	t.Parallel()
+	s := startMCP(t, newEnv(t), mcp.ProtocolVersion20251125)
+	list, err := s.c.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spends := map[string]bool{"top_up": true, "import_brand": true, "service_write": true}
+	for _, tool := range list.Tools {
+		if spends[tool.Name] {
+			delete(spends, tool.Name)
+			if h := tool.Annotations.DestructiveHint; h == nil || !*h || *tool.Annotations.ReadOnlyHint {
+				t.Errorf("%s spends money but is not marked destructive", tool.Name)
+			}
+		}
+	}
+	if len(spends) != 0 {
+		t.Fatalf("not listed: %v", spends)
+	}
 }

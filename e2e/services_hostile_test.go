@@ -89,7 +89,7 @@ func normalClosings(s string) int {
 	return strings.Count(s, "</service-docs")
 }
 
-func TestRedteamServiceDocsCannotSmuggle(t *testing.T) {
+func TestServiceDocsCannotSmuggle(t *testing.T) {
 	t.Parallel()
 	s, _ := startHostile(t, &human{})
 	var all strings.Builder
@@ -121,7 +121,7 @@ func TestRedteamServiceDocsCannotSmuggle(t *testing.T) {
 	}
 }
 
-func TestRedteamServiceAnswersCannotSmuggle(t *testing.T) {
+func TestServiceAnswersCannotSmuggle(t *testing.T) {
 	t.Parallel()
 	s, e := startHostile(t, &human{})
 	key := secretsOf(t, e)["MYAPI_API_KEY"]
@@ -160,7 +160,7 @@ func (h *asker) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.Elic
 // the question, not just the method and path.
 // A service's error text is quoted: it cannot add lines that read as the
 // server's own verdict or next step.
-func TestRedteamServiceErrorCannotForgeNextStep(t *testing.T) {
+func TestServiceErrorCannotForgeNextStep(t *testing.T) {
 	t.Parallel()
 	s, _ := startHostile(t, &human{})
 	msg := s.fails("service_get", map[string]any{"service": "mydomainapi.com", "path": "/forge"})
@@ -172,7 +172,7 @@ func TestRedteamServiceErrorCannotForgeNextStep(t *testing.T) {
 	}
 }
 
-func TestRedteamServiceWriteConsentShowsWhatIsSent(t *testing.T) {
+func TestServiceWriteConsentShowsWhatIsSent(t *testing.T) {
 	t.Parallel()
 	h := &asker{}
 	s, _ := startHostile(t, h)

@@ -7,14 +7,14 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// TestRedteam2WebhookNumericHostsRefusedAtRegistration: the embedded
+// TestWebhookNumericHostsRefusedAtRegistration: the embedded
 // sandbox, without the opt-in, is asked by the model for webhooks whose
 // host is loopback or metadata written the ways a resolver (inet_aton)
 // reads but an IP parser does not: one decimal number, hex, octal, short
 // dotted forms, IPv4-compatible IPv6 (::127.0.0.1). Registration must refuse them like their dotted-quad
 // spelling, not leave the dial-time check alone to catch them (and a
 // webhook row pointing inward). Before the fix each was registered.
-func TestRedteam2WebhookNumericHostsRefusedAtRegistration(t *testing.T) {
+func TestWebhookNumericHostsRefusedAtRegistration(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	s := startMCPCmd(t, e, mcp.ProtocolVersion20251125, nil, []string{"MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS=false"})

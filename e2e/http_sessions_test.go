@@ -16,14 +16,14 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// TestRedteam2AbandonedSessionForgetsLogin: a legacy-era HTTP client logs a
+// TestAbandonedSessionForgetsLogin: a legacy-era HTTP client logs a
 // human in, then goes away without the DELETE that ends its session (a
 // crashed host, a closed laptop). The login (a live JWT and the password,
 // kept to mask it) and the session must not live as long as the server:
 // after the idle limit the session is ended and its state dropped, as if
 // it had said goodbye. Without the limit every abandoned session kept its
 // login and its memory for good.
-func TestRedteam2AbandonedSessionForgetsLogin(t *testing.T) {
+func TestAbandonedSessionForgetsLogin(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	url := startHTTPWith(t, e, []string{"MYAPI_HTTP_SESSION_IDLE=2s"})
@@ -67,12 +67,12 @@ func initSession(t *testing.T, url string) string {
 	return resp.Header.Get("Mcp-Session-Id")
 }
 
-// TestRedteam2SessionFloodIsBounded: a client looping on initialize (each
+// TestSessionFloodIsBounded: a client looping on initialize (each
 // session cost ~13 KB, held for good: 20,000 grew the server by 255 MB)
 // meets a bound. Beyond it a new client still works, without a session
 // (its human-only tools refuse, saying why); a session that ends makes
 // room. An id the server never issued is not a session.
-func TestRedteam2SessionFloodIsBounded(t *testing.T) {
+func TestSessionFloodIsBounded(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	url := startHTTP(t, e)
@@ -159,11 +159,11 @@ func openStream(t *testing.T, hostport string) (net.Conn, string) {
 	return c, strings.TrimSpace(line)
 }
 
-// TestRedteam2StreamsAreBounded: SSE streams held open cost the server
+// TestStreamsAreBounded: SSE streams held open cost the server
 // ~40 KB each with no bound (3,000 grew it by 120 MB, on to the file
 // descriptor limit). Past a bound a new one is refused with 503 and
 // Retry-After, and a stream that closes makes room.
-func TestRedteam2StreamsAreBounded(t *testing.T) {
+func TestStreamsAreBounded(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	raw := startHTTP(t, e)

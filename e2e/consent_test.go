@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // modernCall posts one 2026-07-28 tools/call to url, as a client that can
@@ -63,12 +66,12 @@ func asked(t *testing.T, what string, res map[string]any) string {
 	return st
 }
 
-// TestRedteam2ConsentAnswersCannotBeReplayed: over real HTTP in the modern
+// TestConsentAnswersCannotBeReplayed: over real HTTP in the modern
 // era (where the client carries the question's state itself), an answer
 // counts once (a decline too), for the question asked: pre-filled without a state, replayed,
 // moved to other arguments or to another tool, or with a forged state, it
 // is ignored and the human is asked again; nothing is charged or deleted.
-func TestRedteam2ConsentAnswersCannotBeReplayed(t *testing.T) {
+func TestConsentAnswersCannotBeReplayed(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	url := startHTTP(t, e)
@@ -106,5 +109,43 @@ func TestRedteam2ConsentAnswersCannotBeReplayed(t *testing.T) {
 	}
 	if got := mustOK(t, h, "get_org", map[string]any{"org_id": org}); got["id"] != org {
 		t.Fatalf("the org is gone: %v", got)
+	}
+}
+
+// TestRequireConsentRefusesEveryGuardedTool: under
+// --require-consent, a host that cannot elicit gets every consent-guarded
+// tool refused, in both eras, with the state unchanged (the key still
+// there, the org alive, no money moved), not only top_up.
+func TestRequireConsentRefusesEveryGuardedTool(t *testing.T) {
+	t.Parallel()
+	for _, era := range []string{mcp.ProtocolVersion20251125, mcp.LATEST_PROTOCOL_VERSION} {
+		t.Run(era, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			args := append(append([]string{"stdio"}, e.sandboxArgs()...), "--require-consent", "--env-file-dir", t.TempDir())
+			c := startClient(t, transport.NewStdio(binary, e.vars(), args...), era, nil)
+			mustOK(t, c, "create_agent", nil)
+			mustOK(t, c, "confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
+			org := mustOK(t, c, "create_org", map[string]any{"name": "Keep"})["id"]
+			key := mustOK(t, c, "create_key", map[string]any{"name": "extra"})["id"]
+			for name, a := range map[string]map[string]any{
+				"top_up":         {"amount_cents": 100},
+				"delete_org":     {"org_id": org},
+				"revoke_key":     {"key_id": key},
+				"rotate_key":     {},
+				"logout":         {},
+				"write_env_file": {"path": ".env"},
+				"service_write":  {"service": "myemailapi.com", "method": "POST", "path": "/v1/send"},
+			} {
+				mustFail(t, c, name, a, "cannot ask the user", "--require-consent")
+			}
+			if got := mustOK(t, c, "get_org", map[string]any{"org_id": org}); got["id"] != org {
+				t.Fatalf("org gone: %v", got)
+			}
+			if bal := mustOK(t, c, "get_balance", nil); bal["balance_cents"] != float64(0) {
+				t.Fatalf("money moved: %v", bal)
+			}
+			mustOK(t, c, "whoami", nil)
+		})
 	}
 }
