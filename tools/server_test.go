@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,6 +185,13 @@ func (h *harness) call(name string, args map[string]any) (*mcp.CallToolResult, m
 		}
 	}
 	return res, sc, text
+}
+
+// results are the structured results of the successful calls so far.
+func (h *harness) results() []seenResult {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.seen)
 }
 
 func (h *harness) ok(name string, args map[string]any) map[string]any {
