@@ -405,7 +405,7 @@ func setURL(p *string, v string) error {
 
 func setAddr(p *string, v string) error {
 	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
-		return errors.New(`want host:port, e.g. "127.0.0.1:8080" (port 0 picks a free one)`)
+		return fmt.Errorf("want host:port, e.g. %q (port 0 picks a free one)", DefaultAddr)
 	}
 	*p = v
 	return nil

@@ -188,25 +188,27 @@ func (k *Consent) Open(ctx context.Context, tool, canon, state string) (json.Raw
 }
 
 // CanElicit: whether this request's client can answer an elicitation.
-// Modern requests declare their capabilities in _meta; legacy sessions did
-// at initialize.
 func CanElicit(ctx context.Context) bool {
-	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
-		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil
-	}
-	if s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo); ok {
-		return s.GetClientCapabilities().Elicitation != nil
-	}
-	return false
+	c := clientCapabilities(ctx)
+	return c != nil && c.Elicitation != nil
 }
 
 // CanListRoots: whether this request's client shares its roots.
 func CanListRoots(ctx context.Context) bool {
+	c := clientCapabilities(ctx)
+	return c != nil && c.Roots != nil
+}
+
+// clientCapabilities are what this request's client declared (nil: none
+// known). Modern requests declare them in _meta; legacy sessions did at
+// initialize.
+func clientCapabilities(ctx context.Context) *mcp.ClientCapabilities {
 	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
-		return info.ClientCapabilities != nil && info.ClientCapabilities.Roots != nil
+		return info.ClientCapabilities
 	}
 	if s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo); ok {
-		return s.GetClientCapabilities().Roots != nil
+		c := s.GetClientCapabilities()
+		return &c
 	}
-	return false
+	return nil
 }
