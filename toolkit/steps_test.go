@@ -126,9 +126,9 @@ func TestConsentingWithoutElicitation(t *testing.T) {
 }
 
 type fakeBudget struct {
-	refuse            error
-	committed, freed  int
-	reserved, settled int64
+	refuse           error
+	committed, freed int
+	reserved         int64
 }
 
 func (b *fakeBudget) Reserve(_ context.Context, cents int64) (Hold, error) {

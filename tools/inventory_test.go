@@ -268,11 +268,3 @@ func TestResultFastPathNeverSkipsTheScrubber(t *testing.T) {
 		t.Fatalf("fast path: %+v %s", res.StructuredContent, res.RawStructuredContent)
 	}
 }
-
-func names(ts []toolkit.Tool) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Name
-	}
-	return out
-}

@@ -13,7 +13,7 @@ func TestShapes(t *testing.T) {
 	if b := Base32(10); !regexp.MustCompile(`^[a-z2-7]{16}$`).MatchString(b) {
 		t.Fatalf("Base32(10) = %q", b)
 	}
-	if Hex(8) == Hex(8) {
+	if a, b := Hex(8), Hex(8); a == b {
 		t.Fatal("two draws are equal")
 	}
 }
