@@ -16,7 +16,7 @@ import (
 
 // OK is a success: the service's JSON as it came in structuredContent (a
 // list wrapped as {"items": [...]}, since structured content is an object)
-// and a one-line summary; the call wrapper masks it and adds the JSON as
+// and a one-line summary; the finish step masks it and adds the JSON as
 // text. The bytes are kept as they came: an answer with nothing to mask is
 // never decoded and re-encoded (BenchmarkWrapper/finish_raw).
 func OK(raw json.RawMessage, summary string) (*mcp.CallToolResult, error) {

@@ -10,7 +10,7 @@ import (
 	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
-// BudgetFrom adapts package budget's ledger to the wrapper's Budget (nil:
+// BudgetFrom adapts package budget's ledger to the budget step's Budget (nil:
 // no limit).
 func BudgetFrom(b *budget.Budget) toolkit.Budget {
 	if b == nil {
