@@ -62,7 +62,7 @@ func TestNextStepsNameOnlyOfferedTools(t *testing.T) {
 				}
 				said["prompt "+p.Name] = got.Messages[0].Content.(mcp.TextContent).Text
 			}
-			for _, tool := range []string{"whoami", "get_balance"} {
+			for _, tool := range []string{"whoami", "get_balance", "list_linked_agents", "list_orgs", "list_services"} {
 				if !offered[tool] {
 					continue
 				}

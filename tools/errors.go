@@ -32,7 +32,11 @@ const maxQuotedMessage = 300
 // failure is the errors step's describe: HQ, services door and credential
 // problems become results that say what to do next.
 func (d *Deps) failure(_ context.Context, tool string, err error) (*mcp.CallToolResult, error) {
-	if errors.Is(err, errNeedsHuman) || errors.Is(err, errNoIdentity) {
+	if errors.Is(err, errNeedsHuman) {
+		return mcp.NewToolResultError(d.say(say(err.Error(), "login", "register_account"),
+			say("this needs a human account's session, and this server does not offer logging in (--read-only or --toolsets)"))), nil
+	}
+	if errors.Is(err, errNoIdentity) {
 		return mcp.NewToolResultError(err.Error()), nil
 	}
 	var ne *services.NetworkError
