@@ -14,6 +14,9 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/mask"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // Outcome is how a call ended.
@@ -52,21 +55,6 @@ const (
 	// `auth logout`, or a flag that says yes).
 	Flag Consent = "flag"
 )
-
-// Tools are the tools whose every call is audited: those that move money,
-// delete or revoke.
-var Tools = []string{"top_up", "import_brand", "confirm_import", "service_write", "delete_org",
-	"delete_webhook", "revoke_key", "rotate_key", "logout"}
-
-// Audited says whether calls of tool are audited.
-func Audited(tool string) bool {
-	for _, t := range Tools {
-		if t == tool {
-			return true
-		}
-	}
-	return false
-}
 
 // Entry is one line of the trail.
 type Entry struct {
@@ -115,22 +103,22 @@ type Recorder struct {
 	Now  func() time.Time // time.Now if nil
 }
 
-// Record masks c with mask (nil: MaskKnown(), which still hides anything
-// shaped like a key or a token and every secret-named argument) and
-// appends it. The error, if any, is a *WriteError whose Notice a caller
-// can show the human.
-func (r Recorder) Record(ctx context.Context, c Call, mask Masker) error {
-	if mask == nil {
-		mask = MaskKnown()
+// Record masks c with m (nil: a masker of no known secret, which still
+// hides anything shaped like a key or a token and every secret-named
+// argument) and appends it. The error, if any, is a *WriteError whose
+// Notice a caller can show the human.
+func (r Recorder) Record(ctx context.Context, c Call, m *mask.Masker) error {
+	if m == nil {
+		m = mask.New()
 	}
 	now := time.Now
 	if r.Now != nil {
 		now = r.Now
 	}
-	e := Entry{Time: now().UTC().Truncate(time.Millisecond), Profile: clip(mask(c.Profile), 100),
-		Service: clip(mask(c.Service), 200), Tenant: clip(c.Tenant, 100), Tool: clip(c.Tool, 100),
-		Args: MaskArgs(c.Args, mask), AmountCents: c.AmountCents, Outcome: c.Outcome, Consent: c.Consent,
-		Detail: clip(mask(c.Detail), maxString)}
+	e := Entry{Time: now().UTC().Truncate(time.Millisecond), Profile: textsafe.Clip(m.Text(c.Profile), 100),
+		Service: textsafe.Clip(m.Text(c.Service), 200), Tenant: textsafe.Clip(c.Tenant, 100), Tool: textsafe.Clip(c.Tool, 100),
+		Args: MaskArgs(c.Args, m), AmountCents: c.AmountCents, Outcome: c.Outcome, Consent: c.Consent,
+		Detail: textsafe.Clip(m.Text(c.Detail), maxString)}
 	if r.Sink == nil {
 		return &WriteError{Err: errors.New("no audit store configured")}
 	}

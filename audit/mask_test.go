@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // memory is a Sink that keeps the encoded lines, as the stores do.
@@ -69,7 +71,7 @@ func TestNoSecretComesOut(t *testing.T) {
 			for i, args := range placements(secret, text) {
 				m := &memory{}
 				err := Recorder{Sink: m}.Record(context.Background(), Call{Profile: "p", Tool: "service_write", Args: args,
-					Outcome: Failed, Consent: NoElicitation, Detail: "service said " + secret}, MaskKnown(known))
+					Outcome: Failed, Consent: NoElicitation, Detail: "service said " + secret}, mask.New(mask.Secret{Kind: mask.PIN, Value: known}))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -124,7 +126,7 @@ func FuzzRecord(f *testing.F) {
 		m := &memory{}
 		args := map[string]any{key: before + secret + after, "list": []any{secret}, "obj": map[string]any{key: secret}}
 		if err := (Recorder{Sink: m}).Record(context.Background(), Call{Tool: "top_up", Args: args, Outcome: Done,
-			Consent: Flag, Detail: before + secret}, MaskKnown(secret)); err != nil {
+			Consent: Flag, Detail: before + secret}, mask.New(mask.Secret{Kind: mask.Key, Value: secret})); err != nil {
 			t.Fatal(err)
 		}
 		line := m.lines[0]
@@ -146,7 +148,7 @@ func TestMaskArgsBounds(t *testing.T) {
 		big[strings.Repeat("k", i+1)] = strings.Repeat("v", 1000)
 	}
 	deep := map[string]any{"a": map[string]any{"b": map[string]any{"c": map[string]any{"d": map[string]any{"e": 1}}}}}
-	out := MaskArgs(map[string]any{"big": big, "deep": deep}, MaskKnown())
+	out := MaskArgs(map[string]any{"big": big, "deep": deep}, mask.New())
 	b, _ := json.Marshal(out)
 	if len(b) > 12000 {
 		t.Fatalf("masked arguments are %d bytes", len(b))
@@ -154,7 +156,7 @@ func TestMaskArgsBounds(t *testing.T) {
 	if !strings.Contains(string(b), `"[nested]"`) || !strings.Contains(string(b), "60 more") {
 		t.Fatalf("bounds not applied: %s", b)
 	}
-	if MaskArgs(nil, MaskKnown()) != nil {
+	if MaskArgs(nil, mask.New()) != nil {
 		t.Fatal("no arguments should stay none")
 	}
 }
@@ -193,19 +195,4 @@ func errorsAs(err error, we **WriteError) bool {
 	w, ok := err.(*WriteError)
 	*we = w
 	return ok
-}
-
-func TestAudited(t *testing.T) {
-	t.Parallel()
-	for _, name := range []string{"top_up", "import_brand", "confirm_import", "service_write", "delete_org",
-		"delete_webhook", "revoke_key", "rotate_key", "logout"} {
-		if !Audited(name) {
-			t.Errorf("%s is not audited", name)
-		}
-	}
-	for _, name := range []string{"get_balance", "whoami", "list_orgs", "create_org"} {
-		if Audited(name) {
-			t.Errorf("%s is audited", name)
-		}
-	}
 }

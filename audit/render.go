@@ -8,7 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
+
+	"github.com/myapihq/myapihq-mcp/internal/money"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // ParseSince reads --since: a duration back from now ("90m", "24h", "7d"),
@@ -32,7 +34,7 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("--since %q: give a duration (90m, 24h, 7d), a date (2026-12-01) or a time (2026-12-01T15:04:05Z)", printable(s))
+	return time.Time{}, fmt.Errorf("--since %s: give a duration (90m, 24h, 7d), a date (2026-12-01) or a time (2026-12-01T15:04:05Z)", textsafe.Quote(s))
 }
 
 // WriteJSON prints the entries as one JSON array.
@@ -61,7 +63,7 @@ func WriteTable(w io.Writer, es []Entry) error {
 		}
 		amount := "-"
 		if e.AmountCents != 0 {
-			amount = Dollars(e.AmountCents)
+			amount = money.Dollars(e.AmountCents)
 		}
 		args := ""
 		if len(e.Args) > 0 {
@@ -77,38 +79,11 @@ func WriteTable(w io.Writer, es []Entry) error {
 	return tw.Flush()
 }
 
-// Dollars formats cents as $12.34 (or -$0.50).
-func Dollars(c int64) string {
-	sign := ""
-	if c < 0 {
-		sign, c = "-", -c
-	}
-	return fmt.Sprintf("%s$%d.%02d", sign, c/100, c%100)
-}
-
 func cell(s string, n int) string {
-	s = printable(s)
-	if s == "" {
+	if s = textsafe.Line(s, n); s == "" {
 		return "-"
 	}
-	return clip(s, n)
-}
-
-// printable drops control, format (bidi, zero-width) and other invisible
-// characters, and tabs that would break the table. The project's one
-// textsafe helper replaces this once it lands.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			return ' '
-		case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
-			return -1
-		case unicode.In(r, unicode.Zl, unicode.Zp):
-			return ' '
-		}
-		return r
-	}, s)
+	return s
 }
 
 // Document is the trail as the myapihq://audit resource serves it:
