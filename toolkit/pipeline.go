@@ -44,6 +44,8 @@ type Call struct {
 	Notes []string
 	// progress is this call's progress token, when it asked for one.
 	progress *callProgress
+	// resumed is the request state of an earlier round, once opened.
+	resumed *resumed
 }
 
 type callKey struct{}

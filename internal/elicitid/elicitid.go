@@ -1,23 +1,22 @@
-// Package elicitid signs the ids of URL-mode elicitations (the hosted
-// checkout the human is sent to). An id is bound to the account, the
-// checkout session and an expiry under the server's state key, and holds
-// a single-use nonce, so an answer or a completion that names an id this
-// server never issued, one for another account, an old one or a replayed
-// one is refused (the nonce is the caller's to record, in the same store
-// as consent nonces). Like consent's request state, any replica holding
-// the key can check an id another replica issued.
+// Package elicitid makes the ids of URL-mode elicitations (the hosted
+// checkout the human is sent to). An id is signed with the server's one
+// signer (internal/signed, the key consent states use) and bound to the
+// account, the checkout session and an expiry, so an answer or a
+// completion that names an id this server never issued, one for another
+// account or an old one is refused; its nonce makes each id unique. Any
+// replica holding the key can check an id another replica issued.
 package elicitid
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
+	"github.com/myapihq/myapihq-mcp/internal/signed"
 )
 
 // Binding is what an id is good for.
@@ -25,7 +24,7 @@ type Binding struct {
 	Account string // the account whose checkout it is
 	Session string // the checkout session id, or its URL when the service gives none
 	Expires time.Time
-	Nonce   string // single use: the caller records it when it acts on the id
+	Nonce   string // makes the id unique
 }
 
 // Errors Verify returns; each means "refuse, save nothing".
@@ -35,47 +34,38 @@ var (
 	ErrOtherAccount = errors.New("elicitation id is not for this account")
 )
 
-const prefix = "ck1."
+const (
+	prefix  = "ck1."
+	purpose = "url elicitation v1"
+)
 
 type payload struct {
-	A string `json:"a"` // the account's tag (first 8 bytes of its SHA-256): names the refusal; the MAC binds the full id
+	A string `json:"a"` // the account's tag: 128 bits of its SHA-256 (the id names no account)
 	S string `json:"s"`
 	U int64  `json:"u"` // unix seconds
 	N string `json:"n"`
 }
 
 // Issue makes an id for account's checkout session, good for ttl.
-func Issue(key []byte, account, session string, now time.Time, ttl time.Duration) (string, Binding) {
-	nonce := make([]byte, 16)
-	if _, err := rand.Read(nonce); err != nil {
-		panic("crypto/rand: " + err.Error())
+func Issue(s *signed.Signer, account, session string, now time.Time, ttl time.Duration) (string, Binding) {
+	b := Binding{Account: account, Session: session, Expires: now.Add(ttl).Truncate(time.Second), Nonce: randid.Hex(16)}
+	tok, err := s.Seal(purpose, payload{A: accountTag(account), S: session, U: b.Expires.Unix(), N: b.Nonce})
+	if err != nil { // strings and a number always encode
+		panic("elicitation id: " + err.Error())
 	}
-	b := Binding{Account: account, Session: session, Expires: now.Add(ttl).Truncate(time.Second), Nonce: hex.EncodeToString(nonce)}
-	body, _ := json.Marshal(payload{A: accountTag(account), S: session, U: b.Expires.Unix(), N: b.Nonce})
-	enc := base64.RawURLEncoding
-	return prefix + enc.EncodeToString(body) + "." + enc.EncodeToString(mac(key, account, body)), b
+	return prefix + tok, b
 }
 
-// Verify checks that id was issued by a holder of key for account and has
-// not expired; it returns the binding (its session and nonce).
-func Verify(key []byte, id, account string, now time.Time) (Binding, error) {
-	rest, isOurs := strings.CutPrefix(id, prefix)
-	b64body, b64sig, found := strings.Cut(rest, ".")
-	if !isOurs || !found || len(id) > 2048 {
-		return Binding{}, ErrForged
-	}
-	enc := base64.RawURLEncoding
-	body, err1 := enc.DecodeString(b64body)
-	sig, err2 := enc.DecodeString(b64sig)
+// Verify checks that id was issued by a holder of s's key for account and
+// has not expired; it returns the binding (its session and nonce).
+func Verify(s *signed.Signer, id, account string, now time.Time) (Binding, error) {
+	tok, isOurs := strings.CutPrefix(id, prefix)
 	var p payload
-	if err1 != nil || err2 != nil || json.Unmarshal(body, &p) != nil {
+	if !isOurs || s.Open(purpose, tok, &p) != nil {
 		return Binding{}, ErrForged
 	}
 	if !hmac.Equal([]byte(p.A), []byte(accountTag(account))) {
-		return Binding{}, ErrOtherAccount // not checked as ours: either way, refused
-	}
-	if !hmac.Equal(sig, mac(key, account, body)) {
-		return Binding{}, ErrForged
+		return Binding{}, ErrOtherAccount
 	}
 	b := Binding{Account: account, Session: p.S, Expires: time.Unix(p.U, 0), Nonce: p.N}
 	if !now.Before(b.Expires) {
@@ -86,15 +76,5 @@ func Verify(key []byte, id, account string, now time.Time) (Binding, error) {
 
 func accountTag(account string) string {
 	sum := sha256.Sum256([]byte(account))
-	return hex.EncodeToString(sum[:8])
-}
-
-// mac binds the body to the full account id, not only its tag.
-func mac(key []byte, account string, body []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("myapihq-mcp url elicitation v1\x00"))
-	m.Write([]byte(account))
-	m.Write([]byte{0})
-	m.Write(body)
-	return m.Sum(nil)
+	return hex.EncodeToString(sum[:16])
 }

@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/signed"
 )
 
 func TestIssueVerify(t *testing.T) {
 	t.Parallel()
-	key := []byte("0123456789abcdef0123456789abcdef")
+	key := signed.New([]byte("0123456789abcdef0123456789abcdef"))
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	id, b := Issue(key, "acct_a", "cs_1", now, 10*time.Minute)
 	got, err := Verify(key, id, "acct_a", now.Add(time.Minute))
@@ -21,14 +23,14 @@ func TestIssueVerify(t *testing.T) {
 		t.Fatal("two ids for one session are the same: a nonce is missing")
 	}
 	for name, c := range map[string]struct {
-		key     []byte
+		key     *signed.Signer
 		id, acc string
 		at      time.Time
 		want    error
 	}{
 		"another account":    {key, id, "acct_b", now, ErrOtherAccount},
 		"expired":            {key, id, "acct_a", now.Add(10 * time.Minute), ErrExpired},
-		"another server key": {[]byte("another key, another server....."), id, "acct_a", now, ErrForged},
+		"another server key": {signed.New([]byte("another key, another server.....")), id, "acct_a", now, ErrForged},
 		"empty":              {key, "", "acct_a", now, ErrForged},
 		"not ours":           {key, "elicit-123", "acct_a", now, ErrForged},
 		"no signature":       {key, strings.SplitN(id, ".", 3)[0] + "." + strings.SplitN(id, ".", 3)[1], "acct_a", now, ErrForged},
@@ -45,7 +47,7 @@ func TestIssueVerify(t *testing.T) {
 // payload (re-encoded, signature kept) is refused.
 func TestTamper(t *testing.T) {
 	t.Parallel()
-	key := []byte("0123456789abcdef0123456789abcdef")
+	key := signed.New([]byte("0123456789abcdef0123456789abcdef"))
 	now := time.Now()
 	id, _ := Issue(key, "acct_a", "cs_1", now, time.Minute)
 	parts := strings.Split(id, ".")
@@ -60,16 +62,22 @@ func TestTamper(t *testing.T) {
 			t.Errorf("tampered %v: %v", edit, err)
 		}
 	}
-	// Another account's tag with this account's signature: still refused.
+	// Another account's payload with this id's signature: still refused.
 	other, _ := Issue(key, "acct_b", "cs_1", now, time.Minute)
 	op := strings.Split(other, ".")
 	if _, err := Verify(key, parts[0]+"."+op[1]+"."+parts[2], "acct_b", now); !errors.Is(err, ErrForged) {
 		t.Errorf("swapped payload: %v", err)
 	}
+	// A consent state signed with the same key is not an id.
+	if st, _ := key.Seal("consent v1", payload{A: "x", S: "cs_1", U: now.Add(time.Hour).Unix()}); true {
+		if _, err := Verify(key, prefix+st, "acct_a", now); !errors.Is(err, ErrForged) {
+			t.Errorf("another purpose's token: %v", err)
+		}
+	}
 }
 
 func FuzzVerify(f *testing.F) {
-	key := []byte("0123456789abcdef0123456789abcdef")
+	key := signed.New([]byte("0123456789abcdef0123456789abcdef"))
 	id, _ := Issue(key, "acct_a", "cs_1", time.Unix(1e9, 0), time.Hour)
 	f.Add(id)
 	f.Add("ck1.e30.AA")
