@@ -160,8 +160,10 @@ func Build(cfg Config, mode Mode) (*App, error) {
 	a.Deps = d
 	if mode == MultiTenant {
 		err = a.buildTenants(d) // remote.go: the gate, per-caller clients and state shared by replicas
+		d.Trail = a.remoteTrail(d.Identity)
 	} else {
 		err = a.buildProfile(d, tgt)
+		d.Trail = a.localTrail()
 	}
 	if err != nil {
 		return nil, err
@@ -191,6 +193,7 @@ func Build(cfg Config, mode Mode) (*App, error) {
 	if mode != MultiTenant {
 		tools.RegisterResources(a.MCP, d) // this profile's account, as whoami sees it
 	}
+	tools.RegisterAppResources(a.MCP, d) // the MCP App and the caller's audit trail
 	if d.Door, err = a.openDoor(); err != nil { // door.go
 		return nil, err
 	}
@@ -295,6 +298,7 @@ func (a *App) resolveService() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	opts.Audit = consoleAudit // the console shows what this server did
 	run, err := sandbox.Start("127.0.0.1:0", opts)
 	if err != nil {
 		return "", err

@@ -74,7 +74,9 @@ func AuthLogout(ctx context.Context, cfg Config, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if err := s.Logout(ctx); err != nil {
+	err = s.Logout(ctx)
+	recordFlag(ctx, cfg, s.Profile(), "logout", err, nil, stderr)
+	if err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
 	fmt.Fprintf(stdout, "Deleted the stored credentials of profile %q for %s.\n", s.Profile(), service)
@@ -131,6 +133,7 @@ func AuthRotateKey(ctx context.Context, cfg Config, stdout, stderr io.Writer) er
 	}
 	defer a.Close()
 	r, err := tools.RotateKey(ctx, a.Client, a.Store)
+	recordFlag(ctx, cfg, a.Store.Profile(), "rotate_key", err, a.Store, stderr)
 	if err != nil {
 		return fmt.Errorf("rotate-key: %w", err)
 	}

@@ -51,6 +51,9 @@ const (
 	// NoElicitation: the host cannot ask; its own approval of the tool call
 	// was the only check.
 	NoElicitation Consent = "no_elicitation"
+	// NotAsked: the tool puts no question to the human (the host's own
+	// approval of the call is the check).
+	NotAsked Consent = "not_asked"
 	// Flag: the human gave it on the command line (a CLI command such as
 	// `auth logout`, or a flag that says yes).
 	Flag Consent = "flag"

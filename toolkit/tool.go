@@ -53,6 +53,9 @@ type Tool struct {
 	// that needs no human ("" lets the call go on), so nobody is asked to
 	// allow what would be refused anyway.
 	Refuse func(ctx context.Context, a Args) string
+	// Audit: every call is recorded in the audit trail once it is decided
+	// (the tools that move money, delete or revoke); the audit step reads it.
+	Audit bool
 	// AsksInHandler marks a tool whose handler asks the human itself,
 	// because its question needs a round with the client first (the
 	// client's roots): docs and filters count it as asking.

@@ -54,6 +54,7 @@ func accountTools(d *Deps) []toolkit.Tool {
 			Confirm: func(toolkit.Args) string {
 				return "Forget this profile's MyAPIHQ credentials on this machine? Without its PIN the agent account cannot be recovered."
 			},
+			Audit:   true,
 			Handler: d.bind(logout),
 		},
 		{

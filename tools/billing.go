@@ -58,6 +58,7 @@ func billingTools(d *Deps) []toolkit.Tool {
 			Confirm: func(a toolkit.Args) string {
 				return "Charge " + money.Dollars(a.Int("amount_cents")) + " to the saved card to top up the MyAPIHQ balance?"
 			},
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				amount := a.Int("amount_cents")
 				if amount > d.Config.TopUpCap() { // the schema says so too; this is the guard

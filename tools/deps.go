@@ -83,6 +83,9 @@ type Deps struct {
 	// each request brings its credentials (the multi-tenant mode); the
 	// profile's stored ones are masked without it.
 	Secrets func(ctx context.Context) []mask.Secret
+	// Trail is the caller's audit trail (nil: none; an audited call then
+	// says its entry was not written).
+	Trail func(ctx context.Context) Trail
 	// Offered are the tools this server offers (nil: every tool): next
 	// steps name no other.
 	Offered map[string]bool

@@ -37,6 +37,7 @@ func importTools(d *Deps) []toolkit.Tool {
 			},
 			Destructive: true, OpenWorld: true, Untrusted: untrustedWeb, // it spends money: hosts that confirm destructive tools ask
 			Charges: func(toolkit.Args) int64 { return ImportPriceCents },
+			Audit:   true,
 			Handler: d.bind(importBrand),
 		},
 		{
@@ -56,6 +57,7 @@ func importTools(d *Deps) []toolkit.Tool {
 			Description: "Create the organization from an import awaiting confirmation, with optional field overrides.",
 			Params:      append([]toolkit.Param{pJob}, brandParams()...),
 			OpenWorld:   true, Untrusted: untrustedWeb,
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				f, _, err := orgFields(a)
 				if err != nil {

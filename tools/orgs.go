@@ -162,6 +162,7 @@ func orgTools(d *Deps) []toolkit.Tool {
 			Confirm: func(a toolkit.Args) string {
 				return "Delete organization " + textsafe.Quote(a.Str("org_id")) + " and all its assets? This cannot be undone."
 			},
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).DeleteOrg(ctx, a.Str("org_id"))
 				return answer(r, err, func() string { return "Deleted organization " + textsafe.Quote(a.Str("org_id")) + "." })
@@ -204,6 +205,7 @@ func orgTools(d *Deps) []toolkit.Tool {
 			Description: "Remove a webhook from an organization.",
 			Params:      withOrg(toolkit.IDParam("webhook_id", "from list_webhooks")),
 			Destructive: true, Idempotent: true, OpenWorld: true,
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).DeleteWebhook(ctx, a.Str("org_id"), a.Str("webhook_id"))
 				return answer(r, err, func() string { return "Deleted webhook " + textsafe.Quote(a.Str("webhook_id")) + "." })

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/myapihq/myapihq-mcp/audit"
 	"github.com/myapihq/myapihq-mcp/toolkit"
+	"github.com/myapihq/myapihq-mcp/ui"
 )
 
 // RegisterResources adds a small read-only set of resources, for hosts that
@@ -89,4 +92,57 @@ func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
 
 func rawContents(uri string, raw json.RawMessage) ([]mcp.ResourceContents, error) {
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(raw)}}, nil
+}
+
+// AuditURI is the caller's audit trail as a resource.
+const AuditURI = "myapihq://audit"
+
+// auditEntries is how many of the newest entries the resource shows.
+const auditEntries = 100
+
+// RegisterAppResources adds, in every mode, the account as an MCP App
+// (ui://myapihq/account, which the linked tools' results point to) and the
+// caller's audit trail, which the app and the human read.
+func RegisterAppResources(s *server.MCPServer, d *Deps) {
+	s.AddResource(ui.Resource(), ui.Read)
+	s.AddResource(mcp.NewResource(AuditURI, "MyAPIHQ audit trail",
+		mcp.WithResourceDescription("What the agent did with money, deletions and keys: time, tool, masked arguments, amount, "+
+			"outcome and how the human consented, newest last."),
+		mcp.WithMIMEType("application/json")),
+		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			doc, err := d.auditDocument(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return d.masked(ctx)(rawContents(req.Params.URI, doc))
+		})
+}
+
+// auditDocument is the trail as the resource serves it. What cannot be
+// read is said in the document, never an error of the read: a damaged or
+// missing trail must not hide the rest, nor fail the app that shows it.
+func (d *Deps) auditDocument(ctx context.Context) ([]byte, error) {
+	var t Trail
+	if d.Trail != nil {
+		t = d.Trail(ctx)
+	}
+	var es []audit.Entry
+	var rep audit.ReadReport
+	switch src := t.(type) {
+	case nil:
+		rep.Unreadable = []string{"this server keeps no audit trail"}
+	case interface {
+		Read(context.Context, time.Time, int) ([]audit.Entry, audit.ReadReport, error)
+	}: // the local file says what it skipped
+		var err error
+		if es, rep, err = src.Read(ctx, time.Time{}, auditEntries); err != nil {
+			rep.Unreadable = append(rep.Unreadable, err.Error())
+		}
+	default:
+		var err error
+		if es, err = src.Since(ctx, time.Time{}, auditEntries); err != nil {
+			rep.Unreadable = append(rep.Unreadable, err.Error())
+		}
+	}
+	return audit.Document(es, rep)
 }

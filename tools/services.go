@@ -123,6 +123,7 @@ func servicesTools(d *Deps) []toolkit.Tool {
 				}
 				return q + ", using the MyAPIHQ API key? It may change data or cost usage."
 			},
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				return serviceCall(ctx, d, a, a.Str("method"))
 			},
