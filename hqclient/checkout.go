@@ -18,8 +18,10 @@ type AwaitOptions struct {
 	// (nil: read now). The wait ends when a payment method appears that
 	// was not there then.
 	Before *Balance
-	// Interval between polls (default 2 s; the client's Sleep waits it).
-	Interval time.Duration
+	// Interval between polls (default 2 s; the client's Sleep waits it),
+	// doubling after each poll up to MaxInterval (default: Interval): a
+	// human who is quick is seen at once, a slow one costs few requests.
+	Interval, MaxInterval time.Duration
 	// OnPoll, if set, hears each poll's answer (for progress notifications).
 	OnPoll func(polls int, b Balance)
 }
@@ -48,10 +50,12 @@ func (c *Client) AwaitPaymentMethod(ctx context.Context, o AwaitOptions) (*Respo
 	if before.HasPaymentMethod && before.PaymentMethodID == "" {
 		return nil, ErrCompletionUnknown
 	}
+	maxInterval := max(o.MaxInterval, interval)
 	for polls := 1; ; polls++ {
 		if err := c.opts.Sleep(ctx, interval); err != nil {
 			return nil, err
 		}
+		interval = min(2*interval, maxInterval)
 		r, err := c.Balance(ctx)
 		if err != nil {
 			if ctx.Err() != nil {

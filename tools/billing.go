@@ -7,6 +7,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/internal/money"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/toolkit"
@@ -59,29 +60,14 @@ func billingTools(d *Deps) []toolkit.Tool {
 				return "Charge " + money.Dollars(a.Int("amount_cents")) + " to the saved card to top up the MyAPIHQ balance?"
 			},
 			Audit: true,
-			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
-				amount := a.Int("amount_cents")
-				if amount > d.Config.TopUpCap() { // the schema says so too; this is the guard
-					return mcp.NewToolResultError(fmt.Sprintf("top_up refused: %s is over this server's cap of %s per top-up (--max-topup-cents)",
-						money.Dollars(amount), money.Dollars(d.Config.TopUpCap()))), nil
-				}
-				r, err := d.client(ctx).TopUp(ctx, amount)
-				return answer(r, err, func() string {
-					return fmt.Sprintf("Added %s; balance now %s.", money.Dollars(amount), textsafe.Quote(r.Data.NewBalanceDisplay))
-				})
-			},
+			Handler: d.bind(topUp),
 		},
 		{
 			Name: "setup_payment", Toolset: Billing, Title: "Set up a payment method",
 			Output:      toolkit.Object("url"),
 			Description: "Get a hosted checkout URL where the human saves a card; give them the URL. Then top_up works.",
 			OpenWorld:   true,
-			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
-				r, err := d.client(ctx).SetupPayment(ctx)
-				return answer(r, err, func() string {
-					return "Ask the human to open " + textsafe.Quote(r.Data.URL) + " and save a card; then call get_balance to check."
-				})
-			},
+			Handler: d.bind(setupPayment),
 		},
 		{
 			Name: "confirm_payment_setup", Toolset: Billing, Title: "Confirm a payment method",
@@ -105,4 +91,52 @@ func billingTools(d *Deps) []toolkit.Tool {
 			},
 		},
 	}
+}
+
+func topUp(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResult, error) {
+	amount := a.Int("amount_cents")
+	if amount > d.Config.TopUpCap() { // the schema says so too; this is the guard
+		return mcp.NewToolResultError(fmt.Sprintf("top_up refused: %s is over this server's cap of %s per top-up (--max-topup-cents)",
+			money.Dollars(amount), money.Dollars(d.Config.TopUpCap()))), nil
+	}
+	c := toolkit.CallFrom(ctx)
+	saved := ""
+	if ans := checkoutAnswered(c); ans != nil { // the human was sent to the checkout first
+		done, res, err := d.awaitCheckout(ctx, c, ans)
+		if res != nil || err != nil {
+			return res, err
+		}
+		saved = done.summary() + " "
+	}
+	r, err := d.client(ctx).TopUp(ctx, amount)
+	if e, isHQ := hqclient.AsError(err); isHQ && saved == "" && e.Code == "payment_method_required" && toolkit.CanElicitURL(ctx) {
+		// Nothing was charged: the human saves a card, then this call goes on.
+		return d.askCheckout(ctx, c, c.Consent == toolkit.ConsentAccepted,
+			fmt.Sprintf("Topping up %s needs a saved card, and there is none yet.", money.Dollars(amount)))
+	}
+	return answer(r, err, func() string {
+		return fmt.Sprintf("%sAdded %s; balance now %s.", saved, money.Dollars(amount), textsafe.Quote(r.Data.NewBalanceDisplay))
+	})
+}
+
+func setupPayment(ctx context.Context, d *Deps, _ toolkit.Args) (*mcp.CallToolResult, error) {
+	c := toolkit.CallFrom(ctx)
+	if ans := checkoutAnswered(c); ans != nil {
+		done, res, err := d.awaitCheckout(ctx, c, ans)
+		if res != nil || err != nil {
+			return res, err
+		}
+		out := map[string]any{"url": done.URL, "has_payment_method": done.Balance.HasPaymentMethod}
+		if done.Balance.PaymentMethodID != "" {
+			out["payment_method_id"] = done.Balance.PaymentMethodID
+		}
+		return toolkit.OKValue(out, done.summary()+" top_up works now."), nil
+	}
+	if toolkit.CanElicitURL(ctx) {
+		return d.askCheckout(ctx, c, false, "The agent asks you to save a payment card for your MyAPIHQ account.")
+	}
+	r, err := d.client(ctx).SetupPayment(ctx)
+	return answer(r, err, func() string {
+		return "Ask the human to open " + textsafe.Quote(r.Data.URL) + " and save a card; then call get_balance to check."
+	})
 }

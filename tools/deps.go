@@ -54,8 +54,11 @@ type Deps struct {
 	Log     zerolog.Logger
 	// NewClient makes a client with other credentials (a human's session).
 	NewClient func(hqclient.Credentials) (*hqclient.Client, error)
-	// Import polling: first interval, cap (defaults 250ms, 2s).
+	// Import and checkout polling: first interval, cap (defaults 250ms, 2s).
 	PollMin, PollMax time.Duration
+	// CheckoutWait bounds the wait for the human on the checkout page
+	// (0: DefaultCheckoutWait).
+	CheckoutWait time.Duration
 
 	// Door reaches the other services with the key added (nil: the
 	// services tools say it is not configured); EnvFileDir is

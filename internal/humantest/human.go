@@ -23,6 +23,10 @@ import (
 type Human struct {
 	// Decline says no to every question and never opens a page.
 	Decline bool
+	// DeclineCheckout says yes to questions but will not open a page.
+	DeclineCheckout bool
+	// Abandon opens the page ("accept") but never completes it.
+	Abandon bool
 	// Delay is how long the human takes on the page after accepting.
 	Delay time.Duration
 	// HTTP opens pages (http.DefaultClient if nil).
@@ -41,7 +45,7 @@ func (h *Human) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.Elic
 	h.mu.Lock()
 	h.seen = append(h.seen, p)
 	h.mu.Unlock()
-	if h.Decline {
+	if h.Decline || (h.DeclineCheckout && p.Mode == mcp.ElicitationModeURL) {
 		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}, nil
 	}
 	if p.Mode != mcp.ElicitationModeURL {
@@ -51,6 +55,9 @@ func (h *Human) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.Elic
 	u, err := url.Parse(p.URL)
 	if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" {
 		return nil, fmt.Errorf("humantest: will not open %q: not a loopback http URL", p.URL)
+	}
+	if h.Abandon {
+		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionAccept}}, nil
 	}
 	h.wg.Add(1)
 	go func() { // the human works on the page after telling the host "yes, open it"
