@@ -36,7 +36,9 @@ func I64(v int64) *int64 { return &v }
 
 // IDPattern is every id a tool puts in a request path (org, webhook, key,
 // job, agent): nothing that could leave its path segment ("..", "/", "%").
-const IDPattern = `^[A-Za-z0-9_-]{1,100}$`
+// \w is [A-Za-z0-9_] in Go's RE2 and in JSON Schema's ECMA-262 alike; the
+// short spelling saves the model 8 bytes of every id parameter.
+const IDPattern = `^[\w-]{1,100}$`
 
 // IDParam is a required id argument.
 func IDParam(name, desc string) Param {

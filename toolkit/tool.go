@@ -27,6 +27,9 @@ type Tool struct {
 	// Output is the JSON Schema of the structured result (outputSchema);
 	// nil: the result may carry no structured content.
 	Output json.RawMessage
+	// Meta is the tool's _meta in tools/list (the MCP App that renders its
+	// results); every byte of it is in every prompt.
+	Meta map[string]any
 	// The four MCP annotations, always all set (mcp-go's NewTool would
 	// otherwise call every tool destructive and open-world).
 	ReadOnly, Destructive, Idempotent, OpenWorld bool
@@ -67,6 +70,9 @@ type Tool struct {
 func (t Tool) MCP() mcp.Tool {
 	mt := mcp.NewToolWithRawSchema(t.Name, t.Description, Schema(t.Params))
 	mt.RawOutputSchema = t.Output
+	if t.Meta != nil {
+		mt.Meta = &mcp.Meta{AdditionalFields: t.Meta}
+	}
 	mt.Annotations = mcp.ToolAnnotation{
 		Title:           t.Title,
 		ReadOnlyHint:    mcp.ToBoolPtr(t.ReadOnly),

@@ -19,6 +19,7 @@ func billingTools(d *Deps) []toolkit.Tool {
 	return []toolkit.Tool{
 		{
 			Name: "get_balance", Toolset: Billing, Title: "Get balance",
+			Meta:        appMeta,
 			Output:      outBalance,
 			Description: "The prepaid balance and whether a payment method is saved.",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
@@ -59,21 +60,21 @@ func billingTools(d *Deps) []toolkit.Tool {
 			Confirm: func(a toolkit.Args) string {
 				return "Charge " + money.Dollars(a.Int("amount_cents")) + " to the saved card to top up the MyAPIHQ balance?"
 			},
-			Audit: true,
+			Audit:   true,
 			Handler: d.bind(topUp),
 		},
 		{
 			Name: "setup_payment", Toolset: Billing, Title: "Set up a payment method",
 			Output:      toolkit.Object("url"),
-			Description: "Get a hosted checkout URL where the human saves a card; give them the URL. Then top_up works.",
+			Description: "The human saves a card on a hosted checkout page (the host opens it, or give them the URL). Then top_up works.",
 			OpenWorld:   true,
-			Handler: d.bind(setupPayment),
+			Handler:     d.bind(setupPayment),
 		},
 		{
 			Name: "confirm_payment_setup", Toolset: Billing, Title: "Confirm a payment method",
 			Output:      outObject,
 			Description: "Save a payment method by its id (pm_...) when the checkout gave one instead of saving it itself.",
-			Params:      []toolkit.Param{{Name: "payment_method_id", Type: "string", Required: true, Pattern: "^pm_[A-Za-z0-9_]+$", MaxLen: 100}},
+			Params:      []toolkit.Param{{Name: "payment_method_id", Type: "string", Required: true, Pattern: `^pm_\w+$`, MaxLen: 100}},
 			Idempotent:  true, OpenWorld: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).ConfirmPaymentSetup(ctx, a.Str("payment_method_id"))
@@ -82,6 +83,7 @@ func billingTools(d *Deps) []toolkit.Tool {
 		},
 		{
 			Name: "get_billing_history", Toolset: Billing, Title: "Get billing history",
+			Meta:        appMeta,
 			Output:      outList,
 			Description: "Recent top-ups, charges and refunds, newest first.",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,

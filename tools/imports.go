@@ -42,6 +42,7 @@ func importTools(d *Deps) []toolkit.Tool {
 		},
 		{
 			Name: "get_import", Toolset: Imports, Title: "Get a brand import",
+			Meta:        appMeta,
 			Output:      outImport,
 			Description: "Status of a brand import: queued, processing, awaiting_confirmation (then confirm_import), completed or failed.",
 			Params:      []toolkit.Param{pJob},

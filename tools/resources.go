@@ -94,6 +94,9 @@ func rawContents(uri string, raw json.RawMessage) ([]mcp.ResourceContents, error
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(raw)}}, nil
 }
 
+// appMeta links a tool to the MCP App that renders its results.
+var appMeta = ui.ToolMeta()
+
 // AuditURI is the caller's audit trail as a resource.
 const AuditURI = "myapihq://audit"
 

@@ -25,10 +25,6 @@ const (
 	MIMEType = "text/html;profile=mcp-app"
 )
 
-// LinkedTools are the tools whose results the app renders; each carries
-// ToolMeta in its _meta.
-var LinkedTools = []string{"get_balance", "get_billing_history", "whoami", "get_import"}
-
 //go:embed app
 var files embed.FS
 
@@ -85,16 +81,12 @@ func Read(context.Context, mcp.ReadResourceRequest) ([]mcp.ResourceContents, err
 	return Contents(), nil
 }
 
-// ToolMeta is the _meta of a linked tool: the nested key of the current
-// spec only. Hosts of the draft that read the flat "ui/resourceUri" key
-// cost every linked tool 30 more bytes in tools/list; LegacyToolMeta adds it.
+// ToolMeta is the _meta of a tool whose results the app renders: the
+// nested key only. ext-apps 2.0.4 calls the flat "ui/resourceUri" key
+// deprecated, and its host side (AppBridge's getToolUiResourceUri, which
+// the browser test's host uses on the real tools/list) reads the nested
+// one first; the flat key would cost each linked tool 40 more bytes of the
+// tools/list every prompt carries.
 func ToolMeta() map[string]any {
 	return map[string]any{"ui": map[string]any{"resourceUri": URI}}
-}
-
-// LegacyToolMeta is ToolMeta with the older flat key as well.
-func LegacyToolMeta() map[string]any {
-	m := ToolMeta()
-	m["ui/resourceUri"] = URI
-	return m
 }

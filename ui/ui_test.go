@@ -93,11 +93,7 @@ func TestToolMetaCost(t *testing.T) {
 	if len(b) > 56 {
 		t.Errorf("ToolMeta costs %d bytes per linked tool: %s", len(b), b)
 	}
-	l, _ := json.Marshal(map[string]any{"_meta": LegacyToolMeta()})
-	if !strings.Contains(string(l), `"ui/resourceUri":"ui://myapihq/account"`) {
-		t.Errorf("legacy: %s", l)
-	}
-	t.Logf("per linked tool: %d bytes (~%d tokens), %d with the legacy key", len(b)-2, (len(b)-2)/4, len(l)-2)
+	t.Logf("per linked tool: %d bytes (~%d tokens)", len(b)-2, (len(b)-2)/4)
 }
 
 // TestScriptTalksOnlyToHost: the page's script posts only to its parent
