@@ -24,6 +24,7 @@ import (
 	"github.com/myapihq/myapihq-mcp/budget"
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/icons"
 	"github.com/myapihq/myapihq-mcp/metrics"
 	"github.com/myapihq/myapihq-mcp/prompts"
 	"github.com/myapihq/myapihq-mcp/remote"
@@ -181,6 +182,10 @@ func Build(cfg Config, mode Mode) (*App, error) {
 		server.WithResourceCapabilities(false, false),
 		server.WithLogging(), // elicitation is the client's capability: the server advertises none, and asks anyway
 		server.WithRecovery(),
+		server.WithIcons(icons.Server()...), // light and dark, in initialize (not on each tool: tools/list is in every prompt)
+		server.WithCompletions(),
+		server.WithResourceCompletionProvider(d.Completions()),
+		server.WithPromptCompletionProvider(d.Completions()),
 	}
 	if mode != MultiTenant {
 		// Over HTTP sessions come and go for the life of the server: a

@@ -11,14 +11,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/myapihq/myapihq-mcp/services"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // Max is the most values one answer holds (the spec's limit is 100).
@@ -34,13 +33,6 @@ type Org struct {
 // Orgs lists the caller's organizations (the tools' ListOrgs, per request:
 // each caller completes from their own).
 type Orgs func(ctx context.Context) ([]Org, error)
-
-var (
-	idRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`) })
-	domainRE = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-	})
-)
 
 // answer keeps the first Max values, saying how many there were.
 func answer(values []string) *mcp.Completion {
@@ -66,7 +58,7 @@ func OrgIDs(ctx context.Context, list Orgs, prefix string) (*mcp.Completion, err
 	var byID, byName []string
 	seen := map[string]bool{}
 	for _, o := range orgs {
-		if !idRE().MatchString(o.ID) || seen[o.ID] {
+		if !toolkit.ValidID(o.ID) || seen[o.ID] {
 			continue
 		}
 		switch {
@@ -108,7 +100,7 @@ func Domains(ctx context.Context, list Orgs, prefix string) (*mcp.Completion, er
 	for _, o := range orgs {
 		for _, d := range o.Domains {
 			d = strings.TrimPrefix(strings.ToLower(d), "www.")
-			if domainRE().MatchString(d) && strings.HasPrefix(d, p) {
+			if toolkit.ValidDomain(d) && strings.HasPrefix(d, p) {
 				set[d] = true
 			}
 		}

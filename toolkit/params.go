@@ -192,6 +192,13 @@ func check(p Param, v any) (any, error) {
 // variable is checked by the same rule).
 func ValidID(s string) bool { return compiled(IDPattern).MatchString(s) }
 
+// ValidDomain says whether s is a bare domain such as example.com, in
+// lower case, as prompts and completions offer them (no scheme, path, port
+// or trailing dot).
+func ValidDomain(s string) bool {
+	return s == strings.ToLower(s) && !strings.HasSuffix(s, ".") && compiled(hostnamePattern).MatchString(s)
+}
+
 var patterns sync.Map // pattern -> *regexp.Regexp, compiled once
 
 func compiled(pattern string) *regexp.Regexp {
