@@ -31,7 +31,8 @@ func openStore(cfg Config, stderr io.Writer) (*credentials.Store, string, error)
 
 // AuthStatus prints where each credential comes from, masked.
 func AuthStatus(ctx context.Context, cfg Config, asJSON bool, stdout, stderr io.Writer) error {
-	s, service, err := openStore(cfg, stderr)
+	// The store's warnings are rows of the status itself: not said twice.
+	s, service, err := openStore(cfg, nil)
 	if err != nil {
 		return err
 	}
