@@ -1,15 +1,18 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"text/tabwriter"
 
 	"github.com/myapihq/myapihq-mcp/credentials"
+	"github.com/myapihq/myapihq-mcp/internal/fsx"
 	"github.com/myapihq/myapihq-mcp/tools"
 )
 
@@ -108,10 +111,19 @@ func AuthImport(ctx context.Context, cfg Config, path string, stdout, stderr io.
 	return nil
 }
 
+// ExportOptions are `auth export`'s choices.
+type ExportOptions struct {
+	ShowSecrets bool   // print the secrets in full
+	Out         string // write to this file instead: secrets in full, mode 0600
+	Force       bool   // replace an existing Out
+}
+
 // AuthExport prints the profile's credentials in the .env format, masked
-// unless showSecrets.
-func AuthExport(ctx context.Context, cfg Config, showSecrets bool, stdout, stderr io.Writer) error {
-	s, service, err := openStore(cfg, stderr)
+// unless ShowSecrets, or writes them in full to Out (0600, atomically, never
+// over an existing file unless Force): a backup that no shell redirection
+// leaves readable by others.
+func AuthExport(ctx context.Context, cfg Config, o ExportOptions, std IO) error {
+	s, service, err := openStore(cfg, std.Err)
 	if err != nil {
 		return err
 	}
@@ -119,7 +131,40 @@ func AuthExport(ctx context.Context, cfg Config, showSecrets bool, stdout, stder
 	if cfg.Sandbox {
 		base = "" // a sandbox has no stable URL to write down
 	}
-	return credentials.ExportEnv(ctx, s, stdout, base, showSecrets)
+	if o.Out == "" {
+		if err := credentials.ExportEnv(ctx, s, std.Out, base, o.ShowSecrets); err != nil {
+			return err
+		}
+		if o.ShowSecrets && !std.OutTerminal {
+			fmt.Fprintln(std.Err, "note: standard output is not a terminal: a file the shell creates (> FILE) gets the shell's mode, "+
+				"often 0644 (readable by other users), with the PIN and key in it; --out FILE writes it 0600 instead.")
+		}
+		return nil
+	}
+	v, err := s.Get(ctx)
+	if err != nil {
+		return err
+	}
+	if v.AccountID == "" && v.PIN == "" && v.APIKey == "" && v.Token == "" {
+		return fmt.Errorf("profile %q has no credentials for %s: nothing to export, nothing was written", s.Profile(), service)
+	}
+	var b bytes.Buffer
+	if err := credentials.ExportEnv(ctx, s, &b, base, true); err != nil {
+		return err
+	}
+	write := fsx.WriteFileNew
+	if o.Force {
+		write = fsx.WriteFileAtomic
+	}
+	if err := write(o.Out, b.Bytes(), 0o600); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s already exists: nothing was written; choose another file, or pass --force to replace it", o.Out)
+		}
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Fprintf(std.Out, "Wrote the credentials of profile %q, secrets in full, to %s (mode 0600): guard it as the PIN itself; "+
+		"auth import --env-file restores it.\n", s.Profile(), o.Out)
+	return nil
 }
 
 // AuthRotateKey replaces the profile's API key: a new one is created and

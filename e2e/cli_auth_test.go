@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,5 +85,65 @@ func TestKeyringFallbackIsOneAccurateWarning(t *testing.T) {
 	status, _, _ := cliEnv(t, e, noKeyring, append([]string{"auth", "status", "--profile", "p2"}, sb...)...)
 	if !strings.Contains(status, "plain text") || !strings.Contains(status, "acct_1") {
 		t.Errorf("status:\n%s", status)
+	}
+}
+
+// TestExportOutIsPrivate: `auth export --out FILE` writes the full
+// credentials 0600, never over an existing file unless --force, and a
+// secret sent to a pipe or a file by the shell is warned about.
+func TestExportOutIsPrivate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sb := append(e.sandboxArgs(), "--credential-store", "file")
+	pin := "pin-export-0123456789abcdef"
+	envFile := filepath.Join(t.TempDir(), "a.env")
+	writeFile(t, envFile, "MYAPI_ACCOUNT_ID=acct_1\nMYAPI_PIN="+pin+"\n")
+	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+
+	// To a pipe, as `> file` would: the secrets come with a note on stderr.
+	out, errs, code := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...)
+	if code != 0 || !strings.Contains(out, pin) || !strings.Contains(errs, "--out") || !strings.Contains(errs, "not a terminal") {
+		t.Errorf("export --show-secrets to a pipe: exit %d\nstderr: %s", code, errs)
+	}
+	if _, errs, _ := cli(t, e, append([]string{"auth", "export"}, sb...)...); strings.Contains(errs, "--out") {
+		t.Errorf("a masked export warned about secrets: %s", errs)
+	}
+
+	backup := filepath.Join(t.TempDir(), "backup.env")
+	out, errs, code = cli(t, e, append([]string{"auth", "export", "--out", backup}, sb...)...)
+	if code != 0 || strings.Contains(out+errs, pin) || !strings.Contains(out, backup) {
+		t.Fatalf("export --out: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	fi, err := os.Stat(backup)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup: %v %v, want 0600", fi, err)
+	}
+	if b, _ := os.ReadFile(backup); !strings.Contains(string(b), "MYAPI_PIN="+pin) {
+		t.Fatalf("the backup does not hold the PIN:\n%s", b)
+	}
+
+	// An existing file is kept unless --force; with it, the file is replaced 0600.
+	writeFile(t, backup, "mine\n")
+	os.Chmod(backup, 0o644)
+	if _, errs, code := cli(t, e, append([]string{"auth", "export", "--out", backup}, sb...)...); code != 1 || !strings.Contains(errs, "--force") {
+		t.Errorf("export --out over an existing file: exit %d %s", code, errs)
+	}
+	if b, _ := os.ReadFile(backup); string(b) != "mine\n" {
+		t.Errorf("an existing file was overwritten without --force: %q", b)
+	}
+	if _, errs, code := cli(t, e, append([]string{"auth", "export", "--out", backup, "--force"}, sb...)...); code != 0 {
+		t.Errorf("export --out --force: exit %d %s", code, errs)
+	}
+	if fi, _ := os.Stat(backup); fi.Mode().Perm() != 0o600 {
+		t.Errorf("--force kept mode %o", fi.Mode().Perm())
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(backup)); len(entries) != 1 {
+		t.Errorf("left files behind: %v", entries)
+	}
+	// The backup is what import takes back.
+	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", backup, "--profile", "restored"}, sb...)...); code != 0 {
+		t.Errorf("import of the --out backup: exit %d %s", code, errs)
 	}
 }
