@@ -224,9 +224,10 @@ func newAuth(s *app.Settings, std app.IO) *cobra.Command {
 	sub("status", "Show where each credential comes from, masked", []string{"json"}, func(cmd *cobra.Command) error {
 		return app.AuthStatus(cmd.Context(), s.Config, s.Output.JSON, stdout, stderr)
 	})
-	sub("logout", "Delete the profile's stored credentials for the service", nil, func(cmd *cobra.Command) error {
-		return app.AuthLogout(cmd.Context(), s.Config, stdout, stderr)
-	})
+	sub("logout", "Delete the profile's stored credentials for the service (asks first; --yes where no one can answer)", []string{"yes"},
+		func(cmd *cobra.Command) error {
+			return app.AuthLogout(cmd.Context(), s.Config, s.Output.Yes, std)
+		})
 	sub("import", "Store the MYAPI_* values of an onboarding .env file", []string{"env-file"}, func(cmd *cobra.Command) error {
 		if s.Output.EnvFile == "" {
 			return usage(errors.New("auth import needs --env-file FILE"))

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,9 +10,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/myapihq/myapihq-mcp/credentials"
+	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
 	"github.com/myapihq/myapihq-mcp/tools"
 )
@@ -73,16 +77,85 @@ func storeLabel(st credentials.Status) string {
 }
 
 // AuthLogout deletes the profile's stored credentials for the service.
-func AuthLogout(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
-	s, service, err := openStore(cfg, stderr)
+// Nothing stored is an error that names the profiles that have some (as
+// `gh auth logout` does for an unknown account). The PIN cannot be
+// recovered, so the deletion is confirmed: at a terminal by a question,
+// elsewhere by yes (without it, a configuration error: exit 2).
+func AuthLogout(ctx context.Context, cfg Config, yes bool, std IO) error {
+	s, service, err := openStore(cfg, std.Err)
 	if err != nil {
 		return err
+	}
+	v, err := s.Stored(ctx)
+	if err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
+	if v.AccountID == "" && v.PIN == "" && v.APIKey == "" && v.Token == "" {
+		msg := fmt.Sprintf("profile %q has no stored credentials for %s: nothing to delete", s.Profile(), service)
+		if others := s.Profiles(ctx); len(others) > 0 {
+			msg += fmt.Sprintf("; profiles with stored credentials there: %s (--profile NAME)", quoteAll(others))
+		}
+		return errors.New(msg)
+	}
+	what := fmt.Sprintf("the stored credentials of profile %q for %s", s.Profile(), service)
+	if v.AccountID != "" {
+		what += fmt.Sprintf(" (account %s)", v.AccountID)
+	}
+	warning := "Nothing here can bring them back"
+	if v.PIN != "" {
+		warning = "The PIN cannot be recovered: without it or a backup, the account is lost"
+	}
+	backup := "myapihq-mcp auth export --out FILE" + serviceArgs(cfg)
+	if !yes {
+		if !std.InTerminal {
+			return configError("auth logout would delete %s. %s; back them up first with `%s`. No terminal to confirm on: "+
+				"pass --yes to delete", what, warning, backup)
+		}
+		fmt.Fprintf(std.Err, "Delete %s?\n%s; back them up first with `%s`.\nType yes to delete: ", what, warning, backup)
+		answer, _ := bufio.NewReader(std.In).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "yes" && a != "y" {
+			return errors.New("not confirmed: nothing was deleted")
+		}
 	}
 	if err := s.Logout(ctx); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
-	fmt.Fprintf(stdout, "Deleted the stored credentials of profile %q for %s.\n", s.Profile(), service)
+	fmt.Fprintf(std.Out, "Deleted %s.\n", what)
 	return nil
+}
+
+// serviceArgs are the flags that name cfg's profile and service, for a
+// command to suggest.
+func serviceArgs(cfg Config) string {
+	var b strings.Builder
+	if cfg.Profile != "" && cfg.Profile != "default" {
+		fmt.Fprintf(&b, " --profile %s", shellQuote(cfg.Profile))
+	}
+	switch {
+	case cfg.Sandbox && cfg.SandboxState != "":
+		fmt.Fprintf(&b, " --sandbox --sandbox-state %s", shellQuote(cfg.SandboxState))
+	case cfg.Sandbox:
+		b.WriteString(" --sandbox")
+	case cfg.BaseURL != "" && strings.TrimRight(cfg.BaseURL, "/") != hqclient.DefaultBaseURL:
+		fmt.Fprintf(&b, " --base-url %s", shellQuote(cfg.BaseURL))
+	}
+	return b.String()
+}
+
+// shellQuote leaves a plain word alone and single-quotes anything else.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@=,+") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // AuthImport stores the MYAPI_* values of an onboarding .env file.

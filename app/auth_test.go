@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,6 +43,45 @@ func TestExportNoteOnlyWhenSecretsLeaveTheTerminal(t *testing.T) {
 		}
 		if c.show != strings.Contains(out.String(), "pin-0123456789abcdef") {
 			t.Errorf("show-secrets %v:\n%s", c.show, out.String())
+		}
+	}
+}
+
+// TestLogoutAsksAtATerminal: at a terminal, logout asks (saying the PIN
+// cannot be recovered and how to back it up) and deletes only on yes;
+// elsewhere it needs --yes and says so, as a configuration error.
+func TestLogoutAsksAtATerminal(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		answer   string
+		terminal bool
+		yes      bool
+		deleted  bool
+	}{
+		{"n\n", true, false, false},
+		{"", true, false, false}, // end of input: no
+		{"yes\n", true, false, true},
+		{"Y\n", true, false, true},
+		{"yes\n", false, false, false}, // not a terminal: no question is asked
+		{"", false, true, true},
+	} {
+		cfg := authConfig(t)
+		var out, errs strings.Builder
+		err := AuthLogout(ctx, cfg, c.yes, IO{In: strings.NewReader(c.answer), Out: &out, Err: &errs, InTerminal: c.terminal})
+		s, _, _ := openStore(cfg, nil)
+		v, _ := s.Stored(ctx)
+		if deleted := v.PIN == ""; deleted != c.deleted || (err == nil) != c.deleted {
+			t.Errorf("%+v: deleted %v, err %v\nstdout: %s\nstderr: %s", c, deleted, err, out.String(), errs.String())
+		}
+		var ce ConfigError
+		if !c.terminal && !c.yes && (!errors.As(err, &ce) || !strings.Contains(err.Error(), "--yes")) {
+			t.Errorf("%+v: want a configuration error naming --yes, got %v", c, err)
+		}
+		if c.terminal && !c.yes {
+			asked := errs.String()
+			if !strings.Contains(asked, "PIN cannot be recovered") || !strings.Contains(asked, "auth export --out FILE --sandbox --sandbox-state "+cfg.SandboxState) {
+				t.Errorf("%+v: the question: %q", c, asked)
+			}
 		}
 	}
 }

@@ -34,6 +34,7 @@ type Output struct {
 	EnvFile     string // auth import: the .env file to read
 	Out         string // auth export: write to this file, 0600
 	Force       bool   // auth export: replace --out
+	Yes         bool   // auth logout: delete without asking
 }
 
 // Flag is one row of the flag table: a flag, its MYAPI_* variable (""
@@ -206,6 +207,8 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { s.Output.Out = v; return nil }},
 	{Name: "force", Default: "false", Bool: true, Help: "export: replace the --out file",
 		Set: func(s *Settings, v string) error { return setBool(&s.Output.Force, v) }},
+	{Name: "yes", Default: "false", Bool: true, Help: "logout: delete without asking (needed where no one is at a terminal to answer)",
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.Yes, v) }},
 }
 
 // Rows are named by flag; two rows may share a flag name only through an

@@ -334,6 +334,9 @@ func (s *Store) Save(ctx context.Context, v Values) error {
 	if failed != nil {
 		return &SaveError{Fields: failed, Err: lastErr}
 	}
+	if v.AccountID != "" || v.PIN != "" || v.APIKey != "" {
+		s.index(false) // a token alone is not worth a write: its account's save indexed the profile
+	}
 	return nil
 }
 
@@ -396,6 +399,9 @@ func (s *Store) Logout(ctx context.Context) error {
 		}
 	}
 	s.stored, s.sources, s.loaded, s.loadErr = Values{}, map[string]string{}, true, nil
+	if len(errs) == 0 {
+		s.index(true)
+	}
 	return errors.Join(errs...)
 }
 

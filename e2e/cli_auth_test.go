@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,5 +146,57 @@ func TestExportOutIsPrivate(t *testing.T) {
 	// The backup is what import takes back.
 	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", backup, "--profile", "restored"}, sb...)...); code != 0 {
 		t.Errorf("import of the --out backup: exit %d %s", code, errs)
+	}
+}
+
+// TestLogoutConfirmsAndNamesWhatItDeletes: nothing stored is said as such
+// (exit 1, as `gh auth logout` for an unknown account); stored credentials
+// are deleted only with --yes when no one is at a terminal to confirm.
+func TestLogoutConfirmsAndNamesWhatItDeletes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sb := append(e.sandboxArgs(), "--credential-store", "file")
+	envFile := filepath.Join(t.TempDir(), "a.env")
+	writeFile(t, envFile, "MYAPI_ACCOUNT_ID=acct_1\nMYAPI_PIN=pin-0123456789abcdef\n")
+	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+
+	out, errs, code := cli(t, e, append([]string{"auth", "logout", "--profile", "nobody", "--yes"}, sb...)...)
+	if code != 1 || strings.Contains(out, "Deleted") || !strings.Contains(errs, `profile "nobody"`) ||
+		!strings.Contains(errs, "nothing to delete") || !strings.Contains(errs, `"default"`) {
+		t.Errorf("logout of an unknown profile: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+
+	out, errs, code = cli(t, e, append([]string{"auth", "logout"}, sb...)...)
+	if code != 2 || strings.Contains(out, "Deleted") || !strings.Contains(errs, "--yes") || !strings.Contains(errs, "cannot be recovered") ||
+		!strings.Contains(errs, "auth export --out") {
+		t.Errorf("logout without a terminal or --yes: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if status, _, _ := cli(t, e, append([]string{"auth", "status"}, sb...)...); !strings.Contains(status, "acct_1") {
+		t.Fatalf("logout without --yes deleted the credentials:\n%s", status)
+	}
+	// At a terminal (util-linux script(1) gives it one), the question, and a "no".
+	if script, err := exec.LookPath("script"); err == nil {
+		line := binary + " auth logout " + strings.Join(sb, " ")
+		cmd := exec.Command(script, "-qec", line, "/dev/null")
+		cmd.Env = append(cmd.Environ(), e.vars()...)
+		cmd.Stdin = strings.NewReader("n\n")
+		asked, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(asked), "PIN cannot be recovered") || !strings.Contains(string(asked), "Type yes to delete") ||
+			!strings.Contains(string(asked), "nothing was deleted") {
+			t.Errorf("logout at a terminal:\n%s", asked)
+		}
+		if status, _, _ := cli(t, e, append([]string{"auth", "status"}, sb...)...); !strings.Contains(status, "acct_1") {
+			t.Fatalf("a \"no\" at the terminal deleted the credentials:\n%s", status)
+		}
+	}
+
+	out, errs, code = cli(t, e, append([]string{"auth", "logout", "--yes"}, sb...)...)
+	if code != 0 || !strings.Contains(out, `Deleted the stored credentials of profile "default"`) {
+		t.Errorf("logout --yes: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if status, _, _ := cli(t, e, append([]string{"auth", "status"}, sb...)...); strings.Contains(status, "acct_1") {
+		t.Fatalf("still stored after logout --yes:\n%s", status)
 	}
 }

@@ -122,7 +122,7 @@ func TestAutoLogoutWithoutKeyring(t *testing.T) {
 	if _, errs, code := cliEnv(t, e, noBus, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
 		t.Fatalf("import: %d %s", code, errs)
 	}
-	if out, errs, code := cliEnv(t, e, noBus, append([]string{"auth", "logout"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
+	if out, errs, code := cliEnv(t, e, noBus, append([]string{"auth", "logout", "--yes"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
 		t.Fatalf("logout: exit %d\n%s\n%s", code, out, errs)
 	}
 	if out, _, _ := cliEnv(t, e, noBus, append([]string{"auth", "status"}, sb...)...); strings.Contains(out, "acct_1") {

@@ -509,7 +509,7 @@ func TestAuthCommands(t *testing.T) {
 	if again, _, _ := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...); again != full {
 		t.Fatalf("a refused import changed the store:\n%s", again)
 	}
-	if out, _, code := cli(t, e, append([]string{"auth", "logout"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
+	if out, _, code := cli(t, e, append([]string{"auth", "logout", "--yes"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
 		t.Fatalf("logout: %d %s", code, out)
 	}
 	if status, _, _ := cli(t, e, append([]string{"auth", "status"}, sb...)...); strings.Contains(status, "••••cdef") {
