@@ -14,6 +14,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/rs/zerolog"
+
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
@@ -243,6 +245,10 @@ func AuthExport(ctx context.Context, cfg Config, o ExportOptions, std IO) error 
 // AuthRotateKey replaces the profile's API key: a new one is created and
 // stored, the old one revoked; neither is printed.
 func AuthRotateKey(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	// A command for a human: the server's JSON log lines would land in the
+	// middle of its answer. Its failures come back as errors; the store's
+	// warnings still go to stderr.
+	cfg.LogLevel, cfg.LogFile = zerolog.Disabled.String(), ""
 	a, err := Open(cfg, stderr)
 	if err != nil {
 		return err

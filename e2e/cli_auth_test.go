@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // What a newcomer meets at the command line, through the built binary:
@@ -198,5 +201,24 @@ func TestLogoutConfirmsAndNamesWhatItDeletes(t *testing.T) {
 	}
 	if status, _, _ := cli(t, e, append([]string{"auth", "status"}, sb...)...); strings.Contains(status, "acct_1") {
 		t.Fatalf("still stored after logout --yes:\n%s", status)
+	}
+}
+
+// TestRotateKeyPrintsOnlyItsAnswer: the human output is not interleaved
+// with the server's JSON log lines.
+func TestRotateKeyPrintsOnlyItsAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := startMCP(t, e, mcp.ProtocolVersion20251125)
+	s.ok("create_agent", map[string]any{"label": "quiet"})
+	s.c.Close()
+	out, errs, code := cli(t, e, append([]string{"auth", "rotate-key"}, e.sandboxArgs()...)...)
+	if code != 0 || !strings.Contains(out, "Revoked the old key") {
+		t.Fatalf("rotate-key: %d\n%s\n%s", code, out, errs)
+	}
+	for _, line := range strings.Split(out+errs, "\n") {
+		if json.Valid([]byte(line)) && strings.HasPrefix(line, "{") {
+			t.Errorf("a log line in the human output: %s", line)
+		}
 	}
 }
