@@ -234,9 +234,10 @@ func newAuth(s *app.Settings, std app.IO) *cobra.Command {
 		}
 		return app.AuthImport(cmd.Context(), s.Config, s.Output.EnvFile, stdout, stderr)
 	})
-	sub("rotate-key", "Replace the profile's API key: a new one stored, the old one revoked, neither shown", nil, func(cmd *cobra.Command) error {
-		return app.AuthRotateKey(cmd.Context(), s.Config, stdout, stderr)
-	})
+	sub("rotate-key", "Replace the profile's API key: a new one stored, the old one revoked, neither shown", []string{"force"},
+		func(cmd *cobra.Command) error {
+			return app.AuthRotateKey(cmd.Context(), s.Config, s.Output.Force, stdout, stderr)
+		})
 	sub("export", "Print the profile's credentials as a .env file, masked unless --show-secrets; --out FILE writes them in full, 0600",
 		[]string{"show-secrets", "out", "force"}, func(cmd *cobra.Command) error {
 			o := app.ExportOptions{ShowSecrets: s.Output.ShowSecrets, Out: s.Output.Out, Force: s.Output.Force}

@@ -174,7 +174,7 @@ func AuthImport(ctx context.Context, cfg Config, path string, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	s, _, err := openStore(cfg, stderr)
+	s, service, err := openStore(cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -183,6 +183,13 @@ func AuthImport(ctx context.Context, cfg Config, path string, stdout, stderr io.
 		return err
 	}
 	fmt.Fprintf(stdout, "Imported %v into profile %q (%s).\n", names, s.Profile(), storeLabel(s.Status(ctx)))
+	// A backup imported under a second profile is the same key: rotating it
+	// in one profile would revoke it for the other, without a word.
+	if holders := s.HoldersOf(ctx, env["MYAPI_API_KEY"]); len(holders) > 0 {
+		fmt.Fprintf(stderr, "WARNING: %s holds the same API key for %s: rotating it in one profile (auth rotate-key, the rotate_key tool) "+
+			"revokes it in the other. Keep one profile per key: use --profile %s, or log one of them out (auth logout --profile NAME).\n",
+			tools.ProfilesPhrase(holders), service, holders[0])
+	}
 	return nil
 }
 
@@ -244,7 +251,7 @@ func AuthExport(ctx context.Context, cfg Config, o ExportOptions, std IO) error 
 
 // AuthRotateKey replaces the profile's API key: a new one is created and
 // stored, the old one revoked; neither is printed.
-func AuthRotateKey(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+func AuthRotateKey(ctx context.Context, cfg Config, force bool, stdout, stderr io.Writer) error {
 	// A command for a human: the server's JSON log lines would land in the
 	// middle of its answer. Its failures come back as errors; the store's
 	// warnings still go to stderr.
@@ -254,7 +261,12 @@ func AuthRotateKey(ctx context.Context, cfg Config, stdout, stderr io.Writer) er
 		return err
 	}
 	defer a.Close()
-	r, err := tools.RotateKey(ctx, a.Client, a.Store)
+	r, err := tools.RotateKey(ctx, a.Client, a.Store, force)
+	var shared *tools.SharedKeyError
+	if errors.As(err, &shared) {
+		return fmt.Errorf("rotate-key: %v, and its calls would fail (401): nothing was changed. Log the other out (auth logout --profile NAME) "+
+			"if it is a copy you no longer use, or pass --force to rotate anyway", err)
+	}
 	if err != nil {
 		return fmt.Errorf("rotate-key: %w", err)
 	}
@@ -264,6 +276,10 @@ func AuthRotateKey(ctx context.Context, cfg Config, stdout, stderr io.Writer) er
 	}
 	if r.Note != "" {
 		fmt.Fprintln(stdout, "Note:", r.Note)
+	}
+	if len(r.SharedWith) > 0 {
+		fmt.Fprintf(stdout, "Note: %s held the old key and now fails with 401: copy this profile's key there (auth export --out, then "+
+			"auth import --profile NAME), or log it out.\n", tools.ProfilesPhrase(r.SharedWith))
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ type Output struct {
 	ShowSecrets bool   // auth export: print secrets in full
 	EnvFile     string // auth import: the .env file to read
 	Out         string // auth export: write to this file, 0600
-	Force       bool   // auth export: replace --out
+	Force       bool   // auth export: replace --out; auth rotate-key: rotate a key another profile holds
 	Yes         bool   // auth logout: delete without asking
 }
 
@@ -205,7 +205,7 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { return setBool(&s.Output.ShowSecrets, v) }},
 	{Name: "out", Help: "write the credentials, secrets in full, to this file (mode 0600; an existing file is kept unless --force)",
 		Set: func(s *Settings, v string) error { s.Output.Out = v; return nil }},
-	{Name: "force", Default: "false", Bool: true, Help: "export: replace the --out file",
+	{Name: "force", Default: "false", Bool: true, Help: "export: replace the --out file; rotate-key: rotate a key another profile holds too (it stops working there)",
 		Set: func(s *Settings, v string) error { return setBool(&s.Output.Force, v) }},
 	{Name: "yes", Default: "false", Bool: true, Help: "logout: delete without asking (needed where no one is at a terminal to answer)",
 		Set: func(s *Settings, v string) error { return setBool(&s.Output.Yes, v) }},

@@ -204,6 +204,50 @@ func TestLogoutConfirmsAndNamesWhatItDeletes(t *testing.T) {
 	}
 }
 
+// TestSecondProfileOfOneKey: a backup imported under a second profile is
+// the same key; import says so, and rotating in either profile, which
+// would revoke the other's key, is refused unless --force (the CLI) and
+// refused outright to the model (rotate_key).
+func TestSecondProfileOfOneKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := startMCP(t, e, mcp.ProtocolVersion20251125)
+	s.ok("create_agent", map[string]any{"label": "two profiles"})
+	s.c.Close()
+	sb := e.sandboxArgs()
+	backup := filepath.Join(t.TempDir(), "backup.env")
+	exported, _, _ := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...)
+	writeFile(t, backup, exported)
+	key := secretsOf(t, e)["MYAPI_API_KEY"]
+
+	out, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", backup, "--profile", "p2"}, sb...)...)
+	if code != 0 || !strings.Contains(errs, `profile "default"`) || !strings.Contains(errs, "same API key") || !strings.Contains(errs, "rotate") {
+		t.Fatalf("import under p2 said nothing of profile default: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+
+	out, errs, code = cli(t, e, append([]string{"auth", "rotate-key", "--profile", "p2"}, sb...)...)
+	if code != 1 || !strings.Contains(errs, `profile "default"`) || !strings.Contains(errs, "--force") || strings.Contains(out, "Revoked") {
+		t.Fatalf("rotate-key in p2 revoked default's key: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	p2 := startMCP(t, e, mcp.ProtocolVersion20251125, "--profile", "p2")
+	if msg := p2.fails("rotate_key", nil); !strings.Contains(msg, `profile "default"`) {
+		t.Fatalf("rotate_key in p2: %s", msg)
+	}
+	p2.c.Close()
+	if secretsOf(t, e)["MYAPI_API_KEY"] != key {
+		t.Fatal("profile default's key changed")
+	}
+	def := startMCP(t, e, mcp.ProtocolVersion20251125)
+	def.ok("list_keys", nil) // default's key still works
+	def.c.Close()
+
+	// With --force the human takes it on: p2 rotates, and is told default's key is gone.
+	out, errs, code = cli(t, e, append([]string{"auth", "rotate-key", "--profile", "p2", "--force"}, sb...)...)
+	if code != 0 || !strings.Contains(out, "Revoked the old key") || !strings.Contains(out+errs, `profile "default"`) {
+		t.Fatalf("rotate-key --force: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+}
+
 // TestRotateKeyPrintsOnlyItsAnswer: the human output is not interleaved
 // with the server's JSON log lines.
 func TestRotateKeyPrintsOnlyItsAnswer(t *testing.T) {
