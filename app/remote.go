@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -64,11 +65,23 @@ func runRemote(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer)
 	if key != "" && len(key) < MinStateKey {
 		return configError("MYAPI_STATE_KEY is %d characters: use at least %d (openssl rand -hex 32), the same on every replica", len(key), MinStateKey)
 	}
+	var redisPassword string
+	if u, err := url.Parse(hc.Redis); err == nil && u.User != nil {
+		redisPassword, _ = u.User.Password()
+		if strings.Contains(redisPassword, "REPLACE") {
+			// The same for the Redis password: anyone could use it.
+			return configError("the password in MYAPI_REDIS_URL is still the placeholder of deploy/kubernetes/secret.yaml: set redis-password to random bytes (openssl rand -hex 32)")
+		}
+	}
 	r, err := OpenRemote(cfg, hc, stderr)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	if u, err := url.Parse(hc.Redis); hc.Redis != "" && err == nil && redisPassword == "" && !loopback(u.Host) {
+		r.Log.Warn().Msg("MYAPI_REDIS_URL has no password: whoever reaches that Redis can drop used consent nonces and pending retry keys; " +
+			"require one (deploy/kubernetes/redis.yaml does) and limit who may connect")
+	}
 	if key != "" {
 		r.Deps.Config.StateKey = []byte(key)
 	} else {
