@@ -18,6 +18,26 @@ import (
 // noKeyring makes auto mode fall back to the file, as on headless Linux.
 var noKeyring = []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus"}
 
+// importAccount stores account acct_1 with pin in the profile the service
+// args name (auth import), and fails the test if it cannot.
+func importAccount(t *testing.T, e env, pin string, args ...string) {
+	t.Helper()
+	envFile := filepath.Join(t.TempDir(), "a.env")
+	writeFile(t, envFile, "MYAPI_ACCOUNT_ID=acct_1\nMYAPI_PIN="+pin+"\n")
+	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", envFile}, args...)...); code != 0 {
+		t.Fatalf("import: %d %s", code, errs)
+	}
+}
+
+// onboardDefault makes the default profile an account on the test's
+// sandbox, through the server (create_agent), and stops the server.
+func onboardDefault(t *testing.T, e env, label string) {
+	t.Helper()
+	s := startMCP(t, e, mcp.ProtocolVersion20251125)
+	s.ok("create_agent", map[string]any{"label": label})
+	s.c.Close()
+}
+
 // TestSandboxStatePathMistakesAreNamed: a folder given for the state file,
 // or a folder that cannot be made, is said as such; "move it aside or
 // delete it" is only for a file that holds no sandbox state.
@@ -100,11 +120,7 @@ func TestExportOutIsPrivate(t *testing.T) {
 	e := newEnv(t)
 	sb := append(e.sandboxArgs(), "--credential-store", "file")
 	pin := "pin-export-0123456789abcdef"
-	envFile := filepath.Join(t.TempDir(), "a.env")
-	writeFile(t, envFile, "MYAPI_ACCOUNT_ID=acct_1\nMYAPI_PIN="+pin+"\n")
-	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
-		t.Fatalf("import: %d %s", code, errs)
-	}
+	importAccount(t, e, pin, sb...)
 
 	// To a pipe, as `> file` would: the secrets come with a note on stderr.
 	out, errs, code := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...)
@@ -159,11 +175,7 @@ func TestLogoutConfirmsAndNamesWhatItDeletes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	sb := append(e.sandboxArgs(), "--credential-store", "file")
-	envFile := filepath.Join(t.TempDir(), "a.env")
-	writeFile(t, envFile, "MYAPI_ACCOUNT_ID=acct_1\nMYAPI_PIN=pin-0123456789abcdef\n")
-	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
-		t.Fatalf("import: %d %s", code, errs)
-	}
+	importAccount(t, e, "pin-0123456789abcdef", sb...)
 
 	out, errs, code := cli(t, e, append([]string{"auth", "logout", "--profile", "nobody", "--yes"}, sb...)...)
 	if code != 1 || strings.Contains(out, "Deleted") || !strings.Contains(errs, `profile "nobody"`) ||
@@ -211,9 +223,7 @@ func TestLogoutConfirmsAndNamesWhatItDeletes(t *testing.T) {
 func TestSecondProfileOfOneKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	s := startMCP(t, e, mcp.ProtocolVersion20251125)
-	s.ok("create_agent", map[string]any{"label": "two profiles"})
-	s.c.Close()
+	onboardDefault(t, e, "two profiles")
 	sb := e.sandboxArgs()
 	backup := filepath.Join(t.TempDir(), "backup.env")
 	exported, _, _ := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...)
@@ -253,9 +263,7 @@ func TestSecondProfileOfOneKey(t *testing.T) {
 func TestRotateKeyPrintsOnlyItsAnswer(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	s := startMCP(t, e, mcp.ProtocolVersion20251125)
-	s.ok("create_agent", map[string]any{"label": "quiet"})
-	s.c.Close()
+	onboardDefault(t, e, "quiet")
 	out, errs, code := cli(t, e, append([]string{"auth", "rotate-key"}, e.sandboxArgs()...)...)
 	if code != 0 || !strings.Contains(out, "Revoked the old key") {
 		t.Fatalf("rotate-key: %d\n%s\n%s", code, out, errs)

@@ -136,11 +136,7 @@ func TestSandboxExportImportsOnlyIntoThatSandbox(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	sb := append(e.sandboxArgs(), "--credential-store", "file")
-	envFile := filepath.Join(t.TempDir(), "a.env")
-	writeFile(t, envFile, "MYAPI_ACCOUNT_ID=acct_1\nMYAPI_PIN=pin-0123456789abcdef\n")
-	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
-		t.Fatalf("import: %d %s", code, errs)
-	}
+	importAccount(t, e, "pin-0123456789abcdef", sb...)
 	exported, errs, code := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...)
 	if code != 0 || !strings.Contains(exported, "MYAPI_SANDBOX=1") {
 		t.Fatalf("export: %d %s\n%s", code, errs, exported)

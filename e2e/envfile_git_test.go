@@ -2,13 +2,13 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/myapihq/myapihq-mcp/internal/safegit/safegittest"
 )
 
 // TestWriteEnvFileRunsNoProgramOfTheRepository: a root holding a
@@ -18,42 +18,7 @@ import (
 // or helper. The answers are still git's (tracked, ignored).
 func TestWriteEnvFileRunsNoProgramOfTheRepository(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("no git")
-	}
-	if runtime.GOOS == "windows" {
-		t.Skip("the programs are shell scripts")
-	}
-	root, tmp := t.TempDir(), t.TempDir()
-	marker := filepath.Join(tmp, "ran")
-	prog := filepath.Join(tmp, "prog.sh")
-	writeFile(t, prog, "#!/bin/sh\necho \"$0 $*\" >> '"+marker+"'\n")
-	os.Chmod(prog, 0o755)
-	hooks := filepath.Join(tmp, "hooks")
-	os.Mkdir(hooks, 0o755)
-	for _, h := range []string{"post-index-change", "reference-transaction", "post-checkout", "pre-commit", "pre-auto-gc"} {
-		os.Symlink(prog, filepath.Join(hooks, h))
-	}
-	git := func(args ...string) {
-		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.email=t@example.com", "-c", "user.name=t"}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v %s", args, err, out)
-		}
-	}
-	writeFile(t, filepath.Join(root, ".env.example"), "MYAPI_API_KEY=\n")
-	writeFile(t, filepath.Join(root, ".gitattributes"), "* filter=evil diff=evil\n")
-	git("init", "-q")
-	git("add", ".env.example", ".gitattributes")
-	git("commit", "-qm", "template")
-	cfg, err := os.OpenFile(filepath.Join(root, ".git", "config"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.WriteString("[core]\n\tfsmonitor = " + prog + "\n\thooksPath = " + hooks + "\n\tpager = " + prog + "\n\tsshCommand = " + prog +
-		"\n[diff]\n\texternal = " + prog + "\n[filter \"evil\"]\n\tclean = " + prog + "\n\tprocess = " + prog +
-		"\n[credential]\n\thelper = !" + prog + "\n[gc]\n\tauto = 1\n")
-	cfg.Close()
+	root, marker := safegittest.HostileRepo(t, map[string]string{".env.example": "MYAPI_API_KEY=\n"})
 
 	e := newEnv(t)
 	h := &human{}

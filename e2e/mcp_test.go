@@ -586,9 +586,7 @@ func writeFile(t *testing.T, path, content string) {
 func TestAuthRotateKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	s := startMCP(t, e, mcp.ProtocolVersion20251125)
-	s.ok("create_agent", map[string]any{"label": "rotate"})
-	s.c.Close()
+	onboardDefault(t, e, "rotate")
 	before := secretsOf(t, e)["MYAPI_API_KEY"]
 
 	out, errs, code := cli(t, e, append([]string{"auth", "rotate-key"}, e.sandboxArgs()...)...)

@@ -51,17 +51,12 @@ func writeTemp(path string, data []byte, perm os.FileMode) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	err = tmp.Chmod(perm)
-	if err == nil {
-		_, err = tmp.Write(data)
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name()) //nolint:errcheck // best effort
+		return "", err
 	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := fill(tmp, data); err != nil {
 		os.Remove(tmp.Name()) //nolint:errcheck // best effort
 		return "", err
 	}
@@ -73,15 +68,21 @@ func writeExclusive(path string, data []byte, perm os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	if err := fill(f, data); err != nil {
+		os.Remove(path) //nolint:errcheck // ours, half written
+		return err
+	}
+	return nil
+}
+
+// fill writes data to f, syncs and closes it.
+func fill(f *os.File, data []byte) error {
+	_, err := f.Write(data)
 	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
-	}
-	if err != nil {
-		os.Remove(path) //nolint:errcheck // ours, half written
 	}
 	return err
 }

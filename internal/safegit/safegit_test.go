@@ -5,62 +5,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/myapihq/myapihq-mcp/internal/safegit/safegittest"
 )
 
-// hostileRepo is a repository whose config names a program for every
-// place git may run one during a query, each writing to the marker file.
-// It holds a tracked file "a" and ignores "ignored.env".
+// hostileRepo holds a tracked file "a" and ignores "ignored.env".
 func hostileRepo(t *testing.T) (root, marker string) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("no git")
-	}
-	if runtime.GOOS == "windows" {
-		t.Skip("the programs are shell scripts")
-	}
-	root, tmp := t.TempDir(), t.TempDir()
-	marker = filepath.Join(tmp, "ran")
-	prog := filepath.Join(tmp, "prog.sh")
-	if err := os.WriteFile(prog, []byte("#!/bin/sh\necho \"$0 $*\" >> '"+marker+"'\ncat >/dev/null 2>&1 </dev/null\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	hooks := filepath.Join(tmp, "hooks")
-	os.Mkdir(hooks, 0o755)
-	for _, h := range []string{"post-index-change", "reference-transaction", "post-checkout", "pre-commit", "fsmonitor-watchman", "pre-auto-gc"} {
-		if err := os.Symlink(prog, filepath.Join(hooks, h)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	git := func(args ...string) {
-		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.email=t@example.com", "-c", "user.name=t"}, args...)...)
-		cmd.Env = append(environ(), "GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v %s", args, err, out)
-		}
-	}
-	os.WriteFile(filepath.Join(root, "a"), []byte("a\n"), 0o644)
-	os.WriteFile(filepath.Join(root, ".gitignore"), []byte("ignored.env\n"), 0o644)
-	os.WriteFile(filepath.Join(root, ".gitattributes"), []byte("* filter=evil diff=evil\n"), 0o644)
-	git("init", "-q")
-	git("add", "a", ".gitignore", ".gitattributes")
-	git("commit", "-qm", "init")
-	cfg, err := os.OpenFile(filepath.Join(root, ".git", "config"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = cfg.WriteString("[core]\n\tfsmonitor = " + prog + "\n\thooksPath = " + hooks + "\n\tpager = " + prog +
-		"\n\tsshCommand = " + prog + "\n\taskPass = " + prog + "\n\teditor = " + prog + "\n" +
-		"[diff]\n\texternal = " + prog + "\n[diff \"evil\"]\n\ttextconv = " + prog + "\n" +
-		"[filter \"evil\"]\n\tclean = " + prog + "\n\tsmudge = " + prog + "\n\tprocess = " + prog + "\n" +
-		"[credential]\n\thelper = !" + prog + "\n[gc]\n\tauto = 1\n")
-	cfg.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root, marker
+	return safegittest.HostileRepo(t, map[string]string{"a": "a\n", ".gitignore": "ignored.env\n"})
 }
 
 // TestHostileRepositoryRunsNothing: the queries the server makes answer
