@@ -186,9 +186,9 @@ func AuthImport(ctx context.Context, cfg Config, path string, stdout, stderr io.
 	// A backup imported under a second profile is the same key: rotating it
 	// in one profile would revoke it for the other, without a word.
 	if holders := s.HoldersOf(ctx, env["MYAPI_API_KEY"]); len(holders) > 0 {
-		fmt.Fprintf(stderr, "WARNING: %s holds the same API key for %s: rotating it in one profile (auth rotate-key, the rotate_key tool) "+
-			"revokes it in the other. Keep one profile per key: use --profile %s, or log one of them out (auth logout --profile NAME).\n",
-			tools.ProfilesPhrase(holders), service, holders[0])
+		fmt.Fprintf(stderr, "WARNING: the same API key is already stored under %s for %s: rotating it in one profile (auth rotate-key, "+
+			"the rotate_key tool) revokes it in the others. Keep one profile per key: use --profile %s, or log one of them out "+
+			"(auth logout --profile NAME).\n", tools.ProfilesPhrase(holders), service, holders[0])
 	}
 	return nil
 }

@@ -65,20 +65,21 @@ func runRemote(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer)
 	if key != "" && len(key) < MinStateKey {
 		return configError("MYAPI_STATE_KEY is %d characters: use at least %d (openssl rand -hex 32), the same on every replica", len(key), MinStateKey)
 	}
+	redis, _ := url.Parse(hc.Redis) // checked by its flag row
 	var redisPassword string
-	if u, err := url.Parse(hc.Redis); err == nil && u.User != nil {
-		redisPassword, _ = u.User.Password()
-		if strings.Contains(redisPassword, "REPLACE") {
-			// The same for the Redis password: anyone could use it.
-			return configError("the password in MYAPI_REDIS_URL is still the placeholder of deploy/kubernetes/secret.yaml: set redis-password to random bytes (openssl rand -hex 32)")
-		}
+	if redis != nil && redis.User != nil {
+		redisPassword, _ = redis.User.Password()
+	}
+	if strings.Contains(redisPassword, "REPLACE") {
+		// The same for the Redis password: anyone could use it.
+		return configError("the password in MYAPI_REDIS_URL is still the placeholder of deploy/kubernetes/secret.yaml: set redis-password to random bytes (openssl rand -hex 32)")
 	}
 	r, err := OpenRemote(cfg, hc, stderr)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	if u, err := url.Parse(hc.Redis); hc.Redis != "" && err == nil && redisPassword == "" && !loopback(u.Host) {
+	if hc.Redis != "" && redis != nil && redisPassword == "" && !loopback(net.JoinHostPort(redis.Hostname(), "0")) {
 		r.Log.Warn().Msg("MYAPI_REDIS_URL has no password: whoever reaches that Redis can drop used consent nonces and pending retry keys; " +
 			"require one (deploy/kubernetes/redis.yaml does) and limit who may connect")
 	}

@@ -137,13 +137,14 @@ func (s *Store) HoldersOf(ctx context.Context, key string) []string {
 		o.Mode = ModeFile
 	}
 	s.mu.Unlock()
+	o.Warn = nil
+	o.Getenv = func(string) string { return "" } // the stores' values, not this process's overrides
 	var out []string
 	for _, p := range s.Profiles(ctx) {
 		if p == s.opts.Profile {
 			continue
 		}
-		o.Profile, o.Warn = p, nil
-		o.Getenv = func(string) string { return "" } // the store's values, not this process's overrides
+		o.Profile = p
 		other, err := New(o)
 		if err != nil {
 			continue

@@ -34,7 +34,15 @@ var ErrEnvOverride = errors.New("MYAPI_API_KEY is set in the environment and ove
 type SharedKeyError struct{ Profiles []string }
 
 func (e *SharedKeyError) Error() string {
-	return fmt.Sprintf("%s of this service holds the same API key: rotating it revokes the key there too", ProfilesPhrase(e.Profiles))
+	return fmt.Sprintf("%s of this service %s the same API key: rotating it revokes the key there too", ProfilesPhrase(e.Profiles), holds(e.Profiles))
+}
+
+// holds is the verb for ProfilesPhrase(names).
+func holds(names []string) string {
+	if len(names) == 1 {
+		return "holds"
+	}
+	return "hold"
 }
 
 // ProfilesPhrase is `profile "a"` or `profiles "a", "b"`.

@@ -23,7 +23,7 @@ const timeout = 10 * time.Second
 // run. The repository's own config cannot be skipped, so the keys that
 // run programs during ls-files and check-ignore are set here.
 var overrides = []string{
-	"--no-pager", // a pager is a program; and nothing here reads our output but us
+	"--no-pager", // a pager is a program
 	// The fsmonitor hook runs when the index is read, as both queries do.
 	"-c", "core.fsmonitor=false",
 	// No hook, from any folder (an index write would run post-index-change).
@@ -58,7 +58,6 @@ func Run(ctx context.Context, dir string, args ...string) (int, error) {
 		"GIT_NO_LAZY_FETCH=1", // git 2.44+: the same as protocol.allow=never for lazy fetches
 		"GIT_TERMINAL_PROMPT=0",
 	)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
 	err = cmd.Run()
 	var ee *exec.ExitError
 	switch {
