@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/tools"
 )
 
@@ -134,8 +134,8 @@ func serviceArgs(cfg Config) string {
 		fmt.Fprintf(&b, " --profile %s", shellQuote(cfg.Profile))
 	}
 	switch {
-	case cfg.Sandbox && cfg.SandboxState != "":
-		fmt.Fprintf(&b, " --sandbox --sandbox-state %s", shellQuote(cfg.SandboxState))
+	case cfg.Sandbox && cfg.SandboxConfig.State != "":
+		fmt.Fprintf(&b, " --sandbox --sandbox-state %s", shellQuote(cfg.SandboxConfig.State))
 	case cfg.Sandbox:
 		b.WriteString(" --sandbox")
 	case cfg.BaseURL != "" && strings.TrimRight(cfg.BaseURL, "/") != hqclient.DefaultBaseURL:
@@ -152,10 +152,12 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// quoteAll quotes names read from files on this machine, which anything
+// may have written: each is made safe to print (textsafe).
 func quoteAll(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = strconv.Quote(n)
+		q[i] = textsafe.Quote(n)
 	}
 	return strings.Join(q, ", ")
 }
@@ -256,7 +258,8 @@ func AuthRotateKey(ctx context.Context, cfg Config, force bool, stdout, stderr i
 	// middle of its answer. Its failures come back as errors; the store's
 	// warnings still go to stderr.
 	cfg.LogLevel, cfg.LogFile = zerolog.Disabled.String(), ""
-	a, err := Open(cfg, stderr)
+	cfg.Stderr = stderr
+	a, err := Build(cfg, Stdio)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 func authConfig(t *testing.T) Config {
 	t.Helper()
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	cfg := Config{Sandbox: true, SandboxState: filepath.Join(t.TempDir(), "sandbox.db"), CredentialStore: "file", Profile: "default"}
+	cfg := Config{Sandbox: true, SandboxConfig: SandboxConfig{State: filepath.Join(t.TempDir(), "sandbox.db")}, CredentialStore: "file", Profile: "default"}
 	s, _, err := openStore(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestLogoutAsksAtATerminal(t *testing.T) {
 		}
 		if c.terminal && !c.yes {
 			asked := errs.String()
-			if !strings.Contains(asked, "PIN cannot be recovered") || !strings.Contains(asked, "auth export --out FILE --sandbox --sandbox-state "+cfg.SandboxState) {
+			if !strings.Contains(asked, "PIN cannot be recovered") || !strings.Contains(asked, "auth export --out FILE --sandbox --sandbox-state "+cfg.SandboxConfig.State) {
 				t.Errorf("%+v: the question: %q", c, asked)
 			}
 		}

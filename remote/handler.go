@@ -3,8 +3,6 @@ package remote
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/internal/randid"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/metrics"
 )
 
@@ -88,7 +88,7 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 		start := time.Now()
 		rid := r.Header.Get("X-Request-Id")
 		if !printable(rid, 128) {
-			rid = newID()
+			rid = randid.Hex(8)
 		}
 		w.Header().Set("X-Request-Id", rid)
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -135,9 +135,9 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			}
 			_ = json.Unmarshal(body, &p) // a batch or garbage: mcp-go answers it
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			ev.Str("method", clip(p.Method))
+			ev.Str("method", textsafe.Line(p.Method, 64))
 			if p.Params.Name != "" && p.Method == "tools/call" {
-				ev.Str("tool", clip(p.Params.Name))
+				ev.Str("tool", textsafe.Line(p.Params.Name, 64))
 			}
 		}
 		if ok, after, err := g.Rate.Allow(ctx, tenant.Hash); err != nil {
@@ -195,17 +195,3 @@ func (s *statusWriter) Flush() {
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// clip bounds what a caller's request puts in a log line.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
-
-func newID() string {
-	b := make([]byte, 8)
-	rand.Read(b) //nolint:errcheck // never fails on supported platforms
-	return hex.EncodeToString(b)
-}
