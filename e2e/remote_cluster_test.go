@@ -8,8 +8,6 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -27,6 +25,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // freePort is a loopback port nobody listens on (now).
@@ -147,9 +146,7 @@ func (d *discard) WriteHeader(int)             {}
 // here), noeviction.
 func (c *cluster) startRedis() string {
 	port := freePort(c.t)
-	pw := make([]byte, 32)
-	rand.Read(pw)
-	c.redisPW = hex.EncodeToString(pw)
+	c.redisPW = randid.Hex(32)
 	acl := filepath.Join(c.t.TempDir(), "users.acl")
 	rules := "user default off\nuser myapihq-mcp on >" + c.redisPW + " " + manifestACL(c.t) + "\n"
 	if err := os.WriteFile(acl, []byte(rules), 0o600); err != nil {
