@@ -162,18 +162,23 @@ func consoleAudit(ctx context.Context) ([]sandbox.AuditRow, error) {
 	return rows, nil
 }
 
+// cliOutcome is how a command's call ended, for the trail.
+func cliOutcome(err error) (audit.Outcome, string) {
+	switch {
+	case err == nil:
+		return audit.Done, "from the command line"
+	case toolkit.Ambiguous(err):
+		return audit.Ambiguous, err.Error()
+	}
+	return audit.Failed, err.Error()
+}
+
 // recordFlag records a command the human ran (auth logout, auth
 // rotate-key) in the local trail, as the tool of the same name would be:
 // the command line is the human's consent. A trail that cannot be written
 // is said on stderr; the command's own outcome stands.
-func recordFlag(ctx context.Context, cfg Config, profile, tool string, err error, store *credentials.Store, stderr io.Writer) {
-	outcome, detail := audit.Done, "from the command line"
-	switch {
-	case err != nil && toolkit.Ambiguous(err):
-		outcome, detail = audit.Ambiguous, err.Error()
-	case err != nil:
-		outcome, detail = audit.Failed, err.Error()
-	}
+func recordFlag(ctx context.Context, cfg Config, profile, tool string, outcome audit.Outcome, detail string,
+	store *credentials.Store, stderr io.Writer) {
 	var secrets []mask.Secret
 	if store != nil { // what is stored now (a rotated key included) never enters the entry
 		if v, gerr := store.Get(ctx); gerr == nil {
