@@ -11,19 +11,24 @@ import (
 )
 
 // Redis keeps the multi-tenant mode's trails, one list per tenant, newest
-// first, each kept for TTL after its last entry and cut to Max entries, so
-// an idle tenant's trail expires and a busy one's cannot grow without bound.
+// first, each kept for TTL after its last entry and cut to Max entries of
+// at most maxRedisLine bytes, so an idle tenant's trail expires and a busy
+// one's cannot grow without bound in a Redis that evicts nothing (the
+// consent nonces beside it must not be pushed out).
 type Redis struct {
 	C      *redis.Client
 	Prefix string        // "myapihq:"
 	TTL    time.Duration // default 30 days
-	Max    int64         // default 1000 entries per tenant
+	Max    int64         // default 200 entries per tenant
 }
 
 // Redis defaults.
 const (
 	DefaultRedisTTL = 30 * 24 * time.Hour
-	DefaultRedisMax = 1000
+	DefaultRedisMax = 200
+	// maxRedisLine bounds one entry in Redis: larger arguments are
+	// dropped, the rest of the entry kept.
+	maxRedisLine = 2 << 10
 )
 
 // Tenant is one tenant's trail; tenant is its id (a hash, never its key).
@@ -59,6 +64,10 @@ func (t *TenantTrail) Append(ctx context.Context, e Entry) error {
 	}
 	e.Tenant = t.tenant
 	line, err := json.Marshal(e)
+	if err == nil && len(line) > maxRedisLine {
+		e.Args = map[string]any{"…": "arguments too large to keep"}
+		line, err = json.Marshal(e)
+	}
 	if err != nil {
 		return &WriteError{Where: "redis", Err: err}
 	}

@@ -16,15 +16,28 @@ import (
 // elicit, and returns its result.
 func modernCall(t *testing.T, url, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
 	t.Helper()
+	var responses map[string]any
+	if answer != nil {
+		responses = map[string]any{"confirm": answer}
+	}
+	return rawModern(t, url, nil, tool, args, state, responses, map[string]any{})
+}
+
+// rawModern posts one 2026-07-28 tools/call as a hostile client may: any
+// answers (inputResponses), any requestState, the elicitation capability
+// given (e.g. {"url": {}}), with extra headers (a tenant's key).
+func rawModern(t *testing.T, url string, headers map[string]string, tool string, args map[string]any, state string,
+	responses, elicitation map[string]any) map[string]any {
+	t.Helper()
 	params := map[string]any{"name": tool, "arguments": args}
 	if state != "" {
 		params["requestState"] = state
 	}
-	if answer != nil {
-		params["inputResponses"] = map[string]any{"confirm": answer}
+	if responses != nil {
+		params["inputResponses"] = responses
 	}
 	v := modernMeta(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
-	v["params"].(map[string]any)["_meta"].(map[string]any)["io.modelcontextprotocol/clientCapabilities"] = map[string]any{"elicitation": map[string]any{}}
+	v["params"].(map[string]any)["_meta"].(map[string]any)["io.modelcontextprotocol/clientCapabilities"] = map[string]any{"elicitation": elicitation}
 	b, _ := json.Marshal(v)
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
@@ -32,6 +45,9 @@ func modernCall(t *testing.T, url, tool string, args map[string]any, state strin
 	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
 	req.Header.Set("Mcp-Method", "tools/call")
 	req.Header.Set("Mcp-Name", tool)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
