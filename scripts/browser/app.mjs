@@ -1,22 +1,25 @@
 // The MyAPIHQ MCP App in Debian's headless Chromium, inside a host page built
-// on the official ext-apps AppBridge. A story runs against the real server
-// (the official MCP TypeScript SDK spawning the built binary with --sandbox);
-// its real tool results are sent to the app, which must render them (DOM
-// checked), update on a new one, show hostile organization text as inert
-// text, follow the host's theme and stay readable at a narrow width; its
-// buttons must reach the host's tools/call handler with the right names and
-// arguments. Saves screenshots. Exit 1 on any miss.
-//   node app.mjs APP.json SHOT.png NARROW.png /path/to/myapihq-mcp --sandbox ...
+// on the official ext-apps AppBridge. Everything comes from the real server
+// (the official MCP TypeScript SDK spawning the built binary with --sandbox):
+// the host finds the app as a host does, from tools/list with ext-apps' own
+// getToolUiResourceUri, and reads it with resources/read; a story's real
+// tool results are sent to the app, which must render them (DOM checked),
+// update on a new one, show hostile organization text as inert text, follow
+// the host's theme and stay readable at a narrow width; the audit trail it
+// shows is the server's myapihq://audit, written by the story's own calls;
+// its buttons must reach the host's tools/call handler with the right names
+// and arguments. Saves screenshots. Exit 1 on any miss.
+//   node app.mjs SHOT.png NARROW.png /path/to/myapihq-mcp --sandbox ...
 import { launch } from "./chromium.mjs";
+import { getToolUiResourceUri } from "@modelcontextprotocol/ext-apps/app-bridge";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import * as esbuild from "esbuild";
 import http from "node:http";
-import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const [appJSON, shot, narrowShot, command, ...args] = process.argv.slice(2);
+const [shot, narrowShot, command, ...args] = process.argv.slice(2);
 const here = dirname(fileURLToPath(import.meta.url));
 let cleanup = async () => {};
 const fail = async (msg) => {
@@ -25,9 +28,6 @@ const fail = async (msg) => {
   process.exit(1);
 };
 const step = (msg) => console.log(`  ${msg}`);
-
-const resource = JSON.parse(readFileSync(appJSON, "utf8")).contents[0];
-if (resource.mimeType !== "text/html;profile=mcp-app" || resource.uri !== "ui://myapihq/account") await fail(`resource: ${resource.uri} ${resource.mimeType}`);
 
 // The host page's script: the official AppBridge, bundled for the browser.
 const bundle = await esbuild.build({ entryPoints: [join(here, "apphost.js")], bundle: true, format: "iife", platform: "browser",
@@ -49,6 +49,14 @@ const hostURL = `http://127.0.0.1:${web.address().port}/`;
 const transport = new StdioClientTransport({ command, args, stderr: "inherit", env: { ...process.env, MYAPI_SANDBOX_IMPORT_DELAY: "100ms" } });
 const client = new Client({ name: "myapihq-mcp app browser test", version: "1.0.0" }, { capabilities: {} });
 await client.connect(transport);
+// The app, as a host finds it: the tool's _meta names it, resources/read serves it.
+const listed = (await client.listTools()).tools;
+const uris = new Set(["get_balance", "get_billing_history", "whoami", "get_import"].map((n) => getToolUiResourceUri(listed.find((t) => t.name === n) ?? {})));
+if (uris.size !== 1 || [...uris][0] !== "ui://myapihq/account") await fail(`the linked tools name ${[...uris].join(", ")}`);
+const resource = (await client.readResource({ uri: [...uris][0] })).contents[0];
+if (resource.mimeType !== "text/html;profile=mcp-app" || !resource.text.includes("<!doctype html>")) await fail(`resource: ${resource.uri} ${resource.mimeType}`);
+step(`the app: ${resource.uri} from resources/read (${resource.text.length} bytes), linked from tools/list`);
+
 async function call(name, a = {}) {
   const r = await client.callTool({ name, arguments: a });
   if (r.isError) await fail(`${name}: ${JSON.stringify(r.content)}`);
@@ -67,7 +75,10 @@ const saved = await fetch(checkout, { method: "POST", headers: { "Content-Type":
   body: new URLSearchParams({ card: "4242424242424242", checkout_token: token }) });
 if (saved.status !== 200) await fail(`checkout: ${saved.status}`);
 await call("top_up", { amount_cents: 2500 });
+const doomed = (await call("create_org", { name: hostile + " (to delete)" })).structuredContent;
+await call("delete_org", { org_id: doomed.id }); // the trail shows it, its hostile name inert
 const job = (await call("import_brand", { domain: "northwind-traders.com", wait: true, max_wait_seconds: 30 })).structuredContent;
+await call("confirm_import", { job_id: job.id, name: hostile + " Brand" }); // audited: its hostile argument is in the trail
 const results = {
   whoami: await call("whoami"),
   balance: await call("get_balance"),
@@ -77,13 +88,6 @@ const results = {
 };
 step(`story: balance ${results.balance.structuredContent.balance_display}, import ${job.id} ${job.status}`);
 
-// The audit trail the app reads (myapihq://audit): entries as the audit
-// package writes them, until the server serves the resource itself.
-const now = Date.now();
-const auditEntries = [
-  { time: new Date(now - 3600e3).toISOString(), profile: "default", tool: "top_up", args: { amount_cents: 2500 }, amount_cents: 2500, outcome: "done", consent: "elicitation_accepted" },
-  { time: new Date(now - 1800e3).toISOString(), profile: "default", tool: "delete_org", args: { org_id: hostile }, outcome: "declined", consent: "elicitation_declined" },
-];
 
 const { page, problems, close } = await launch({ viewport: { width: 1024, height: 900 } });
 cleanup = async () => {
@@ -102,8 +106,7 @@ await page.exposeFunction("hostCallTool", async (params) => {
 const reads = [];
 await page.exposeFunction("hostReadResource", async (params) => {
   reads.push(params.uri);
-  if (params.uri !== "myapihq://audit") throw new Error(`unexpected resource ${params.uri}`);
-  return { contents: [{ uri: params.uri, mimeType: "application/json", text: JSON.stringify({ entries: auditEntries }) }] };
+  return await client.readResource({ uri: params.uri }); // the server's own trail
 });
 
 await page.goto(hostURL);
@@ -130,7 +133,10 @@ if ((await app.locator("#chart svg rect.spend").count()) < 1 || !(await textOf("
 if (!(await textOf("#imports")).includes("northwind-traders.com")) await fail(`imports: ${await textOf("#imports")}`);
 if (!(await textOf("#orgs")).includes("Northwind Studio")) await fail(`orgs: ${await textOf("#orgs")}`);
 if (!(await textOf("#who")).includes("default")) await fail(`who: ${await textOf("#who")}`);
-await app.locator("#audit li").nth(1).waitFor({ timeout: 5000 }).catch(() => fail("the audit trail was not rendered"));
+await app.locator("#audit li").nth(2).waitFor({ timeout: 5000 }).catch(() => fail("the audit trail was not rendered"));
+const trail = await textOf("#audit");
+for (const want of ["top_up", "delete_org", "confirm_import", "$25.00"]) if (!trail.includes(want)) await fail(`the server's trail lacks ${want}: ${trail}`);
+if (!trail.includes(`<img src=x onerror`)) await fail(`the hostile argument is not in the trail as text: ${trail}`);
 step("rendered: balance, card, budget, chart, history, import, organizations, audit trail");
 
 // 2. Hostile text stays text: no element, no script, no bidi override, no secret.

@@ -38,7 +38,6 @@ if [ "$which" = all ] || [ "$which" = console ]; then
 	run_node "$dir/console.mjs" "$PWD/artifacts/console.png" "$work/myapihq-mcp" --sandbox
 fi
 if [ "$which" = all ] || [ "$which" = app ]; then
-	go run ./scripts/browser/apphtml >"$work/app.json"
-	rm -rf "$work/home" && mkdir -p "$work/home" # a fresh account for the app's story
-	run_node "$dir/app.mjs" "$work/app.json" "$PWD/artifacts/app.png" "$PWD/artifacts/app-narrow.png" "$work/myapihq-mcp" --sandbox
+	rm -rf "$work/home" && mkdir -p "$work/home" # a fresh account and audit trail for the app's story
+	run_node "$dir/app.mjs" "$PWD/artifacts/app.png" "$PWD/artifacts/app-narrow.png" "$work/myapihq-mcp" --sandbox
 fi

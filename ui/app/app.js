@@ -233,7 +233,8 @@
   }
 
   const consentLabel = { elicitation_accepted: "the human said yes", elicitation_declined: "the human said no",
-    require_consent_refusal: "refused: no way to ask", no_elicitation: "host approval only", flag: "command line" };
+    require_consent_refusal: "refused: no way to ask", no_elicitation: "host approval only", not_asked: "no question asked",
+    flag: "command line" };
   function renderAudit() {
     const rows = objects(state.audit || []).slice(-10).reverse().map((e) => {
       const args = e.args && typeof e.args === "object" ? Object.keys(e.args).slice(0, 4).map((k) => text(k, 30) + " " + text(e.args[k], 40)).join(", ") : "";
