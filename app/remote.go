@@ -125,6 +125,7 @@ func (a *App) buildTenants(d *tools.Deps) error {
 	a.Gate = &remote.Gate{Tenants: &remote.Tenants{NewClient: newClient}, Rate: rate,
 		Concurrency: &remote.Concurrency{Max: hc.TenantConcurrency}, Metrics: a.Metrics, Log: a.Log, Ready: ready,
 		Streams: hc.PinnedSessions}
+	d.LegacyCannotAsk = !hc.PinnedSessions // as the legacy-consent step refuses the tools that ask
 	noCaller := errors.New("no caller in the request context")
 	d.NewClient = newClient
 	d.Identity = func(ctx context.Context) (string, bool) {

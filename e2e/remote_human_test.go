@@ -72,6 +72,16 @@ func remoteCheckoutAndAudit(t *testing.T, c *cluster, other tenant, seen *syncBu
 		t.Fatalf("another tenant's answer: %v", stolen)
 	}
 
+	// A 2025-11-25 client that declares URL mode, on a cluster that does not
+	// pin sessions: its answer could reach another replica, so it is not
+	// asked; it gets the link.
+	asker := &humantest.Human{}
+	legacy := remoteClient(t, c.lbURL, other, true, client.WithElicitationHandler(asker),
+		client.WithClientCapabilities(mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}}))
+	if _, txt := mustCall(t, legacy, "setup_payment", nil); !strings.Contains(txt, "Ask the human to open") || len(asker.Seen()) != 0 {
+		t.Fatalf("a legacy client on an unpinned cluster: %s (asked %+v)", txt, asker.Seen())
+	}
+
 	hash := func(tn tenant) string {
 		sum := sha256.Sum256([]byte(tn.key))
 		return hex.EncodeToString(sum[:])

@@ -111,7 +111,7 @@ func topUp(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResult, e
 		saved = done.summary() + " "
 	}
 	r, err := d.client(ctx).TopUp(ctx, amount)
-	if e, isHQ := hqclient.AsError(err); isHQ && saved == "" && e.Code == "payment_method_required" && toolkit.CanElicitURL(ctx) {
+	if e, isHQ := hqclient.AsError(err); isHQ && saved == "" && e.Code == "payment_method_required" && d.canSendToCheckout(ctx) {
 		// Nothing was charged: the human saves a card, then this call goes on.
 		return d.askCheckout(ctx, c, c.Consent == toolkit.ConsentAccepted,
 			fmt.Sprintf("Topping up %s needs a saved card, and there is none yet.", money.Dollars(amount)))
@@ -134,7 +134,7 @@ func setupPayment(ctx context.Context, d *Deps, _ toolkit.Args) (*mcp.CallToolRe
 		}
 		return toolkit.OKValue(out, done.summary()+" top_up works now."), nil
 	}
-	if toolkit.CanElicitURL(ctx) {
+	if d.canSendToCheckout(ctx) {
 		return d.askCheckout(ctx, c, false, "The agent asks you to save a payment card for your MyAPIHQ account.")
 	}
 	r, err := d.client(ctx).SetupPayment(ctx)

@@ -47,6 +47,12 @@ type checkoutState struct {
 	PM  string `json:"pm,omitempty"`
 }
 
+// canSendToCheckout: the client can open the checkout page for the human,
+// and its answer comes back to this server.
+func (d *Deps) canSendToCheckout(ctx context.Context) bool {
+	return toolkit.CanElicitURL(ctx) && (server.IsModernRequest(ctx) || !d.LegacyCannotAsk)
+}
+
 // checkoutWait is the wait's bound.
 func (d *Deps) checkoutWait() time.Duration {
 	if d.CheckoutWait > 0 {

@@ -235,3 +235,20 @@ func TestCheckoutAnswerIsBound(t *testing.T) {
 	refused(a, "an expired question", stateA, "or expired")
 	_ = pageA
 }
+
+// TestCheckoutNotAskedWhereTheAnswerCouldGoAstray: where a legacy-era
+// client cannot be asked (the multi-tenant mode without pinned sessions),
+// it gets the link even though it declares URL mode; a modern one is asked.
+func TestCheckoutNotAskedWhereTheAnswerCouldGoAstray(t *testing.T) {
+	t.Parallel()
+	for proto, asks := range map[string]bool{mcp.ProtocolVersion20251125: false, mcp.LATEST_PROTOCOL_VERSION: true} {
+		human := &humantest.Human{}
+		h, _ := checkoutHarness(t, proto, human)
+		h.deps.LegacyCannotAsk = true
+		h.ok("create_agent", nil)
+		_, _, text := h.call("setup_payment", nil)
+		if got := len(human.Seen()) == 1; got != asks || asks == strings.Contains(text, "Ask the human to open") {
+			t.Errorf("%s: asked %v, result %s", proto, human.Seen(), text)
+		}
+	}
+}

@@ -59,6 +59,10 @@ type Deps struct {
 	// CheckoutWait bounds the wait for the human on the checkout page
 	// (0: DefaultCheckoutWait).
 	CheckoutWait time.Duration
+	// LegacyCannotAsk: a client of the initialize era cannot be asked
+	// anything (the multi-tenant mode without pinned sessions, where its
+	// answer could reach another replica): it gets the checkout link.
+	LegacyCannotAsk bool
 
 	// Door reaches the other services with the key added (nil: the
 	// services tools say it is not configured); EnvFileDir is
