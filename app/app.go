@@ -209,11 +209,12 @@ func Build(cfg Config, mode Mode) (*App, error) {
 
 // pipeline is the steps every call of this mode takes: the tools' own
 // (tools.Pipeline), and the multi-tenant mode's metrics, legacy-era
-// consent guard and per-caller client.
+// consent guard (after the audit step, which records its refusals) and
+// per-caller client.
 func (a *App) pipeline(d *tools.Deps) toolkit.Pipeline {
 	p := tools.Pipeline(d)
 	if a.Mode == MultiTenant {
-		p = p.Insert(toolkit.StepReadOnly, a.metricsStep(), a.legacyConsentGuard()).Insert(toolkit.StepRefuse, d.CallerClient())
+		p = p.Insert(toolkit.StepReadOnly, a.metricsStep()).Insert(toolkit.StepRefuse, a.legacyConsentGuard(), d.CallerClient())
 	}
 	return p
 }

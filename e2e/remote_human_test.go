@@ -91,11 +91,19 @@ func remoteCheckoutAndAudit(t *testing.T, c *cluster, other tenant, seen *syncBu
 		top.AmountCents != 300 || top.Profile != "" {
 		t.Fatalf("carol's trail: %+v", mine)
 	}
+	// The legacy client's top_up cannot be asked about here: refused, and
+	// in its own tenant's trail.
+	if res, txt, err := call(legacy, "top_up", map[string]any{"amount_cents": 100}); err != nil || !res.IsError {
+		t.Fatalf("a legacy top_up on an unpinned cluster: %v %s", err, txt)
+	}
 	_, theirs := readAudit(t, remoteClient(t, c.lbURL, other, false))
 	for _, e := range theirs {
 		if e.Tenant != hash(other) {
 			t.Fatalf("another tenant's trail shows %+v", e)
 		}
+	}
+	if e, found := findEntry(theirs, "top_up", "refused"); !found || e.Consent != "no_elicitation" {
+		t.Fatalf("the legacy refusal is not in its tenant's trail: %+v", theirs)
 	}
 	opt, err := redis.ParseURL(c.redisURL)
 	if err != nil {
