@@ -198,7 +198,8 @@ func Build(cfg Config, mode Mode) (*App, error) {
 	if mode != MultiTenant {
 		tools.RegisterResources(a.MCP, d) // this profile's account, as whoami sees it
 	}
-	tools.RegisterAppResources(a.MCP, d) // the MCP App and the caller's audit trail
+	// The MCP App and the caller's audit trail, in every mode.
+	tools.RegisterAppResources(a.MCP, d)
 	if d.Door, err = a.openDoor(); err != nil { // door.go
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/redis/go-redis/v9"
 
@@ -36,23 +35,10 @@ func remoteCheckoutAndAudit(t *testing.T, c *cluster, other tenant, seen *syncBu
 		r.URL.Host = fmt.Sprintf("127.0.0.1:%d", c.replicas[int(n.Add(1))%2].port)
 		return http.DefaultTransport.RoundTrip(r)
 	})}
-	tr, err := transport.NewStreamableHTTP(c.lbURL, transport.WithHTTPBasicClient(alternate), transport.WithHTTPHeaders(headers(carol)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	human := &humantest.Human{}
-	cl := client.NewClient(tr, client.WithElicitationHandler(human),
+	cl := remoteClientVia(t, c.lbURL, carol, alternate, client.WithElicitationHandler(human),
 		client.WithClientCapabilities(mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}}))
-	t.Cleanup(func() { cl.Close() })
 	ctx := context.Background()
-	if err := cl.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ClientInfo = mcp.Implementation{Name: "e2e-remote-human", Version: "1"}
-	if _, err := cl.Initialize(ctx, init); err != nil {
-		t.Fatal(err)
-	}
 
 	res, txt := mustCall(t, cl, "setup_payment", nil)
 	seen.Write([]byte(txt))
