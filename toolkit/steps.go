@@ -170,7 +170,7 @@ func Spending(b Budget, log zerolog.Logger, hint string) Step {
 			// Any answer may follow a charge (an import that stopped waiting
 			// was paid for): only a failure before or at the service releases.
 			asking := res != nil && res.ResultType == mcp.ResultTypeInputRequired // the handler needs the human first
-			spent := c.Ran && !asking && (!(c.Failed || err != nil) || c.Unknown)
+			spent := c.Ran && !asking && !c.Uncharged && (!(c.Failed || err != nil) || c.Unknown)
 			if spent {
 				err2 := hold.Commit()
 				logSettle(log, c, spent, err2)

@@ -179,6 +179,10 @@ func TestSpendingStep(t *testing.T) {
 		{"a failure at the service", ran(errors.New("402")), 0, 1},
 		{"an unknown outcome", ran(unknownOutcome{}), 1, 0},
 		{"refused before the handler", func(context.Context, *Call) (*mcp.CallToolResult, error) { return mcp.NewToolResultError("no"), nil }, 0, 1},
+		{"the handler says nothing was charged", func(_ context.Context, c *Call) (*mcp.CallToolResult, error) {
+			c.Ran, c.Uncharged = true, true
+			return mcp.NewToolResultError("not done: declined"), nil
+		}, 0, 1},
 		{"the handler asks the human first", func(_ context.Context, c *Call) (*mcp.CallToolResult, error) {
 			c.Ran = true
 			return Ask("Save a card first?", "state"), nil

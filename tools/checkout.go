@@ -136,6 +136,7 @@ type checkedOut struct {
 // waits for the saved payment method. A result instead is the call's
 // answer: refused, declined or not saved in time.
 func (d *Deps) awaitCheckout(ctx context.Context, c *toolkit.Call, ans *mcp.ElicitationResult) (*checkedOut, *mcp.CallToolResult, error) {
+	c.Uncharged = true // until the card is there, nothing can have been charged
 	refused := func(why string) *mcp.CallToolResult {
 		return mcp.NewToolResultError(fmt.Sprintf("%s refused: %s. Nothing was saved; call %s again for a new checkout.",
 			c.Tool.Name, why, c.Tool.Name))
@@ -184,6 +185,7 @@ func (d *Deps) awaitCheckout(ctx context.Context, c *toolkit.Call, ans *mcp.Elic
 		return nil, nil, err
 	}
 	completeElicitation(ctx, st.ID)
+	c.Uncharged = false
 	return &checkedOut{URL: st.URL, Balance: got.Data}, nil, nil
 }
 

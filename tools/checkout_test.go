@@ -11,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/myapihq/myapihq-mcp/budget"
 	"github.com/myapihq/myapihq-mcp/internal/humantest"
 	"github.com/myapihq/myapihq-mcp/sandbox"
 )
@@ -250,5 +251,19 @@ func TestCheckoutNotAskedWhereTheAnswerCouldGoAstray(t *testing.T) {
 		if got := len(human.Seen()) == 1; got != asks || asks == strings.Contains(text, "Ask the human to open") {
 			t.Errorf("%s: asked %v, result %s", proto, human.Seen(), text)
 		}
+	}
+}
+
+// TestCheckoutDeclinedHoldsNoBudget: a top_up whose checkout the human
+// declined charged nothing, so it spends none of the rolling budget.
+func TestCheckoutDeclinedHoldsNoBudget(t *testing.T) {
+	t.Parallel()
+	human := &humantest.Human{DeclineCheckout: true}
+	h := newHarness(t, hopts{protocol: mcp.LATEST_PROTOCOL_VERSION, human: human, budget: BudgetFrom(budget.Open(budget.Options{Limit: 1000}))})
+	h.ok("create_agent", nil)
+	h.failsWith("top_up", map[string]any{"amount_cents": 800}, "did not open the checkout")
+	h.ok("confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
+	if got := h.ok("top_up", map[string]any{"amount_cents": 900}); got["new_balance_cents"] != 900.0 {
+		t.Fatalf("top_up after a declined checkout: %v", got)
 	}
 }
