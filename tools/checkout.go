@@ -161,14 +161,18 @@ func (d *Deps) awaitCheckout(ctx context.Context, c *toolkit.Call, ans *mcp.Elic
 	wait := d.checkoutWait()
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	start := time.Now()
-	toolkit.SendProgress(ctx, 0, int(wait.Seconds()), "Waiting for the human to save a card on the checkout page")
+	// Progress: milliseconds of the wait out of its bound, sent only when
+	// they rise (progress must increase).
+	start, last, total := time.Now(), 0, int(wait.Milliseconds())
+	toolkit.SendProgress(ctx, 0, total, "Waiting for the human to save a card on the checkout page")
 	got, err := d.client(ctx).AwaitPaymentMethod(wctx, hqclient.AwaitOptions{
 		Before:   &hqclient.Balance{HasPaymentMethod: st.Had, PaymentMethodID: st.PM},
 		Interval: d.PollMin, MaxInterval: d.PollMax,
 		OnPoll: func(int, hqclient.Balance) {
-			s := int(time.Since(start).Seconds())
-			toolkit.SendProgress(ctx, s, int(wait.Seconds()), fmt.Sprintf("Still waiting for the checkout (%ds)", s))
+			if ms := int(time.Since(start).Milliseconds()); ms > last {
+				last = ms
+				toolkit.SendProgress(ctx, ms, total, fmt.Sprintf("Still waiting for the checkout (%ds)", ms/1000))
+			}
 		},
 	})
 	switch {
