@@ -239,7 +239,7 @@ func (s *Server) fetchDocument(ctx context.Context, u *url.URL) (*client, error)
 	res, err := s.fetch.Do(req)
 	if err != nil {
 		if why, ok := netguard.Refused(err); ok {
-			return nil, fmt.Errorf("the client metadata document is on a %s: refused", why)
+			return nil, fmt.Errorf("the client metadata document was refused: %s", why)
 		}
 		return nil, errors.New("the client metadata document could not be fetched")
 	}

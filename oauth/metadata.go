@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/mark3labs/mcp-go/server"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 )
 
 // The discovery documents: RFC 9728 (which authorization server protects
@@ -12,7 +12,7 @@ import (
 // this authorization server supports). Both are static per start.
 
 func (s *Server) protectedResourceMetadata() http.Handler {
-	return server.NewProtectedResourceMetadataHandler(server.ProtectedResourceMetadataConfig{
+	return mcpserver.NewProtectedResourceMetadataHandler(mcpserver.ProtectedResourceMetadataConfig{
 		Resource:               s.resource,
 		AuthorizationServers:   []string{s.issuer},
 		ScopesSupported:        Scopes,
