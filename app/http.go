@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -45,6 +46,16 @@ type HTTPConfig struct {
 	TenantRPS         int           // requests per second per API key (20; < 0 none)
 	TenantConcurrency int           // tool calls in flight per API key and replica (8; < 0 none)
 	PinnedSessions    bool          // the balancer pins MCP sessions: legacy clients may be asked consent
+
+	// The remote mode as its own OAuth authorization server (app/oauth.go).
+	OAuth                      bool
+	PublicURL                  string         // the URL hosts reach: issuer, and resource with /mcp
+	APIKeyBearer               bool           // with OAuth, raw API key bearers are still accepted (true)
+	OAuthAccessTTL             time.Duration  // 10m
+	OAuthRefreshTTL            time.Duration  // 720h
+	TrustedProxies             []netip.Prefix // balancers whose X-Forwarded-For names the client
+	OAuthAllowPrivateClientDoc bool           // tests: client metadata documents on loopback and http
+	StateKey                   []byte         // MYAPI_STATE_KEY, read from the environment by runRemote
 }
 
 // MinTokenLength: a shorter bearer token could be guessed.

@@ -64,6 +64,7 @@ func runRemote(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer)
 	if key != "" && len(key) < MinStateKey {
 		return configError("MYAPI_STATE_KEY is %d characters: use at least %d (openssl rand -hex 32), the same on every replica", len(key), MinStateKey)
 	}
+	hc.StateKey = []byte(key)
 	r, err := OpenRemote(cfg, hc, stderr)
 	if err != nil {
 		return err
@@ -174,7 +175,7 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 		// count once whichever replica serves them.
 		a.Deps.Retries, a.Deps.Nonces = r.Redis, r.Redis
 	}
-	a.MCP = server.NewMCPServer("myapihq-mcp", cfg.Version,
+	mcpOpts := []server.ServerOption{
 		server.WithInstructions(RemoteInstructions),
 		server.WithToolCapabilities(false),
 		server.WithPromptCapabilities(false),
@@ -183,7 +184,16 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 		server.WithRecovery(),
 		server.WithToolHandlerMiddleware(r.observe),
 		server.WithToolHandlerMiddleware(r.consentGuard(confirm)),
-	)
+	}
+	if hc.OAuth {
+		if r.Gate.OAuth, err = openOAuth(r, hc, newClient); err != nil {
+			a.Close()
+			return nil, err
+		}
+		r.Gate.APIKeys, r.Gate.ScopeOf = hc.APIKeyBearer, toolScopes(a.Tools)
+		mcpOpts = append(mcpOpts, server.WithToolHandlerMiddleware(scopeStep(r.Gate.ScopeOf)))
+	}
+	a.MCP = server.NewMCPServer("myapihq-mcp", cfg.Version, mcpOpts...)
 	tools.Register(a.MCP, a.Deps, a.Tools, cfg.ReadOnly)
 	tools.RegisterServices(a.MCP, a.Deps) // the docs' resource template
 	// "onboard" walks through create_agent, which this mode does not offer.
@@ -202,7 +212,11 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 		opts = append(opts, server.WithStateLess(true))
 	}
 	r.HC = hc
-	r.handler = guard(r.Gate.Handler(server.NewStreamableHTTPServer(a.MCP, opts...)), HTTPConfig{AllowedOrigins: hc.AllowedOrigins})
+	origins := hc.AllowedOrigins
+	if r.Gate.OAuth != nil {
+		origins = append(origins, r.Gate.OAuth.Issuer()) // the sign-in pages post to their own origin
+	}
+	r.handler = guard(r.Gate.Handler(server.NewStreamableHTTPServer(a.MCP, opts...)), HTTPConfig{AllowedOrigins: origins})
 	return r, nil
 }
 
@@ -321,7 +335,7 @@ func (r *Remote) Serve(ctx context.Context, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: r.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second}
 	fmt.Fprintf(stderr, "MCP (multi-tenant) over streamable HTTP on http://%s/mcp\n", ln.Addr())
-	r.Log.Info().Str("addr", ln.Addr().String()).Str("base_url", r.BaseURL).Bool("redis", r.Redis != nil).
+	r.Log.Info().Str("addr", ln.Addr().String()).Str("base_url", r.BaseURL).Bool("redis", r.Redis != nil).Bool("oauth", r.Gate.OAuth != nil).
 		Int("tools", len(r.Tools)).Msg("serving multi-tenant MCP over HTTP")
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

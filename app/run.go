@@ -40,6 +40,9 @@ func RunHTTP(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer) e
 	if hc.MultiTenant {
 		return runRemote(ctx, cfg, hc, stderr)
 	}
+	if hc.OAuth {
+		return configError("--oauth serves the multi-tenant mode: add --multi-tenant (a single-user server has no one to sign in)")
+	}
 	if err := checkListen(hc); err != nil {
 		return ConfigError{err} // before Open: a refused address starts no sandbox
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/myapihq/myapihq-mcp/oauth/oauthtest"
 )
 
 // docServer serves client metadata documents over TLS on loopback and
@@ -46,8 +48,8 @@ func TestClientMetadataOnAPrivateAddressIsRefused(t *testing.T) {
 		"http://example.com/client.json", "https://example.com/", "https://example.com/a#frag", "https://u:p@example.com/c.json"} {
 		q := url.Values{"response_type": {"code"}, "client_id": {id}, "redirect_uri": {"http://127.0.0.1:9/cb"},
 			"code_challenge": {s256(randomSecret())}, "code_challenge_method": {"S256"}}
-		if p := b.get(srv.url + "/authorize?" + q.Encode()); p.code != 400 || p.h.Get("Location") != "" {
-			t.Errorf("client_id %s: %d", id, p.code)
+		if p := b.get(srv.url + "/authorize?" + q.Encode()); p.Code != 400 || p.H.Get("Location") != "" {
+			t.Errorf("client_id %s: %d", id, p.Code)
 		}
 	}
 	if hits.Load() != 0 {
@@ -81,11 +83,11 @@ func TestClientMetadataDocument(t *testing.T) {
 	})
 	hc := &http.Client{Transport: ts.Client().Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	srv := e.server(func(o *Options) { o.AllowPrivateClientMetadata, o.MetadataClient = true, hc })
-	a := &app{t: t, srv: srv, id: ts.URL + "/client.json", redirect: "https://app.example/cb"}
+	a := &app{t, srv, &oauthtest.App{Base: srv.url, ID: ts.URL + "/client.json", Redirect: "https://app.example/cb", Resource: srv.Resource()}}
 	b := newBrowser(t)
-	p := b.get(a.authorizeURL(""))
-	if p.code != 200 || !strings.Contains(p.body, "Doc App &lt;b&gt;") || !strings.Contains(p.body, "described by a document at") {
-		t.Fatalf("sign-in page: %d %s", p.code, p.body)
+	p := b.get(a.AuthorizeURL(""))
+	if p.Code != 200 || !strings.Contains(p.Body, "Doc App &lt;b&gt;") || !strings.Contains(p.Body, "described by a document at") {
+		t.Fatalf("sign-in page: %d %s", p.Code, p.Body)
 	}
 	code := a.signInAsAgent(b, e.agent("doc"), "")
 	if _, rt := a.mustExchange(code); rt == "" {
@@ -95,9 +97,9 @@ func TestClientMetadataDocument(t *testing.T) {
 		t.Errorf("the document was fetched %d times for two page views, want 1 (cached)", n)
 	}
 	for _, path := range []string{"/moved.json", "/huge.json", "/other.json", "/secret.json"} {
-		a.id = ts.URL + path
-		if p := b.get(a.authorizeURL("")); p.code != 400 {
-			t.Errorf("%s: %d", path, p.code)
+		a.ID = ts.URL + path
+		if p := b.get(a.AuthorizeURL("")); p.Code != 400 {
+			t.Errorf("%s: %d", path, p.Code)
 		}
 	}
 }
@@ -111,34 +113,34 @@ func TestPagesEscapeHostileClientNames(t *testing.T) {
 	srv := e.server()
 	hostile := `<script>alert(1)</script>"><img src=x onerror=alert(2)>` + "\u202eevil\u200b" + strings.Repeat("x", 500)
 	a := e.register(srv, hostile, "https://app.example/cb")
-	p := newBrowser(t).get(a.authorizeURL(""))
-	if p.code != 200 {
-		t.Fatal(p.code, p.body)
+	p := newBrowser(t).get(a.AuthorizeURL(""))
+	if p.Code != 200 {
+		t.Fatal(p.Code, p.Body)
 	}
 	for _, bad := range []string{"<script>alert", "<img src=x", "\u202e", "\u200b", strings.Repeat("x", 200)} {
-		if strings.Contains(p.body, bad) {
+		if strings.Contains(p.Body, bad) {
 			t.Errorf("the page carries %q", bad)
 		}
 	}
-	if !strings.Contains(p.body, "&lt;script&gt;") || !strings.Contains(p.body, "app.example") {
-		t.Errorf("the page does not name the client and its redirect host:\n%s", p.body)
+	if !strings.Contains(p.Body, "&lt;script&gt;") || !strings.Contains(p.Body, "app.example") {
+		t.Errorf("the page does not name the client and its redirect host:\n%s", p.Body)
 	}
-	csp := p.h.Get("Content-Security-Policy")
+	csp := p.H.Get("Content-Security-Policy")
 	for _, d := range []string{"default-src 'none'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'"} {
 		if !strings.Contains(csp, d) {
 			t.Errorf("CSP %q lacks %s", csp, d)
 		}
 	}
-	if p.h.Get("X-Frame-Options") != "DENY" || p.h.Get("Cache-Control") != "no-store" {
-		t.Errorf("headers: %v", p.h)
+	if p.H.Get("X-Frame-Options") != "DENY" || p.H.Get("Cache-Control") != "no-store" {
+		t.Errorf("headers: %v", p.H)
 	}
 	for _, name := range []string{`id="api_key" name="api_key"`, `id="pin" name="pin"`, `id="email" name="email"`, `id="password" name="password"`,
 		`for="api_key"`, `for="pin"`, `for="email"`, `for="password"`} {
-		if !strings.Contains(p.body, name) {
+		if !strings.Contains(p.Body, name) {
 			t.Errorf("the sign-in page lacks %s", name)
 		}
 	}
-	if strings.Contains(p.body, "<script") {
+	if strings.Contains(p.Body, "<script") {
 		t.Errorf("the page needs script")
 	}
 }

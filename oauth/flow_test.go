@@ -80,7 +80,7 @@ func TestAgentSignInFlow(t *testing.T) {
 	if st != 200 {
 		t.Fatal(narrow)
 	}
-	if st, o := a.tokenReq(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {narrow["refresh_token"].(string)}, "client_id": {a.id}, "scope": {"read write billing"}}); st != 400 || o["error"] != "invalid_scope" {
+	if st, o := a.tokenReq(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {narrow["refresh_token"].(string)}, "client_id": {a.ID}, "scope": {"read write billing"}}); st != 400 || o["error"] != "invalid_scope" {
 		t.Errorf("widening refresh: %d %v", st, o)
 	}
 }
@@ -104,27 +104,27 @@ func TestHumanSignInMakesAKeyForTheConnection(t *testing.T) {
 	e.human("ada@example.com", "correct horse battery", ag)
 	a := e.register(srv, "Human Host")
 	b := newBrowser(t)
-	p := b.get(a.authorizeURL(""))
-	f := formOf(t, p.body)
+	p := b.get(a.AuthorizeURL(""))
+	f := formOf(t, p.Body)
 	f.Set("email", "ada@example.com")
 	f.Set("password", "correct horse battery")
 	p = b.submit(srv, "/authorize/human", f)
-	if p.code != 200 || !strings.Contains(p.body, ag.id) || strings.Contains(p.body, other.id) {
-		t.Fatalf("choose page: %d %s", p.code, p.body)
+	if p.Code != 200 || !strings.Contains(p.Body, ag.id) || strings.Contains(p.Body, other.id) {
+		t.Fatalf("choose page: %d %s", p.Code, p.Body)
 	}
 	// Another agent's PIN does not open this one.
-	f = formOf(t, p.body)
+	f = formOf(t, p.Body)
 	f.Set("agent", ag.id)
 	f.Set("pin", other.pin)
-	if p2 := b.submit(srv, "/authorize/choose", f); p2.code != 401 {
-		t.Fatalf("someone else's PIN: %d", p2.code)
+	if p2 := b.submit(srv, "/authorize/choose", f); p2.Code != 401 {
+		t.Fatalf("someone else's PIN: %d", p2.Code)
 	}
 	f.Set("pin", ag.pin)
 	p = b.submit(srv, "/authorize/choose", f)
-	if p.code != 200 || !strings.Contains(p.body, ag.id) {
-		t.Fatalf("consent: %d %s", p.code, p.body)
+	if p.Code != 200 || !strings.Contains(p.Body, ag.id) {
+		t.Fatalf("consent: %d %s", p.Code, p.Body)
 	}
-	at, _ := a.mustExchange(a.allow(b, p.body, nil))
+	at, _ := a.mustExchange(a.allow(b, p.Body, nil))
 	if st, who := call(t, srv, at); st != 200 || who["account"] != ag.id {
 		t.Fatalf("call: %d %v", st, who)
 	}
@@ -148,7 +148,7 @@ func TestHumanSignInMakesAKeyForTheConnection(t *testing.T) {
 	if named() != 1 {
 		t.Fatalf("keys after the grant: %+v", keys())
 	}
-	if res, _ := http.PostForm(srv.url+"/revoke", url.Values{"token": {at}, "client_id": {a.id}}); res.StatusCode != 200 {
+	if res, _ := http.PostForm(srv.url+"/revoke", url.Values{"token": {at}, "client_id": {a.ID}}); res.StatusCode != 200 {
 		t.Fatalf("revoke: %d", res.StatusCode)
 	}
 	if named() != 0 {

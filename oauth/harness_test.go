@@ -3,12 +3,9 @@ package oauth
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/oauth/oauthtest"
 	"github.com/myapihq/myapihq-mcp/sandbox"
 )
 
@@ -170,183 +168,104 @@ func (e *env) human(email, password string, agents ...agent) {
 	}
 }
 
-// browser is a person's browser: a cookie jar, no redirects followed (the
-// test reads where the server sends it).
+// browser and app are oauthtest's, failing the test on an error.
 type browser struct {
 	t *testing.T
-	c *http.Client
+	b *oauthtest.Browser
 }
 
-func newBrowser(t *testing.T) *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
+func newBrowser(t *testing.T) *browser { return &browser{t, oauthtest.NewBrowser()} }
 
-type reply struct {
-	code int
-	body string
-	h    http.Header
-}
-
-func (b *browser) do(req *http.Request) reply {
+func (b *browser) must(r oauthtest.Reply, err error) oauthtest.Reply {
 	b.t.Helper()
-	res, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return reply{res.StatusCode, string(body), res.Header}
+	return r
 }
 
-func (b *browser) get(u string) reply {
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	return b.do(req)
+func (b *browser) do(req *http.Request) oauthtest.Reply { return b.must(b.b.Do(req)) }
+func (b *browser) get(u string) oauthtest.Reply         { return b.must(b.b.Get(u)) }
+func (b *browser) submit(srv *server, path string, form url.Values) oauthtest.Reply {
+	return b.must(b.b.Submit(srv.url, path, form))
 }
 
-// submit posts a form the way the page's form would: same origin.
-func (b *browser) submit(srv *server, path string, form url.Values) reply {
-	req, _ := http.NewRequest(http.MethodPost, srv.url+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", srv.url)
-	return b.do(req)
-}
-
-var hiddenRE = regexp.MustCompile(`name="(flow|csrf)" value="([^"]+)"`)
-
-// formOf is the hidden fields of the page's form.
 func formOf(t *testing.T, page string) url.Values {
 	t.Helper()
-	v := url.Values{}
-	for _, m := range hiddenRE.FindAllStringSubmatch(page, -1) {
-		v.Set(m[1], m[2])
-	}
-	if v.Get("flow") == "" || v.Get("csrf") == "" {
-		t.Fatalf("no form on the page:\n%s", page)
+	v, err := oauthtest.FormOf(page)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return v
 }
 
-// app is an MCP host: a registered client with its redirect, doing PKCE.
 type app struct {
-	t        *testing.T
-	srv      *server
-	id       string
-	redirect string
-	verifier string
-	state    string
+	t   *testing.T
+	srv *server
+	*oauthtest.App
 }
 
 func (e *env) register(srv *server, name string, redirects ...string) *app {
 	e.t.Helper()
-	if len(redirects) == 0 {
-		redirects = []string{"http://127.0.0.1:33333/callback"}
-	}
-	body, _ := json.Marshal(map[string]any{"client_name": name, "redirect_uris": redirects})
-	res, err := http.Post(srv.url+"/register", "application/json", strings.NewReader(string(body)))
+	a, err := oauthtest.Register(srv.url, name, redirects...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	defer res.Body.Close()
-	var out map[string]any
-	json.NewDecoder(res.Body).Decode(&out)
-	if res.StatusCode != http.StatusCreated {
-		e.t.Fatalf("register: %d %v", res.StatusCode, out)
-	}
-	return &app{t: e.t, srv: srv, id: out["client_id"].(string), redirect: redirects[0]}
+	return &app{e.t, srv, a}
 }
 
-// authorizeURL starts a flow: a fresh verifier, S256, the resource.
-func (a *app) authorizeURL(scope string, extra ...string) string {
-	a.verifier = randomSecret() + "-verifier"
-	a.state = randomID(8)
-	q := url.Values{"response_type": {"code"}, "client_id": {a.id}, "redirect_uri": {a.redirect},
-		"code_challenge": {s256(a.verifier)}, "code_challenge_method": {"S256"}, "state": {a.state},
-		"resource": {a.srv.Resource()}}
-	if scope != "" {
-		q.Set("scope", scope)
-	}
-	for i := 0; i+1 < len(extra); i += 2 {
-		if extra[i+1] == "" {
-			q.Del(extra[i])
-		} else {
-			q.Set(extra[i], extra[i+1])
-		}
-	}
-	return a.srv.url + "/authorize?" + q.Encode()
-}
-
-// signInAsAgent walks the pages as a person with an agent's key and PIN,
-// allows, and returns the code the browser is sent back with.
 func (a *app) signInAsAgent(b *browser, ag agent, scope string) string {
 	a.t.Helper()
-	p := b.get(a.authorizeURL(scope))
-	if p.code != 200 {
-		a.t.Fatalf("authorize: %d %s", p.code, p.body)
-	}
-	f := formOf(a.t, p.body)
-	f.Set("api_key", ag.key)
-	f.Set("pin", ag.pin)
-	p = b.submit(a.srv, "/authorize/agent", f)
-	if p.code != 200 || !strings.Contains(p.body, `action="/authorize/consent"`) {
-		a.t.Fatalf("sign-in: %d %s", p.code, p.body)
-	}
-	return a.allow(b, p.body, nil)
-}
-
-// allow answers the consent page; scopes nil keeps those ticked.
-func (a *app) allow(b *browser, consentPage string, scopes []string) string {
-	a.t.Helper()
-	f := formOf(a.t, consentPage)
-	f.Set("decision", "allow")
-	if scopes == nil {
-		for _, m := range regexp.MustCompile(`name="scope" value="(\w+)" checked`).FindAllStringSubmatch(consentPage, -1) {
-			f.Add("scope", m[1])
-		}
-	} else {
-		f["scope"] = scopes
-	}
-	p := b.submit(a.srv, "/authorize/consent", f)
-	if p.code != http.StatusSeeOther {
-		a.t.Fatalf("consent: %d %s", p.code, p.body)
-	}
-	loc, _ := url.Parse(p.h.Get("Location"))
-	q := loc.Query()
-	if q.Get("state") != a.state || q.Get("iss") != a.srv.Issuer() || q.Get("code") == "" {
-		a.t.Fatalf("sent back to %s", loc)
-	}
-	return q.Get("code")
-}
-
-// tokenReq posts to the token endpoint.
-func (a *app) tokenReq(form url.Values) (int, map[string]any) {
-	a.t.Helper()
-	res, err := http.PostForm(a.srv.url+"/token", form)
+	code, err := a.SignInAsAgent(b.b, ag.key, ag.pin, scope)
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	defer res.Body.Close()
-	var out map[string]any
-	json.NewDecoder(res.Body).Decode(&out)
-	return res.StatusCode, out
+	return code
+}
+
+func (a *app) allow(b *browser, page string, scopes []string) string {
+	a.t.Helper()
+	code, err := a.Allow(b.b, page, scopes)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return code
+}
+
+func (a *app) tokenReq(form url.Values) (int, map[string]any) {
+	a.t.Helper()
+	st, out, err := a.Token(form)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return st, out
 }
 
 func (a *app) exchange(code string) (int, map[string]any) {
-	return a.tokenReq(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {a.verifier},
-		"client_id": {a.id}, "redirect_uri": {a.redirect}, "resource": {a.srv.Resource()}})
+	a.t.Helper()
+	st, out, err := a.Exchange(code)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return st, out
 }
 
 func (a *app) mustExchange(code string) (access, refresh string) {
 	a.t.Helper()
-	st, out := a.exchange(code)
-	if st != 200 {
-		a.t.Fatalf("token: %d %v", st, out)
+	at, rt, err := a.Tokens(code)
+	if err != nil {
+		a.t.Fatal(err)
 	}
-	return out["access_token"].(string), out["refresh_token"].(string)
+	return at, rt
 }
 
 func (a *app) refresh(rt string) (int, map[string]any) {
-	return a.tokenReq(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {a.id}})
+	a.t.Helper()
+	st, out, err := a.Refresh(rt)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return st, out
 }
 
 // call is a request to /mcp with the token; it returns the status.

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/myapihq/myapihq-mcp/oauth/oauthtest"
 	"time"
 )
 
@@ -16,19 +18,19 @@ func TestWrongVerifierIsRefused(t *testing.T) {
 	srv := e.server()
 	a := e.register(srv, "Host")
 	code := a.signInAsAgent(newBrowser(t), e.agent("v"), "")
-	right := a.verifier
-	a.verifier = right[:len(right)-1] + "X"
+	right := a.Verifier
+	a.Verifier = right[:len(right)-1] + "X"
 	if st, out := a.exchange(code); st != 400 || out["error"] != "invalid_grant" {
 		t.Fatalf("wrong verifier: %d %v", st, out)
 	}
 	// The code is spent by that attempt: the right verifier now fails too.
-	a.verifier = right
+	a.Verifier = right
 	if st, out := a.exchange(code); st != 400 || out["error"] != "invalid_grant" {
 		t.Fatalf("the code outlived a wrong verifier: %d %v", st, out)
 	}
 	// And a verifier missing altogether.
 	code = a.signInAsAgent(newBrowser(t), e.agent("v2"), "")
-	a.verifier = ""
+	a.Verifier = ""
 	if st, _ := a.exchange(code); st != 400 {
 		t.Fatalf("no verifier: %d", st)
 	}
@@ -63,15 +65,15 @@ func TestUnregisteredRedirectIsNeverFollowed(t *testing.T) {
 	b := newBrowser(t)
 	for _, r := range []string{"https://evil.example/cb", "https://host.example/cb/../evil", "https://host.example/cb?x=1",
 		"https://host.example/cb#f", "https://host.example/CB", "https://host.example.evil.example/cb", "http://127.0.0.1:4000/other", ""} {
-		p := b.get(a.authorizeURL("", "redirect_uri", r))
-		if p.code != 400 || p.h.Get("Location") != "" {
-			t.Errorf("redirect_uri %q: %d, Location %q", r, p.code, p.h.Get("Location"))
+		p := b.get(a.AuthorizeURL("", "redirect_uri", r))
+		if p.Code != 400 || p.H.Get("Location") != "" {
+			t.Errorf("redirect_uri %q: %d, Location %q", r, p.Code, p.H.Get("Location"))
 		}
 	}
 	// A loopback redirect may use any port (RFC 8252), nothing else may change.
-	a.redirect = "http://127.0.0.1:51234/cb"
-	if p := b.get(a.authorizeURL("")); p.code != 200 {
-		t.Errorf("loopback port change: %d", p.code)
+	a.Redirect = "http://127.0.0.1:51234/cb"
+	if p := b.get(a.AuthorizeURL("")); p.Code != 200 {
+		t.Errorf("loopback port change: %d", p.Code)
 	}
 	// Registration refuses what could not safely receive a code.
 	for _, r := range []string{"http://host.example/cb", "javascript:alert(1)", "data:text/html,x", "https://host.example/cb#x", "file:///etc/passwd"} {
@@ -91,10 +93,10 @@ func TestPlainPKCEIsRefused(t *testing.T) {
 	b := newBrowser(t)
 	for _, m := range [][]string{{"code_challenge_method", "plain"}, {"code_challenge_method", ""}, {"code_challenge", ""},
 		{"code_challenge", "too-short"}} {
-		p := b.get(a.authorizeURL("", m...))
-		loc, _ := url.Parse(p.h.Get("Location"))
-		if p.code != http.StatusSeeOther || loc.Query().Get("error") != "invalid_request" || loc.Query().Get("code") != "" {
-			t.Errorf("%v: %d %s", m, p.code, loc)
+		p := b.get(a.AuthorizeURL("", m...))
+		loc, _ := url.Parse(p.H.Get("Location"))
+		if p.Code != http.StatusSeeOther || loc.Query().Get("error") != "invalid_request" || loc.Query().Get("code") != "" {
+			t.Errorf("%v: %d %s", m, p.Code, loc)
 		}
 	}
 }
@@ -136,7 +138,7 @@ func TestRevokedTokenIsRefusedOnEveryReplica(t *testing.T) {
 			t.Fatalf("before: %d", st)
 		}
 	}
-	res, err := http.PostForm(r1.url+"/revoke", url.Values{"token": {rt}, "client_id": {a.id}})
+	res, err := http.PostForm(r1.url+"/revoke", url.Values{"token": {rt}, "client_id": {a.ID}})
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("revoke: %v %d", err, res.StatusCode)
 	}
@@ -149,7 +151,7 @@ func TestRevokedTokenIsRefusedOnEveryReplica(t *testing.T) {
 		t.Errorf("revoked refresh token accepted: %d", st)
 	}
 	// Unknown tokens are a 200, as RFC 7009 asks.
-	res, _ = http.PostForm(r1.url+"/revoke", url.Values{"token": {"nonsense"}, "client_id": {a.id}})
+	res, _ = http.PostForm(r1.url+"/revoke", url.Values{"token": {"nonsense"}, "client_id": {a.ID}})
 	if res.StatusCode != 200 {
 		t.Errorf("unknown token: %d", res.StatusCode)
 	}
@@ -199,13 +201,13 @@ func TestTokenForAnotherResourceIsRefused(t *testing.T) {
 	}
 	// And neither endpoint issues a token for another resource.
 	b := newBrowser(t)
-	p := b.get(a.authorizeURL("", "resource", "https://elsewhere.example/mcp"))
-	if loc, _ := url.Parse(p.h.Get("Location")); loc == nil || loc.Query().Get("error") != "invalid_target" {
-		t.Errorf("authorize for another resource: %d %s", p.code, p.h.Get("Location"))
+	p := b.get(a.AuthorizeURL("", "resource", "https://elsewhere.example/mcp"))
+	if loc, _ := url.Parse(p.H.Get("Location")); loc == nil || loc.Query().Get("error") != "invalid_target" {
+		t.Errorf("authorize for another resource: %d %s", p.Code, p.H.Get("Location"))
 	}
 	code := a.signInAsAgent(b, e.agent("aud2"), "")
-	st, out := a.tokenReq(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {a.verifier},
-		"client_id": {a.id}, "redirect_uri": {a.redirect}, "resource": {"https://elsewhere.example/mcp"}})
+	st, out := a.tokenReq(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "code_verifier": {a.Verifier},
+		"client_id": {a.ID}, "redirect_uri": {a.Redirect}, "resource": {"https://elsewhere.example/mcp"}})
 	if st != 400 || out["error"] != "invalid_target" {
 		t.Errorf("token for another resource: %d %v", st, out)
 	}
@@ -217,15 +219,15 @@ func TestConsentFormCSRF(t *testing.T) {
 	srv := e.server()
 	a := e.register(srv, "Host")
 	victim := newBrowser(t)
-	p := victim.get(a.authorizeURL(""))
-	f := formOf(t, p.body)
+	p := victim.get(a.AuthorizeURL(""))
+	f := formOf(t, p.Body)
 	f.Set("api_key", e.agent("csrf").key)
 	p = victim.submit(srv, "/authorize/agent", f)
-	consent := formOf(t, p.body)
+	consent := formOf(t, p.Body)
 	consent.Set("decision", "allow")
 	consent.Set("scope", "read")
 
-	post := func(b *browser, form url.Values, origin string) reply {
+	post := func(b *browser, form url.Values, origin string) oauthtest.Reply {
 		req, _ := http.NewRequest(http.MethodPost, srv.url+"/authorize/consent", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if origin != "" {
@@ -235,12 +237,12 @@ func TestConsentFormCSRF(t *testing.T) {
 	}
 	// Another site posts the victim's form (the attacker knows the flow
 	// and the token, say): refused by Origin.
-	if r := post(victim, consent, "https://evil.example"); r.code != 403 {
-		t.Errorf("cross-site post: %d", r.code)
+	if r := post(victim, consent, "https://evil.example"); r.Code != 403 {
+		t.Errorf("cross-site post: %d", r.Code)
 	}
 	// The attacker's own browser, without the victim's cookie.
-	if r := post(newBrowser(t), consent, srv.url); r.code != 403 {
-		t.Errorf("post without the browser's cookie: %d", r.code)
+	if r := post(newBrowser(t), consent, srv.url); r.Code != 403 {
+		t.Errorf("post without the browser's cookie: %d", r.Code)
 	}
 	// A wrong token.
 	bad := url.Values{}
@@ -248,23 +250,23 @@ func TestConsentFormCSRF(t *testing.T) {
 		bad[k] = v
 	}
 	bad.Set("csrf", strings.Repeat("A", 43))
-	if r := post(victim, bad, srv.url); r.code != 403 {
-		t.Errorf("wrong CSRF token: %d", r.code)
+	if r := post(victim, bad, srv.url); r.Code != 403 {
+		t.Errorf("wrong CSRF token: %d", r.Code)
 	}
 	// A refused post consumed the flow: nothing was granted, and the app
 	// never got a code.
-	if r := post(victim, consent, srv.url); r.code != 403 || r.h.Get("Location") != "" {
-		t.Errorf("the flow outlived a forged consent: %d %s", r.code, r.h.Get("Location"))
+	if r := post(victim, consent, srv.url); r.Code != 403 || r.H.Get("Location") != "" {
+		t.Errorf("the flow outlived a forged consent: %d %s", r.Code, r.H.Get("Location"))
 	}
 	// A sign-in form is refused the same way.
-	p = victim.get(a.authorizeURL(""))
-	f = formOf(t, p.body)
+	p = victim.get(a.AuthorizeURL(""))
+	f = formOf(t, p.Body)
 	f.Set("api_key", "hq_live_x")
 	req, _ := http.NewRequest(http.MethodPost, srv.url+"/authorize/agent", strings.NewReader(f.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	if r := victim.do(req); r.code != 403 {
-		t.Errorf("cross-site sign-in: %d", r.code)
+	if r := victim.do(req); r.Code != 403 {
+		t.Errorf("cross-site sign-in: %d", r.Code)
 	}
 }
 
@@ -276,11 +278,11 @@ func TestSignInBruteForceIsLimited(t *testing.T) {
 	a := e.register(srv, "Host")
 	b := newBrowser(t)
 	try := func(key, pin string) int {
-		p := b.get(a.authorizeURL(""))
-		f := formOf(t, p.body)
+		p := b.get(a.AuthorizeURL(""))
+		f := formOf(t, p.Body)
 		f.Set("api_key", key)
 		f.Set("pin", pin)
-		return b.submit(srv, "/authorize/agent", f).code
+		return b.submit(srv, "/authorize/agent", f).Code
 	}
 	// Five wrong PINs for one key lock that key, even with the right PIN.
 	for i := range 5 {
