@@ -36,7 +36,7 @@ type scopeChoice struct {
 var pages = template.Must(template.New("").Parse(`
 {{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{{.Title}} · MyAPIHQ</title>
+<meta name="referrer" content="same-origin"><title>{{.Title}} · MyAPIHQ</title>
 <link rel="stylesheet" href="/authorize/style.css"></head><body><main>
 <h1>{{.Title}}</h1>{{end}}
 {{define "who"}}<p class="who"><strong>{{.Client}}</strong> wants to use MyAPIHQ for you.
@@ -134,7 +134,7 @@ func (s *Server) render(w http.ResponseWriter, code int, name string, p page, fo
 		"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin") // not no-referrer: Chromium then posts forms with Origin: null
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
