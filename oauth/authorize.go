@@ -7,7 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
+	"strings"
 )
 
 // flow is one sign-in in progress, from the authorization request to the
@@ -33,8 +33,19 @@ type flow struct {
 	MintKey    bool      `json:"mint_key,omitempty"` // human path: make a key at consent
 }
 
-// challengeRE is a PKCE S256 challenge: base64url of 32 bytes.
-var challengeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+// validChallenge: a PKCE S256 challenge is the base64url of 32 bytes.
+func validChallenge(c string) bool { return len(c) == 43 && onlyFrom(c, "-_") }
+
+// onlyFrom says whether s holds only ASCII letters, digits and extra.
+func onlyFrom(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
 
 // authorize is the authorization endpoint (GET): it checks the request,
 // starts a flow and shows the sign-in page. Until the client and its
@@ -69,7 +80,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		back("invalid_request", "PKCE with code_challenge_method=S256 is required (plain is refused)")
 		return
 	}
-	if !challengeRE.MatchString(q.Get("code_challenge")) {
+	if !validChallenge(q.Get("code_challenge")) {
 		back("invalid_request", "code_challenge must be the base64url SHA-256 of the code_verifier (43 characters)")
 		return
 	}

@@ -9,10 +9,15 @@ import (
 // Redirect URIs: where the authorization code goes, so the one thing a
 // hostile registration most wants to point elsewhere.
 
-// refusedSchemes can never receive a code: they run, embed or read
+// refusedScheme: these can never receive a code; they run, embed or read
 // something instead of handing the code to an app.
-var refusedSchemes = map[string]bool{"javascript": true, "data": true, "file": true, "vbscript": true, "blob": true,
-	"about": true, "ftp": true, "ws": true, "wss": true, "chrome": true, "view-source": true}
+func refusedScheme(s string) bool {
+	switch s {
+	case "javascript", "data", "file", "vbscript", "blob", "about", "ftp", "ws", "wss", "chrome", "view-source":
+		return true
+	}
+	return false
+}
 
 // checkRedirectURI is the registration rule (RFC 8252, OAuth 2.1): https;
 // http only to a loopback host (a native app's local listener); or an
@@ -35,7 +40,7 @@ func checkRedirectURI(raw string) error {
 		if !isLoopbackHost(u.Hostname()) {
 			return errors.New("a plain http redirect_uri must be a loopback address (127.0.0.1, [::1], localhost): use https")
 		}
-	case refusedSchemes[scheme]:
+	case refusedScheme(scheme):
 		return errors.New("a redirect_uri's scheme cannot receive a code")
 	}
 	return nil

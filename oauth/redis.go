@@ -15,11 +15,14 @@ import (
 type RedisStore struct {
 	C      *redis.Client
 	Prefix string // "myapihq:oauth:"
+	swap   *redis.Script
 }
 
 // NewRedisStore uses c under the default prefix.
 func NewRedisStore(c *redis.Client) *RedisStore {
-	return &RedisStore{C: c, Prefix: "myapihq:oauth:"}
+	// The script is made here, not at package init: its hash would cost
+	// every start of every mode.
+	return &RedisStore{C: c, Prefix: "myapihq:oauth:", swap: redis.NewScript(swapScript)}
 }
 
 func (s *RedisStore) k(key string) string { return s.Prefix + key }
@@ -46,15 +49,15 @@ func (s *RedisStore) Take(ctx context.Context, key string) ([]byte, error) {
 
 // swapScript is a compare-and-set: Redis runs a script alone, so two
 // replicas rotating one refresh token cannot both win.
-var swapScript = redis.NewScript(`
+const swapScript = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   return 1
 end
-return 0`)
+return 0`
 
 func (s *RedisStore) Swap(ctx context.Context, key string, old, val []byte, ttl time.Duration) (bool, error) {
-	n, err := swapScript.Run(ctx, s.C, []string{s.k(key)}, old, val, ttl.Milliseconds()).Int()
+	n, err := s.swap.Run(ctx, s.C, []string{s.k(key)}, old, val, ttl.Milliseconds()).Int()
 	return n == 1, err
 }
 

@@ -16,10 +16,16 @@ const (
 var Scopes = []string{ScopeRead, ScopeWrite, ScopeBilling}
 
 // scopeText is what the consent page says each scope lets the client do.
-var scopeText = map[string]string{
-	ScopeRead:    "read your account, organizations, keys, balance and history",
-	ScopeWrite:   "create, change and delete organizations, webhooks and API keys",
-	ScopeBilling: "spend money: top up the balance, run paid brand imports and paid service calls",
+func scopeText(scope string) string {
+	switch scope {
+	case ScopeRead:
+		return "read your account, organizations, keys, balance and history"
+	case ScopeWrite:
+		return "create, change and delete organizations, webhooks and API keys"
+	case ScopeBilling:
+		return "spend money: top up the balance, run paid brand imports and paid service calls"
+	}
+	return ""
 }
 
 // ToolTraits are what a tool's scope depends on: its readOnlyHint and

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -23,7 +22,8 @@ func tokenError(w http.ResponseWriter, code int, e, desc string) {
 	writeJSON(w, code, map[string]string{"error": e, "error_description": desc})
 }
 
-var verifierRE = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`)
+// validVerifier: RFC 7636's code_verifier, 43 to 128 unreserved characters.
+func validVerifier(v string) bool { return len(v) >= 43 && len(v) <= 128 && onlyFrom(v, "-._~") }
 
 // s256 is the PKCE S256 transform.
 func s256(verifier string) string {
@@ -103,7 +103,7 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request) {
 			refuse("invalid_grant", "the code was issued to another client")
 		case r.PostFormValue("redirect_uri") != g.Redirect:
 			refuse("invalid_grant", "redirect_uri is not the one of the authorization request")
-		case !verifierRE.MatchString(v) || !sameHash(s256(v), g.Challenge):
+		case !validVerifier(v) || !sameHash(s256(v), g.Challenge):
 			refuse("invalid_grant", "code_verifier does not match the code_challenge (S256)")
 		default:
 			g.CodeUsed = true
