@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -95,6 +96,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(q.Get("state")) > 1000 {
 		back("invalid_request", "state is longer than 1000 characters")
+		return
+	}
+	// Each page view stores a flow: bounded per address, so nobody fills
+	// the store with sign-ins they never finish.
+	if n, err := s.store.Incr(ctx, "rl:flow:"+s.clientAddr(r), s.o.Limits.Window); err != nil {
+		s.storeErr(w, err)
+		return
+	} else if n > 3*s.o.Limits.SignInPerAddress {
+		w.Header().Set("Retry-After", fmt.Sprint(int(s.o.Limits.Window.Seconds())))
+		s.errorPage(w, http.StatusTooManyRequests, "Too many sign-ins started from your address. Wait a few minutes and try again.")
 		return
 	}
 	browser := s.browserCookie(w, r)

@@ -207,3 +207,25 @@ func TestScopeFor(t *testing.T) {
 		}
 	}
 }
+
+// TestDenyNeverIssuesACode: the person says no; the app is told so and
+// holds nothing it could redeem.
+func TestDenyNeverIssuesACode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.server()
+	a := e.register(srv, "Host")
+	b := newBrowser(t)
+	p := b.get(a.AuthorizeURL(""))
+	f := formOf(t, p.Body)
+	f.Set("api_key", e.agent("deny").key)
+	p = b.submit(srv, "/authorize/agent", f)
+	f = formOf(t, p.Body)
+	f.Set("decision", "deny")
+	f.Set("scope", "read")
+	p = b.submit(srv, "/authorize/consent", f)
+	loc, _ := url.Parse(p.H.Get("Location"))
+	if p.Code != http.StatusSeeOther || loc.Query().Get("error") != "access_denied" || loc.Query().Get("code") != "" || loc.Query().Get("state") != a.State {
+		t.Fatalf("deny: %d %s", p.Code, loc)
+	}
+}
