@@ -207,7 +207,8 @@ func OpenRemote(cfg Config, hc HTTPConfig, stderr io.Writer) (*Remote, error) {
 	opts := []server.StreamableHTTPOption{server.WithEndpointPath("/mcp")}
 	if hc.PinnedSessions {
 		// Sessions live in one replica; the balancer sends each back to it.
-		opts = append(opts, server.WithStateful(true))
+		// Each is bound to the caller that opened it (app/boundsessions.go).
+		opts = append(opts, server.WithSessionIdManagerResolver(newTenantSessions()))
 	} else {
 		opts = append(opts, server.WithStateLess(true))
 	}
