@@ -38,11 +38,49 @@ func secretField(r *http.Request, name string, max int) (string, bool) {
 	return v, true
 }
 
-func (s *Server) unavailable(w http.ResponseWriter, f *flow, name string, p page, err error) {
-	s.log.Warn().Err(err).Msg("oauth: MyAPIHQ unreachable during sign-in")
-	p.Error = "MyAPIHQ cannot be reached right now. Try again in a minute."
-	w.Header().Set("Retry-After", "30")
-	s.render(w, http.StatusServiceUnavailable, name, p, "")
+// attempt runs one check of secrets with MyAPIHQ under the sign-in
+// limits. When it cannot go on (limited, refused, MyAPIHQ unreachable) it
+// answers with the page again, saying why, and returns false.
+func (s *Server) attempt(w http.ResponseWriter, r *http.Request, name string, p page, acct, refused string, check func(context.Context) error) bool {
+	ctx := r.Context()
+	ok, why, err := s.signInAllowed(ctx, r, acct)
+	if err != nil {
+		s.storeErr(w, err)
+		return false
+	}
+	if !ok {
+		p.Error = why
+		s.render(w, http.StatusTooManyRequests, name, p, "")
+		return false
+	}
+	switch err := check(ctx); {
+	case errors.Is(err, ErrRefused):
+		s.failed(ctx, acct)
+		s.log.Info().Str("step", name).Str("addr", s.clientAddr(r)).Msg("oauth: sign-in refused")
+		p.Error = refused
+		s.render(w, http.StatusUnauthorized, name, p, "")
+		return false
+	case err != nil:
+		s.log.Warn().Err(err).Msg("oauth: MyAPIHQ unreachable during sign-in")
+		p.Error = "MyAPIHQ cannot be reached right now. Try again in a minute."
+		w.Header().Set("Retry-After", "30")
+		s.render(w, http.StatusServiceUnavailable, name, p, "")
+		return false
+	}
+	return true
+}
+
+// advance saves the flow at its next stage and shows that stage's page.
+func (s *Server) advance(w http.ResponseWriter, r *http.Request, f *flow) {
+	if err := s.putRecord(r.Context(), "flow:"+f.ID, f, s.o.FlowTTL); err != nil {
+		s.storeErr(w, err)
+		return
+	}
+	if f.Stage == "choose" {
+		s.render(w, http.StatusOK, "choose", s.choosePage(f, ""), "")
+		return
+	}
+	s.render(w, http.StatusOK, "consent", s.consentPage(f, ""), redirectSource(f.Redirect))
 }
 
 // signInAgent: an agent's API key, and optionally its PIN.
@@ -52,7 +90,6 @@ func (s *Server) signInAgent(w http.ResponseWriter, r *http.Request) {
 		s.formFail(w, err)
 		return
 	}
-	ctx := r.Context()
 	p := s.pageFor(f, "Connect to MyAPIHQ")
 	key, ok1 := secretField(r, "api_key", 512)
 	pin, ok2 := secretField(r, "pin", 256)
@@ -61,33 +98,13 @@ func (s *Server) signInAgent(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusBadRequest, "signin", p, "")
 		return
 	}
-	acct := accountKey("key", key)
-	if ok, why, err := s.signInAllowed(ctx, r, acct); err != nil {
-		s.storeErr(w, err)
-		return
-	} else if !ok {
-		p.Error = why
-		s.render(w, http.StatusTooManyRequests, "signin", p, "")
-		return
-	}
-	a, err := s.o.HQ.Agent(ctx, key, pin)
-	if errors.Is(err, ErrRefused) {
-		s.failed(ctx, acct)
-		s.log.Info().Str("flow", f.ID[:8]).Str("addr", s.clientAddr(r)).Msg("oauth: agent sign-in refused")
-		p.Error = "MyAPIHQ refused this API key or PIN (or they belong to different accounts)."
-		s.render(w, http.StatusUnauthorized, "signin", p, "")
-		return
-	}
-	if err != nil {
-		s.unavailable(w, f, "signin", p, err)
+	var a Account
+	if !s.attempt(w, r, "signin", p, accountKey("key", key), "MyAPIHQ refused this API key or PIN (or they belong to different accounts).",
+		func(ctx context.Context) (err error) { a, err = s.o.HQ.Agent(ctx, key, pin); return err }) {
 		return
 	}
 	f.Stage, f.Account, f.Key, f.PIN = "consent", a, key, pin
-	if err := s.putRecord(ctx, "flow:"+f.ID, f, s.o.FlowTTL); err != nil {
-		s.storeErr(w, err)
-		return
-	}
-	s.render(w, http.StatusOK, "consent", s.consentPage(f, ""), redirectSource(f.Redirect))
+	s.advance(w, r, f)
 }
 
 // signInHuman: a human's email and password; then the choice of agent.
@@ -97,7 +114,6 @@ func (s *Server) signInHuman(w http.ResponseWriter, r *http.Request) {
 		s.formFail(w, err)
 		return
 	}
-	ctx := r.Context()
 	p := s.pageFor(f, "Connect to MyAPIHQ")
 	email, ok1 := secretField(r, "email", 320)
 	password, ok2 := secretField(r, "password", 1024)
@@ -109,25 +125,9 @@ func (s *Server) signInHuman(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusBadRequest, "signin", p, "")
 		return
 	}
-	acct := accountKey("email", email)
-	if ok, why, err := s.signInAllowed(ctx, r, acct); err != nil {
-		s.storeErr(w, err)
-		return
-	} else if !ok {
-		p.Error = why
-		s.render(w, http.StatusTooManyRequests, "signin", p, "")
-		return
-	}
-	agents, err := s.o.HQ.Human(ctx, email, password)
-	if errors.Is(err, ErrRefused) {
-		s.failed(ctx, acct)
-		s.log.Info().Str("flow", f.ID[:8]).Str("addr", s.clientAddr(r)).Msg("oauth: human sign-in refused")
-		p.Error = "MyAPIHQ refused this email and password."
-		s.render(w, http.StatusUnauthorized, "signin", p, "")
-		return
-	}
-	if err != nil {
-		s.unavailable(w, f, "signin", p, err)
+	var agents []Account
+	if !s.attempt(w, r, "signin", p, accountKey("email", email), "MyAPIHQ refused this email and password.",
+		func(ctx context.Context) (err error) { agents, err = s.o.HQ.Human(ctx, email, password); return err }) {
 		return
 	}
 	if len(agents) == 0 {
@@ -135,15 +135,8 @@ func (s *Server) signInHuman(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusConflict, "signin", p, "")
 		return
 	}
-	if len(agents) > 100 {
-		agents = agents[:100]
-	}
-	f.Stage, f.Agents = "choose", agents
-	if err := s.putRecord(ctx, "flow:"+f.ID, f, s.o.FlowTTL); err != nil {
-		s.storeErr(w, err)
-		return
-	}
-	s.render(w, http.StatusOK, "choose", s.choosePage(f, ""), "")
+	f.Stage, f.Agents = "choose", agents[:min(len(agents), 100)]
+	s.advance(w, r, f)
 }
 
 func (s *Server) choosePage(f *flow, errText string) page {
@@ -162,7 +155,6 @@ func (s *Server) chooseAgent(w http.ResponseWriter, r *http.Request) {
 		s.formFail(w, err)
 		return
 	}
-	ctx := r.Context()
 	id := r.PostFormValue("agent")
 	i := slices.IndexFunc(f.Agents, func(a Account) bool { return a.ID == id })
 	pin, ok := secretField(r, "pin", 256)
@@ -170,33 +162,18 @@ func (s *Server) chooseAgent(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusBadRequest, "choose", s.choosePage(f, "Pick one of your agents and enter its PIN."), "")
 		return
 	}
-	acct := accountKey("agent", id)
-	if ok, why, err := s.signInAllowed(ctx, r, acct); err != nil {
-		s.storeErr(w, err)
-		return
-	} else if !ok {
-		s.render(w, http.StatusTooManyRequests, "choose", s.choosePage(f, why), "")
-		return
-	}
-	a, err := s.o.HQ.AgentByPIN(ctx, pin)
-	if err == nil && a.ID != id {
-		err = ErrRefused
-	}
-	if errors.Is(err, ErrRefused) {
-		s.failed(ctx, acct)
-		s.render(w, http.StatusUnauthorized, "choose", s.choosePage(f, "That is not this agent's PIN."), "")
-		return
-	}
-	if err != nil {
-		s.unavailable(w, f, "choose", s.choosePage(f, ""), err)
+	if !s.attempt(w, r, "choose", s.choosePage(f, ""), accountKey("agent", id), "That is not this agent's PIN.",
+		func(ctx context.Context) error {
+			a, err := s.o.HQ.AgentByPIN(ctx, pin)
+			if err == nil && a.ID != id {
+				err = ErrRefused
+			}
+			return err
+		}) {
 		return
 	}
 	f.Stage, f.Account, f.PIN, f.MintKey, f.Agents = "consent", f.Agents[i], pin, true, nil
-	if err := s.putRecord(ctx, "flow:"+f.ID, f, s.o.FlowTTL); err != nil {
-		s.storeErr(w, err)
-		return
-	}
-	s.render(w, http.StatusOK, "consent", s.consentPage(f, ""), redirectSource(f.Redirect))
+	s.advance(w, r, f)
 }
 
 // consent: allow (with the scopes left ticked) or deny. The flow is taken,

@@ -15,11 +15,16 @@ import (
 // every token it issued. A refresh token is good once: the rotated one,
 // presented again, ends the grant.
 
-func tokenError(w http.ResponseWriter, code int, e, desc string) {
+// tokenJSON answers the token endpoint: never cached (RFC 6749 §5.1).
+func tokenJSON(w http.ResponseWriter, code int, v any) {
 	cors(w)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, code, map[string]string{"error": e, "error_description": desc})
+	writeJSON(w, code, v)
+}
+
+func tokenError(w http.ResponseWriter, code int, e, desc string) {
+	tokenJSON(w, code, map[string]string{"error": e, "error_description": desc})
 }
 
 // validVerifier: RFC 7636's code_verifier, 43 to 128 unreserved characters.
@@ -62,10 +67,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tokens(w http.ResponseWriter, at, rt string, scopes []string) {
-	cors(w)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "Bearer",
+	tokenJSON(w, http.StatusOK, map[string]any{"access_token": at, "token_type": "Bearer",
 		"expires_in": int(s.o.AccessTTL.Seconds()), "refresh_token": rt, "scope": strings.Join(scopes, " ")})
 }
 
