@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/myapihq/myapihq-mcp/app"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // version is set with -ldflags "-X main.version=…"; otherwise the module's.
@@ -44,7 +45,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "myapihq-mcp:", app.RedactURLs(err.Error()))
+	fmt.Fprintln(stderr, "myapihq-mcp:", mask.URLs(err.Error()))
 	var ue usageError
 	var ce app.ConfigError
 	if errors.As(err, &ce) {
@@ -136,7 +137,7 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 			if cmd.Flags().Changed("http-token") {
 				fmt.Fprintln(stderr, "myapihq-mcp: warning: --http-token shows in the process list; pass the token in MYAPI_HTTP_TOKEN instead")
 			}
-			return app.RunHTTP(cmd.Context(), s.Config, s.HTTP, stderr)
+			return app.RunHTTP(cmd.Context(), s.Config, stderr)
 		},
 	}
 	app.Bind(httpCmd.Flags(), s, app.ServerFlags...)
@@ -149,7 +150,7 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		Example: examples["sandbox"],
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return app.RunSandbox(cmd.Context(), s.Sandbox, stderr)
+			return app.RunSandbox(cmd.Context(), s.Config.SandboxConfig, stderr)
 		},
 	}
 	app.Bind(sandboxCmd.Flags(), s, app.SandboxFlags...)

@@ -124,7 +124,8 @@ func AuthExport(ctx context.Context, cfg Config, showSecrets bool, stdout, stder
 // AuthRotateKey replaces the profile's API key: a new one is created and
 // stored, the old one revoked; neither is printed.
 func AuthRotateKey(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
-	a, err := Open(cfg, stderr)
+	cfg.Stderr = stderr
+	a, err := Build(cfg, Stdio)
 	if err != nil {
 		return err
 	}

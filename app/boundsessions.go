@@ -2,7 +2,6 @@ package app
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 	"github.com/myapihq/myapihq-mcp/remote"
 )
 
@@ -21,46 +21,57 @@ import (
 // session proves nothing); this stops a caller with valid credentials of
 // its own from using another tenant's session by learning its id, as in
 // answering that tenant's consent question (session hijacking, in the MCP
-// security best practices).
+// security best practices). The ids themselves, their bound and their
+// ending are the HTTP transport's (httpsessions.go).
 type tenantSessions struct {
 	inner server.SessionIdManager
 	key   []byte // per process: a pinned session lives in one replica
 }
 
-func newTenantSessions() *tenantSessions {
-	k := make([]byte, 32)
-	rand.Read(k) //nolint:errcheck // never fails on supported platforms
-	return &tenantSessions{inner: &server.InsecureStatefulSessionIdManager{}, key: k}
+func newTenantSessions(inner server.SessionIdManager) *tenantSessions {
+	return &tenantSessions{inner: inner, key: randid.Bytes(32)}
 }
 
+// ResolveSessionIdManager gives a request the sessions of its caller. The
+// transport itself (its idle sweeper, its shutdown) asks with no request:
+// it may end any caller's session.
 func (s *tenantSessions) ResolveSessionIdManager(r *http.Request) server.SessionIdManager {
+	if r == nil {
+		return boundSession{inner: s.inner, anyCaller: true}
+	}
 	owner := ""
 	if t, ok := remote.TenantFrom(r.Context()); ok {
 		owner = t.Hash
 	}
 	m := hmac.New(sha256.New, s.key)
 	m.Write([]byte(owner))
-	return boundSession{s.inner, hex.EncodeToString(m.Sum(nil)[:12])}
+	return boundSession{inner: s.inner, tag: hex.EncodeToString(m.Sum(nil)[:12])}
 }
 
 type boundSession struct {
-	inner server.SessionIdManager
-	tag   string
+	inner     server.SessionIdManager
+	tag       string
+	anyCaller bool
 }
 
 var errOtherCaller = errors.New("this session belongs to another caller")
 
 func (b boundSession) Generate() string {
 	id := b.inner.Generate()
-	if id == "" {
-		return ""
+	if id == "" || b.anyCaller {
+		return id
 	}
 	return id + "." + b.tag
 }
 
+// own is the transport's id within sid, if sid is this caller's. A
+// request without a session is the transport's to judge.
 func (b boundSession) own(sid string) (string, error) {
+	if sid == "" {
+		return "", nil
+	}
 	id, tag, ok := strings.Cut(sid, ".")
-	if !ok || subtle.ConstantTimeCompare([]byte(tag), []byte(b.tag)) != 1 {
+	if !ok || (!b.anyCaller && subtle.ConstantTimeCompare([]byte(tag), []byte(b.tag)) != 1) {
 		return "", errOtherCaller
 	}
 	return id, nil

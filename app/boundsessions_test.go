@@ -7,14 +7,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/myapihq/myapihq-mcp/remote"
 )
 
 // TestPinnedSessionBelongsToItsCaller: with pinned sessions, a caller with
 // valid credentials of its own cannot use another tenant's session id.
 func TestPinnedSessionBelongsToItsCaller(t *testing.T) {
 	t.Parallel()
-	r, err := OpenRemote(Config{Sandbox: true, SandboxState: filepath.Join(t.TempDir(), "sb.db")},
-		HTTPConfig{MultiTenant: true, PinnedSessions: true}, io.Discard)
+	r, err := Build(Config{Sandbox: true, SandboxConfig: SandboxConfig{State: filepath.Join(t.TempDir(), "sb.db")},
+		HTTP: HTTPConfig{MultiTenant: true, PinnedSessions: true}, Stderr: io.Discard}, MultiTenant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,5 +56,26 @@ func TestPinnedSessionBelongsToItsCaller(t *testing.T) {
 	// The id alone, without the binding, opens nothing either.
 	if res := post(aliceKey, sid[:strings.IndexByte(sid, '.')], list); res.StatusCode < 400 {
 		t.Fatalf("an unbound id: %d", res.StatusCode)
+	}
+}
+
+// TestTransportEndsBoundSessions: the transport's idle sweeper and its
+// shutdown ask for the session manager without a request; they end a
+// bound session (a nil request once meant a nil-pointer panic), and the
+// ended id stays ended for its caller.
+func TestTransportEndsBoundSessions(t *testing.T) {
+	t.Parallel()
+	s := newTenantSessions(newSessionIDs(10, nil))
+	req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+	req = req.WithContext(remote.WithTenant(req.Context(), &remote.Tenant{Hash: "alice"}))
+	sid := s.ResolveSessionIdManager(req).Generate()
+	if ended, err := s.ResolveSessionIdManager(req).Validate(sid); err != nil || ended {
+		t.Fatalf("a live session: %v %v", ended, err)
+	}
+	if _, err := s.ResolveSessionIdManager(nil).Terminate(sid); err != nil {
+		t.Fatalf("the sweeper could not end it: %v", err)
+	}
+	if ended, err := s.ResolveSessionIdManager(req).Validate(sid); err != nil || !ended {
+		t.Fatalf("an ended session: %v %v", ended, err)
 	}
 }

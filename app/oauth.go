@@ -2,72 +2,76 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 
-	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
-
-	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 	"github.com/myapihq/myapihq-mcp/oauth"
 	"github.com/myapihq/myapihq-mcp/remote"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 	"github.com/myapihq/myapihq-mcp/tools"
 )
 
-// The remote mode as its own OAuth authorization server (package oauth):
-// built here from the flags, handed to the gate (which serves its routes
-// and resolves its tokens), and the scope of each tool given to the gate's
-// 403 and to the scopeStep below.
+// The multi-tenant mode as its own OAuth authorization server (package
+// oauth, --oauth): built here from the flags and handed to the gate, which
+// serves its routes, resolves its tokens into tenants and answers 401 and
+// 403; the scope each tool needs is read from the tool table, for the
+// gate's 403 and for the pipeline's scope step (app.go).
 
-// openOAuth builds the authorization server of a multi-tenant server.
-func openOAuth(r *Remote, hc HTTPConfig, newClient func(hqclient.Credentials) (*hqclient.Client, error)) (*oauth.Server, error) {
-	if hc.PublicURL == "" {
-		return nil, configError("--oauth needs --public-url: the https URL hosts reach (e.g. https://mcp.example.com)")
+// checkOAuth refuses an --oauth configuration that cannot run, before
+// anything starts.
+func checkOAuth(hc HTTPConfig) error {
+	switch {
+	case !hc.OAuth:
+		return nil
+	case hc.PublicURL == "":
+		return configError("--oauth needs --public-url: the https URL hosts reach (e.g. https://mcp.example.com)")
+	case hc.Redis != "" && hc.StateKey == "":
+		return configError("--oauth with --redis needs MYAPI_STATE_KEY, the same on every replica: it seals the grants they share (openssl rand -hex 32)")
 	}
-	key := hc.StateKey
+	return nil
+}
+
+// openOAuth builds the authorization server and gives it to the gate,
+// with the scope of each offered tool.
+func (a *App) openOAuth(d *tools.Deps) error {
+	hc := a.Config.HTTP
 	var store oauth.Store = &oauth.MemoryStore{}
-	if r.Redis != nil {
-		store = oauth.NewRedisStore(r.Redis.C)
-		if len(key) == 0 {
-			return nil, configError("--oauth with --redis needs MYAPI_STATE_KEY, the same on every replica: it seals the grants they share (openssl rand -hex 32)")
-		}
+	if a.Redis != nil {
+		store = oauth.NewRedisStore(a.Redis.C)
 	} else {
-		r.Log.Warn().Msg("oauth: no --redis: sign-ins, grants and revocations live in this process only; another replica knows none of them and a restart signs every host out")
+		a.Log.Warn().Msg("oauth: no --redis: sign-ins, grants and revocations live in this process only; another replica knows none of them and a restart signs every host out")
 	}
+	key := []byte(hc.StateKey)
 	if len(key) == 0 {
-		key = make([]byte, 32)
-		rand.Read(key) //nolint:errcheck // never fails on supported platforms
-		r.Log.Warn().Msg("oauth: MYAPI_STATE_KEY is not set: grants are sealed under a key of this process only")
+		key = randid.Bytes(32)
+		a.Log.Warn().Msg("oauth: MYAPI_STATE_KEY is not set: grants are sealed under a key of this process only")
 	}
-	return oauth.New(oauth.Options{PublicURL: hc.PublicURL, StateKey: key, Store: store, Log: r.Log,
-		HQ: oauth.HQClient{New: newClient}, AccessTTL: hc.OAuthAccessTTL, RefreshTTL: hc.OAuthRefreshTTL,
+	srv, err := oauth.New(oauth.Options{PublicURL: hc.PublicURL, StateKey: key, Store: store, Log: a.Log,
+		HQ: oauth.HQClient{New: d.NewClient}, AccessTTL: hc.OAuthAccessTTL, RefreshTTL: hc.OAuthRefreshTTL,
 		AllowPrivateClientMetadata: hc.OAuthAllowPrivateClientDoc, TrustedProxies: hc.TrustedProxies})
+	if err != nil {
+		return err
+	}
+	scopes := make(map[string]string, len(a.Tools))
+	for i := range a.Tools {
+		scopes[a.Tools[i].Name] = toolScope(&a.Tools[i])
+	}
+	a.Gate.OAuth, a.Gate.APIKeys = srv, hc.APIKeyBearer
+	a.Gate.ScopeOf = func(name string) string { return scopes[name] }
+	return nil
 }
 
-// toolScopes is the scope each offered tool needs (oauth.ScopeFor over
-// its annotations).
-func toolScopes(ts []tools.Tool) func(string) string {
-	m := make(map[string]string, len(ts))
-	for _, t := range ts {
-		m[t.Name] = oauth.ScopeFor(oauth.ToolTraits{ReadOnly: t.ReadOnly, Charges: t.Charges != nil})
-	}
-	return func(name string) string { return m[name] }
+// toolScope is the scope a tool needs, from its row of the tool table:
+// whether it may charge, and its read-only annotation (oauth.ScopeFor).
+func toolScope(t *toolkit.Tool) string {
+	return oauth.ScopeFor(oauth.ToolTraits{ReadOnly: t.ReadOnly, Charges: t.Charges != nil})
 }
 
-// scopeStep refuses a tool outside an OAuth caller's scopes. The gate
-// answers such calls 403 before they reach mcp-go; this is the same rule
-// where the call runs, so no path around the gate (a batch it could not
-// read, a future transport) runs a tool the token does not cover.
-func scopeStep(scopeOf func(string) string) server.ToolHandlerMiddleware {
-	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
-		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			if t, ok := remote.TenantFrom(ctx); ok && t.Scopes != nil {
-				if need := scopeOf(req.Params.Name); need != "" && !oauth.Covers(t.Scopes, need) {
-					return mcp.NewToolResultError(fmt.Sprintf("%s needs the %s scope, which this connection was not allowed: "+
-						"sign in again from the host and allow it.", req.Params.Name, need)), nil
-				}
-			}
-			return next(ctx, req)
-		}
+// grantedScopes is what the call's caller was allowed: an OAuth caller's
+// token scopes; an API key's bearer is bound by none.
+func grantedScopes(ctx context.Context) ([]string, bool) {
+	t, ok := remote.TenantFrom(ctx)
+	if !ok || t.Scopes == nil {
+		return nil, false
 	}
+	return t.Scopes, true
 }

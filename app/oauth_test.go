@@ -16,24 +16,25 @@ import (
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/oauth/oauthtest"
 	"github.com/myapihq/myapihq-mcp/remote"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // The seam: the multi-tenant server with --oauth, in-process on the
 // embedded sandbox, driven through its HTTP surface.
-func startOAuthRemote(t *testing.T, hc HTTPConfig) (string, *Remote) {
+func startOAuthRemote(t *testing.T, hc HTTPConfig) (string, *App) {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	u := "http://" + ts.Listener.Addr().String()
 	hc.MultiTenant, hc.OAuth, hc.PublicURL = true, true, u
-	hc.StateKey = []byte("app-oauth-test-state-key-0123456789")
-	r, err := OpenRemote(Config{Sandbox: true, SandboxState: filepath.Join(t.TempDir(), "sb.db")}, hc, io.Discard)
+	hc.StateKey = "app-oauth-test-state-key-0123456789"
+	a, err := Build(Config{Sandbox: true, SandboxConfig: SandboxConfig{State: filepath.Join(t.TempDir(), "sb.db")}, HTTP: hc, Stderr: io.Discard}, MultiTenant)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.Config.Handler = r.Handler()
+	ts.Config.Handler = a.Handler()
 	ts.Start()
-	t.Cleanup(func() { ts.Close(); r.Close() })
-	return u, r
+	t.Cleanup(func() { ts.Close(); a.Close() })
+	return u, a
 }
 
 func onboardAgent(t *testing.T, base string) (key, pin string) {
@@ -119,14 +120,25 @@ func TestRemoteOAuthScopes(t *testing.T) {
 	if res.StatusCode != 403 {
 		t.Errorf("a batch with a write: %d", res.StatusCode)
 	}
-	// The step where the tool runs refuses too, whatever reached it.
-	step := scopeStep(r.Gate.ScopeOf)(func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	// The pipeline's scope step refuses too, whatever reached it: it stands
+	// before the arguments are even read.
+	if names := strings.Join(r.Pipeline.Names(), " "); !strings.Contains(names, "scope validate") {
+		t.Errorf("no scope step before validate: %s", names)
+	}
+	var createOrg toolkit.Tool
+	for _, tl := range r.Tools {
+		if tl.Name == "create_org" {
+			createOrg = tl
+		}
+	}
+	createOrg.Handler = func(context.Context, toolkit.Args) (*mcp.CallToolResult, error) {
 		t.Error("a write ran on a read-only token")
 		return nil, nil
-	})
-	ctx := remote.WithTenant(context.Background(), &remote.Tenant{Scopes: []string{"read"}})
-	if res, _ := step(ctx, toolReq("create_org", nil)); res == nil || !res.IsError {
-		t.Error("the scope step let a write through")
+	}
+	ctx := remote.WithTenant(context.Background(), &remote.Tenant{Hash: strings.Repeat("0", 64), Scopes: []string{"read"}})
+	if res, _ := r.Pipeline.Handler(createOrg)(ctx, toolReq("create_org", nil)); res == nil || !res.IsError ||
+		!strings.Contains(res.Content[0].(mcp.TextContent).Text, "needs the write scope") {
+		t.Errorf("the scope step let a write through: %+v", res)
 	}
 
 	// A write token creates; an API key bearer still works (the operator's default).
@@ -157,16 +169,16 @@ func TestRemoteOAuthOnlyRefusesAPIKeys(t *testing.T) {
 func TestOAuthFlagsAreChecked(t *testing.T) {
 	t.Parallel()
 	for _, hc := range []HTTPConfig{
-		{MultiTenant: true, OAuth: true}, // no public URL
-		{MultiTenant: true, OAuth: true, PublicURL: "http://127.0.0.1:1", Redis: "redis://127.0.0.1:1/0"}, // Redis without a state key
+		{OAuth: true}, // no public URL
+		{OAuth: true, PublicURL: "http://127.0.0.1:1", Redis: "redis://127.0.0.1:1/0"}, // Redis without a state key
 	} {
-		if r, err := OpenRemote(Config{BaseURL: "http://127.0.0.1:9"}, hc, io.Discard); err == nil {
-			r.Close()
+		if a, err := Build(Config{BaseURL: "http://127.0.0.1:9", HTTP: hc, Stderr: io.Discard}, MultiTenant); err == nil {
+			a.Close()
 			t.Errorf("%+v accepted", hc)
 		}
 	}
-	if err := RunHTTP(context.Background(), Config{}, HTTPConfig{OAuth: true}, io.Discard); err == nil {
-		t.Error("--oauth without --multi-tenant accepted")
+	if err := RunHTTP(context.Background(), Config{HTTP: HTTPConfig{OAuth: true}}, io.Discard); err == nil || !strings.Contains(err.Error(), "--multi-tenant") {
+		t.Errorf("--oauth without --multi-tenant: %v", err)
 	}
 	for _, bad := range []string{"http://mcp.example.com", "https://mcp.example.com/sub", "ftp://x", "https://u:p@x.example"} {
 		if _, err := parse(t, nil, "--public-url="+bad); err == nil {

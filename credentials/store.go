@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // Credential store modes.
@@ -477,9 +478,9 @@ func (s *Store) Status(ctx context.Context) Status {
 		sv, ev := fieldValue(s.stored, f), fieldValue(env, f)
 		switch {
 		case ev != "":
-			row.Present, row.Source, row.Masked = true, SourceEnv+" ("+EnvVars[f]+")", Mask(f, ev)
+			row.Present, row.Source, row.Masked = true, SourceEnv+" ("+EnvVars[f]+")", mask.Display(f, ev)
 		case sv != "":
-			row.Present, row.Source, row.Masked = true, s.sources[f], Mask(f, sv)
+			row.Present, row.Source, row.Masked = true, s.sources[f], mask.Display(f, sv)
 		}
 		st.Fields = append(st.Fields, row)
 	}

@@ -330,23 +330,6 @@ func TestLockSerialisesAndHonoursContext(t *testing.T) {
 	u2()
 }
 
-func TestMask(t *testing.T) {
-	t.Parallel()
-	cases := map[[2]string]string{
-		{FieldAPIKey, "hq_live_abcdefghijklmnopqrstuvwxyza1b2"}: "hq_live_…a1b2",
-		{FieldPIN, "abcdefghijklmnop1234"}:                      "••••1234",
-		{FieldToken, "eyJhbGciOi.payload.sigwxyz"}:              "eyJ…wxyz",
-		{FieldAccountID, "acct_123"}:                            "acct_123",
-		{FieldPIN, "short"}:                                     "••••",
-		{FieldAPIKey, ""}:                                       "",
-	}
-	for in, want := range cases {
-		if got := Mask(in[0], in[1]); got != want {
-			t.Fatalf("Mask(%v) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestEnvFileImportExport(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t, newFake(), ModeAuto, nil)

@@ -20,7 +20,9 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	promptsPkg "github.com/myapihq/myapihq-mcp/prompts"
 	"github.com/myapihq/myapihq-mcp/sandbox"
+	"github.com/myapihq/myapihq-mcp/tools"
 )
 
 // session is the binary serving MCP on stdio to an mcp-go client.
@@ -244,12 +246,12 @@ func story(t *testing.T, protocol string) {
 	s := startMCP(t, e, protocol, extra...)
 	ctx := context.Background()
 
-	tools, err := s.c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil || len(tools.Tools) != 36 {
-		t.Fatalf("tools/list: %d %v", len(tools.Tools), err)
+	list, err := s.c.ListTools(ctx, mcp.ListToolsRequest{})
+	if want := len(tools.Catalog(tools.Config{})); err != nil || len(list.Tools) != want {
+		t.Fatalf("tools/list: %d, want the inventory's %d: %v", len(list.Tools), want, err)
 	}
 	prompts, err := s.c.ListPrompts(ctx, mcp.ListPromptsRequest{})
-	if err != nil || len(prompts.Prompts) != 3 {
+	if err != nil || len(prompts.Prompts) != len(promptsPkg.All()) {
 		t.Fatalf("prompts/list: %+v %v", prompts, err)
 	}
 	pr := mcp.GetPromptRequest{}
@@ -278,11 +280,7 @@ func story(t *testing.T, protocol string) {
 	org := s.ok("create_org", map[string]any{"name": "E2E Org", "gdpr_enabled": true})
 	s.ok("create_webhook", map[string]any{"org_id": org["id"], "url": receiver.URL})
 	s.ok("update_org", map[string]any{"org_id": org["id"], "description": "changed"})
-	for deadline := time.Now().Add(10 * time.Second); hooks.Load() == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no signed webhook delivery")
-		}
-	}
+	waitFor(t, 10*time.Second, "a signed webhook delivery", func() bool { return hooks.Load() > 0 })
 
 	setup := s.ok("setup_payment", nil)
 	if err := sandbox.CompleteCheckout(ctx, http.DefaultClient, setup["url"].(string)); err != nil {

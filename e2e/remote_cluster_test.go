@@ -37,7 +37,8 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// waitFor polls cond every 50 ms for up to d.
+// waitFor polls cond every 50 ms for up to d: a test waits on a condition,
+// never on a fixed sleep.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)

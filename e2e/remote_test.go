@@ -350,7 +350,7 @@ func TestRemoteCluster(t *testing.T) {
 				}
 			}
 		}()
-		time.Sleep(300 * time.Millisecond)
+		waitFor(t, 10*time.Second, "calls flowing before the drain", func() bool { return calls.Load() >= 5 })
 		r1.signal(t, syscall.SIGTERM)
 		select {
 		case <-r1.done:
@@ -360,7 +360,8 @@ func TestRemoteCluster(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("the replica did not exit after SIGTERM")
 		}
-		time.Sleep(300 * time.Millisecond)
+		after := calls.Load()
+		waitFor(t, 10*time.Second, "calls served by the other replica after the drain", func() bool { return calls.Load() >= after+5 })
 		close(stop)
 		<-done
 		if failures.Load() != 0 {

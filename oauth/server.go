@@ -15,6 +15,13 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// Defaults of the lifetimes the operator sets (--oauth-access-ttl,
+// --oauth-refresh-ttl).
+const (
+	DefaultAccessTTL  = 10 * time.Minute
+	DefaultRefreshTTL = 30 * 24 * time.Hour
+)
+
 // Options configure a Server. Zero durations take the defaults shown.
 type Options struct {
 	// PublicURL is the URL hosts reach (https, or http on loopback): the
@@ -29,8 +36,8 @@ type Options struct {
 	Log      zerolog.Logger
 	Now      func() time.Time
 
-	AccessTTL  time.Duration // 10m: access tokens
-	RefreshTTL time.Duration // 720h: a grant unused this long ends
+	AccessTTL  time.Duration // DefaultAccessTTL: access tokens
+	RefreshTTL time.Duration // DefaultRefreshTTL: a grant unused this long ends
 	CodeTTL    time.Duration // 1m
 	FlowTTL    time.Duration // 10m: from the sign-in page to the consent
 
@@ -99,8 +106,8 @@ func New(o Options) (*Server, error) {
 			*d = v
 		}
 	}
-	def(&o.AccessTTL, 10*time.Minute)
-	def(&o.RefreshTTL, 30*24*time.Hour)
+	def(&o.AccessTTL, DefaultAccessTTL)
+	def(&o.RefreshTTL, DefaultRefreshTTL)
 	def(&o.CodeTTL, time.Minute)
 	def(&o.FlowTTL, 10*time.Minute)
 	def(&o.Limits.Window, 15*time.Minute)

@@ -3,8 +3,6 @@ package remote
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,8 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/internal/randid"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/metrics"
 	"github.com/myapihq/myapihq-mcp/oauth"
 )
@@ -104,7 +104,7 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 		start := time.Now()
 		rid := r.Header.Get("X-Request-Id")
 		if !printable(rid, 128) {
-			rid = newID()
+			rid = randid.Hex(8)
 		}
 		w.Header().Set("X-Request-Id", rid)
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -117,7 +117,7 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			if tenant != nil {
 				e = e.Str("tenant", tenant.Short())
 				if tenant.OAuthClient != "" {
-					e = e.Str("oauth_client", clip(tenant.OAuthClient))
+					e = e.Str("oauth_client", textsafe.Line(tenant.OAuthClient, 64))
 				}
 			}
 			e.Msg("request")
@@ -150,9 +150,9 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			}
 			_ = json.Unmarshal(body, &p) // a batch or garbage: mcp-go answers it
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			ev.Str("method", clip(p.Method))
+			ev.Str("method", textsafe.Line(p.Method, 64))
 			if p.Params.Name != "" && p.Method == "tools/call" {
-				ev.Str("tool", clip(p.Params.Name))
+				ev.Str("tool", textsafe.Line(p.Params.Name, 64))
 			}
 			if need := g.scopeMissing(tenant, body, p); need != "" {
 				g.forbidden(sw, tenant, p.ID, need)
@@ -214,17 +214,3 @@ func (s *statusWriter) Flush() {
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// clip bounds what a caller's request puts in a log line.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
-
-func newID() string {
-	b := make([]byte, 8)
-	rand.Read(b) //nolint:errcheck // never fails on supported platforms
-	return hex.EncodeToString(b)
-}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 	"github.com/myapihq/myapihq-mcp/services"
 )
 
@@ -62,11 +63,11 @@ func (t *Tenant) AccountID(ctx context.Context) (string, error) {
 // it masks in answers (the key, the PIN, the JWT minted from it). The raw
 // key leaves this package only here.
 func (t *Tenant) ServiceSecrets() services.Secrets {
-	mask := []string{t.key, t.pin}
+	secrets := []mask.Secret{{Kind: mask.PIN, Value: t.pin}}
 	if t.creds != nil {
-		mask = append(mask, t.creds.token())
+		secrets = append(secrets, mask.Secret{Kind: mask.Token, Value: t.creds.token()})
 	}
-	return services.Secrets{APIKey: t.key, Mask: mask}
+	return services.Secrets{APIKey: t.key, Mask: secrets}
 }
 
 // Client is this caller's own hqclient: its token cache and its mint are

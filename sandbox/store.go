@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite: `go install` needs no C compiler
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // store is the sandbox's only persistence path. With no file it is an
@@ -271,11 +272,7 @@ func (s *store) migrate(ctx context.Context) error {
 				return fmt.Errorf("sandbox schema: %w", err)
 			}
 		}
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO meta(k, v) VALUES ('jwt_key', ?)`, hex.EncodeToString(key)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO meta(k, v) VALUES ('jwt_key', ?)`, randid.Hex(32)); err != nil {
 			return err
 		}
 		var stored string

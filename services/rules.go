@@ -3,8 +3,10 @@ package services
 import (
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // MaxPath is the longest path the door passes on.
@@ -29,7 +31,7 @@ func CheckPath(p string) error {
 	case len(p) > MaxPath:
 		return refuse("path is %d characters: at most %d", len(p), MaxPath)
 	case p[0] != '/':
-		return refuse("path must start with / (a path on the service's API, not a URL): got %q", clip(p))
+		return refuse("path must start with / (a path on the service's API, not a URL): got %s", textsafe.QuoteN(p, 60))
 	case strings.Contains(p, "//"):
 		return refuse("path must not contain //")
 	}
@@ -76,15 +78,15 @@ func Query(q map[string]any) (string, error) {
 	for k := range q {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	v := url.Values{}
 	for _, k := range keys {
 		s, isStr := q[k].(string)
 		if !isStr {
-			return "", refuse("query value %q must be a string (write numbers and booleans as strings)", clip(k))
+			return "", refuse("query value %s must be a string (write numbers and booleans as strings)", textsafe.QuoteN(k, 60))
 		}
 		if k == "" || len(k) > 200 || len(s) > MaxPath {
-			return "", refuse("query parameter %q: names of 1 to 200 characters, values up to %d", clip(k), MaxPath)
+			return "", refuse("query parameter %s: names of 1 to 200 characters, values up to %d", textsafe.QuoteN(k, 60), MaxPath)
 		}
 		v.Add(k, s)
 	}
@@ -106,17 +108,4 @@ func unhex(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - 'A' + 10
-}
-
-// clip keeps a hostile value short and printable in a message.
-func clip(s string) string {
-	if len(s) > 60 {
-		s = s[:60] + "…"
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
-			return '?'
-		}
-		return r
-	}, s)
 }

@@ -65,29 +65,6 @@ func TestQueryRules(t *testing.T) {
 	}
 }
 
-func TestMask(t *testing.T) {
-	t.Parallel()
-	s := Secrets{APIKey: "hq_live_abcdefghijklmnopqrstuvwxy", Mask: []string{"PINPINPINPINPIN123", ""}}
-	in := `key hq_live_abcdefghijklmnopqrstuvwxy other hq_live_ZZZZYYYYXXXX test hq_test_QQQQWWWW pin PINPINPINPINPIN123 ` +
-		`jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl`
-	out := Mask(s, in)
-	for _, leak := range []string{"abcdefghijklmnopqrstuvwxy", "ZZZZYYYYXXXX", "QQQQWWWW", "PINPINPINPINPIN123", "eyJzdWIiOiJ4In0"} {
-		if strings.Contains(out, leak) {
-			t.Errorf("%q leaked: %s", leak, out)
-		}
-	}
-	// After JSON decoding, an escaped key is a plain string again: masked.
-	v := newMasker(s).value(map[string]any{"k": []any{"hq_live_SECRETSECRET"}, "hq_live_INKEYNAME1": 1.0})
-	if strings.Contains(strings.Join([]string{v.(map[string]any)["k"].([]any)[0].(string)}, ""), "SECRETSECRET") {
-		t.Errorf("value not masked: %v", v)
-	}
-	for k := range v.(map[string]any) {
-		if strings.Contains(k, "INKEYNAME1") {
-			t.Errorf("key not masked: %v", v)
-		}
-	}
-}
-
 func TestOverrides(t *testing.T) {
 	t.Parallel()
 	good, err := ParseOverrides([]string{"mydomainapi.com=http://127.0.0.1:9/x/, myemailapi.com=https://staging.example", "api.mystorageapi.com=http://[::1]:8"})

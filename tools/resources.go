@@ -3,10 +3,13 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // RegisterResources adds a small read-only set of resources, for hosts that
@@ -25,7 +28,7 @@ func RegisterResources(s *server.MCPServer, d *Deps) {
 		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 			r, err := d.client(ctx).ListOrgs(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("%s", describe("myapihq://orgs", asHQ(err)))
+				return nil, errors.New(d.explain("myapihq://orgs", err))
 			}
 			return d.masked(ctx)(rawContents(req.Params.URI, r.Raw))
 		})
@@ -41,27 +44,34 @@ func RegisterResources(s *server.MCPServer, d *Deps) {
 			case string:
 				id = v
 			}
-			if !compiled(idPattern).MatchString(id) { // not echoed: it may be an instruction
+			if !toolkit.ValidID(id) { // not echoed: it may be an instruction
 				return nil, fmt.Errorf("myapihq://orgs/{id} needs an organization id (letters, digits, _ and -): list_orgs shows them")
 			}
 			r, err := d.client(ctx).GetOrg(ctx, id)
 			if err != nil {
-				return nil, fmt.Errorf("%s", describe(req.Params.URI, asHQ(err)))
+				return nil, errors.New(d.explain(req.Params.URI, err))
 			}
 			return d.masked(ctx)(rawContents(req.Params.URI, r.Raw))
 		})
 }
 
-// masked masks stored secrets by value in resource texts, as in results.
+// masked masks a resource's texts as results are masked.
 func (d *Deps) masked(ctx context.Context) func([]mcp.ResourceContents, error) ([]mcp.ResourceContents, error) {
 	return func(cs []mcp.ResourceContents, err error) ([]mcp.ResourceContents, error) {
 		if err != nil {
 			return nil, err
 		}
-		secrets := d.knownSecrets(ctx)
+		m := d.masker(ctx)
 		for i, c := range cs {
-			if tc, isText := c.(mcp.TextResourceContents); isText && containsAny(tc.Text, secrets) {
-				tc.Text = maskString(tc.Text, secrets)
+			if tc, isText := c.(mcp.TextResourceContents); isText && !m.Clean([]byte(tc.Text)) {
+				var v any
+				if tc.MIMEType == "application/json" && json.Unmarshal([]byte(tc.Text), &v) == nil {
+					if b, err := json.Marshal(m.Value(v)); err == nil {
+						tc.Text = string(b)
+					}
+				} else {
+					tc.Text = m.Text(tc.Text)
+				}
 				cs[i] = tc
 			}
 		}
@@ -70,7 +80,7 @@ func (d *Deps) masked(ctx context.Context) func([]mcp.ResourceContents, error) (
 }
 
 func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
-	b, err := json.Marshal(scrub(v))
+	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -78,12 +88,5 @@ func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
 }
 
 func rawContents(uri string, raw json.RawMessage) ([]mcp.ResourceContents, error) {
-	if !mayHoldSecret(raw) {
-		return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(raw)}}, nil
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, err
-	}
-	return jsonContents(uri, v)
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(raw)}}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/sandbox"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // harness is one MCP server (all tools) over an in-process client session,
@@ -56,7 +58,7 @@ type hopts struct {
 	env      *sync.Map // MYAPI_* overrides, read on every use (nil: none)
 	protocol string    // the client's protocol version ("": mcp-go's default, 2026-07-28)
 	cfg      Config
-	budget   Budget
+	budget   toolkit.Budget
 	identity func(context.Context) (string, bool)
 	now      func() time.Time
 }
@@ -108,7 +110,8 @@ func newHarness(t testing.TB, o hopts) *harness {
 		Budget: o.budget, Identity: o.identity, Now: o.now}
 
 	s := server.NewMCPServer("test", "0", server.WithRecovery(), server.WithHooks(h.deps.Hooks()))
-	Register(s, h.deps, All(Config{}), o.readOnly)
+	h.deps.Config.ReadOnly = o.readOnly // every tool registered: the pipeline's read-only step is what is tested
+	Pipeline(h.deps).Register(s, All(h.deps))
 	h.srv = s
 	var copts []client.ClientOption
 	if !o.noElicit {
@@ -182,6 +185,13 @@ func (h *harness) call(name string, args map[string]any) (*mcp.CallToolResult, m
 		}
 	}
 	return res, sc, text
+}
+
+// results are the structured results of the successful calls so far.
+func (h *harness) results() []seenResult {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.seen)
 }
 
 func (h *harness) ok(name string, args map[string]any) map[string]any {
@@ -511,14 +521,14 @@ func TestSessionEndForgetsTheHumanLogin(t *testing.T) {
 		t.Fatalf("%d logins held", count())
 	}
 	me := h.sessionID()
-	h.deps.retries().Keep(context.Background(), me, "top_up\x00{}", "k", pendingKeyTTL)
+	h.deps.Retries.Keep(context.Background(), me, "top_up\x00{}", "k", toolkit.PendingKeyTTL)
 	h.c.Close()
 	for deadline := time.Now().Add(2 * time.Second); count() != 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the closed session's login is still held")
 		}
 	}
-	if k, _ := h.deps.retries().Take(context.Background(), me, "top_up\x00{}"); k != "" {
+	if k, _ := h.deps.Retries.Take(context.Background(), me, "top_up\x00{}"); k != "" {
 		t.Fatal("the closed session's retry keys are still held")
 	}
 }
