@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 )
 
 // Redirect URIs: where the authorization code goes, so the one thing a
@@ -37,7 +39,7 @@ func checkRedirectURI(raw string) error {
 			return errors.New("an https redirect_uri has no host")
 		}
 	case scheme == "http":
-		if !isLoopbackHost(u.Hostname()) {
+		if !loopback.Host(u.Hostname()) {
 			return errors.New("a plain http redirect_uri must be a loopback address (127.0.0.1, [::1], localhost): use https")
 		}
 	case refusedScheme(scheme):
@@ -57,12 +59,12 @@ func redirectMatches(registered []string, given string) bool {
 		}
 	}
 	g, err := url.Parse(given)
-	if err != nil || g.Scheme != "http" || !isLoopbackHost(g.Hostname()) {
+	if err != nil || g.Scheme != "http" || !loopback.Host(g.Hostname()) {
 		return false
 	}
 	for _, r := range registered {
 		ru, err := url.Parse(r)
-		if err != nil || ru.Scheme != "http" || !isLoopbackHost(ru.Hostname()) {
+		if err != nil || ru.Scheme != "http" || !loopback.Host(ru.Hostname()) {
 			continue
 		}
 		if ru.Hostname() == g.Hostname() && ru.EscapedPath() == g.EscapedPath() && ru.RawQuery == g.RawQuery &&

@@ -9,10 +9,11 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 )
 
 // Defaults of the lifetimes the operator sets (--oauth-access-ttl,
@@ -143,7 +144,7 @@ func CheckPublicURL(raw string) (string, error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !isLoopbackHost(u.Hostname()) {
+		if !loopback.Host(u.Hostname()) {
 			return "", errors.New("--public-url: plain http only on a loopback host (127.0.0.1, [::1], localhost): put TLS in front and give its https URL")
 		}
 	default:
@@ -151,14 +152,6 @@ func CheckPublicURL(raw string) (string, error) {
 	}
 	u.Path = ""
 	return u.String(), nil
-}
-
-func isLoopbackHost(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.IsLoopback()
 }
 
 // Resource is the resource identifier tokens are bound to.

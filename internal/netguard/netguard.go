@@ -4,7 +4,7 @@
 // neither may reach the operator's own network (loopback, private ranges,
 // link-local cloud metadata). Hosts are checked as written, and again on
 // the address really dialled, so a name that later resolves inward (DNS
-// rebinding) is caught.
+// rebinding) is caught. What is loopback is internal/loopback's rule.
 package netguard
 
 import (
@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 )
 
 // blockedPrefixes are ranges that are not the public internet, beyond what
@@ -44,7 +46,7 @@ func PrivateReason(ip netip.Addr) string {
 		return "not an IP address"
 	case ip.IsUnspecified():
 		return "the unspecified address"
-	case ip.IsLoopback():
+	case loopback.IP(ip):
 		return "a loopback address"
 	case ip.IsPrivate():
 		return "a private address"
@@ -67,9 +69,6 @@ func PrivateReason(ip netip.Addr) string {
 // dialled, by Control).
 func HostReason(host string) string {
 	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return "localhost, this machine"
-	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil && numericHost(host) {
 		// 2130706433, 0x7f.1, 0177.0.0.1, 127.1: a resolver (inet_aton)
@@ -79,10 +78,15 @@ func HostReason(host string) string {
 			return "a host that ends in a number but is no IPv4 address"
 		}
 	}
-	if err == nil {
+	switch {
+	case err == nil:
 		if why := PrivateReason(ip); why != "" {
 			return fmt.Sprintf("%s, %s", ip, why)
 		}
+	case loopback.Host(host) || strings.HasSuffix(host, ".localhost"):
+		// Names under .localhost are this machine too (RFC 6761), whatever
+		// a resolver would make of them.
+		return "localhost, this machine"
 	}
 	return ""
 }
