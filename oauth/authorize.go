@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // flow is one sign-in in progress, from the authorization request to the
@@ -109,7 +111,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	browser := s.browserCookie(w, r)
-	f := &flow{ID: randomID(16), Client: c.ID, ClientName: c.Name, Document: c.Document, Redirect: redirect,
+	f := &flow{ID: randid.Hex(16), Client: c.ID, ClientName: c.Name, Document: c.Document, Redirect: redirect,
 		State: q.Get("state"), Challenge: q.Get("code_challenge"), Scopes: scopes, Browser: hashHex(browser),
 		CSRF: randomSecret(), Stage: "signin"}
 	if err := s.putRecord(ctx, "flow:"+f.ID, f, s.o.FlowTTL); err != nil {

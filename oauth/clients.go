@@ -14,7 +14,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 	"github.com/myapihq/myapihq-mcp/internal/netguard"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // A client is an app that asks to act for someone: a host registered by
@@ -98,13 +101,13 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "invalid_client_metadata", "only public clients are registered here: token_endpoint_auth_method none")
 		return
 	}
-	c.ID = clientPrefix + randomID(16)
-	c.Name = clip(in.ClientName, maxClientName)
+	c.ID = clientPrefix + randid.Hex(16)
+	c.Name = textsafe.Line(in.ClientName, maxClientName)
 	if err := s.putRecord(r.Context(), "client:"+c.ID, c, clientTTL); err != nil {
 		s.storeErr(w, err)
 		return
 	}
-	s.log.Info().Str("client", c.ID).Str("client_name", c.Name).Str("addr", s.clientAddr(r)).Msg("oauth: client registered")
+	s.log.Info().Str("client", c.ID).Str("client_name", logged(c.Name)).Str("addr", s.clientAddr(r)).Msg("oauth: client registered")
 	out := map[string]any{
 		"client_id":                  c.ID,
 		"client_id_issued_at":        s.now().Unix(),
@@ -216,7 +219,7 @@ func (s *Server) clientDocument(ctx context.Context, r *http.Request, id string)
 	}
 	c, err := s.fetchDocument(ctx, u)
 	if err != nil {
-		s.log.Warn().Str("client", clip(id, 200)).Err(err).Msg("oauth: client metadata document refused")
+		s.log.Warn().Str("client", logged(id)).Err(mask.New().Err(err)).Msg("oauth: client metadata document refused")
 		return nil, err
 	}
 	s.docs.mu.Lock()
@@ -272,6 +275,6 @@ func (s *Server) fetchDocument(ctx context.Context, u *url.URL) (*client, error)
 	if err != nil {
 		return nil, err
 	}
-	c.ID, c.Name, c.Document = doc.ClientID, clip(doc.ClientName, maxClientName), true
+	c.ID, c.Name, c.Document = doc.ClientID, textsafe.Line(doc.ClientName, maxClientName), true
 	return c, nil
 }

@@ -109,7 +109,7 @@ func (s *Server) endGrant(ctx context.Context, g *grant, why string) {
 	if err := s.store.Del(ctx, "grant:"+g.ID); err != nil {
 		s.log.Error().Err(err).Str("grant", g.ID[:8]).Msg("oauth: could not end a grant")
 	}
-	s.log.Info().Str("grant", g.ID[:8]).Str("client", clip(g.Client, 200)).Str("why", why).Msg("oauth: grant ended")
+	s.log.Info().Str("grant", g.ID[:8]).Str("client", logged(g.Client)).Str("why", why).Msg("oauth: grant ended")
 	s.endKey(context.WithoutCancel(ctx), g)
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // HQ is all the server asks of MyAPIHQ: whether a sign-in is good, and,
@@ -45,16 +46,20 @@ func (h HQClient) client(s hqclient.Secrets) (*hqclient.Client, error) {
 	return h.New(hqclient.NewStaticCredentials(s))
 }
 
-// refusal turns the HQ's "no" into ErrRefused.
-func refusal(err error) error {
+// hqFailure is what a call's failure becomes: the HQ's "no" is ErrRefused;
+// any other error keeps its cause but its text is masked of the secrets
+// the call was given (it is logged, and a hostile or broken service could
+// echo them in its message).
+func hqFailure(err error, secrets ...mask.Secret) error {
 	if e, ok := hqclient.AsError(err); ok && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden ||
 		e.Status == http.StatusNotFound || e.Code == hqclient.CodeNoAPIKey || e.Code == hqclient.CodeNoToken) {
 		return ErrRefused
 	}
-	return err
+	return mask.New(secrets...).Err(err)
 }
 
 func (h HQClient) Agent(ctx context.Context, apiKey, pin string) (Account, error) {
+	secrets := []mask.Secret{{Kind: mask.Key, Value: apiKey}, {Kind: mask.PIN, Value: pin}}
 	creds := hqclient.NewStaticCredentials(hqclient.Secrets{APIKey: apiKey, PIN: pin})
 	c, err := h.New(creds)
 	if err != nil {
@@ -62,14 +67,14 @@ func (h HQClient) Agent(ctx context.Context, apiKey, pin string) (Account, error
 	}
 	// Listing orgs is the cheapest call the key alone authorises.
 	if _, err := c.ListOrgs(ctx); err != nil {
-		return Account{}, refusal(err)
+		return Account{}, hqFailure(err, secrets...)
 	}
 	if pin == "" {
 		return Account{}, nil
 	}
 	tok, err := c.AgentToken(ctx, pin)
 	if err != nil {
-		return Account{}, refusal(err)
+		return Account{}, hqFailure(err, secrets...)
 	}
 	creds.Update(func(s *hqclient.Secrets) { s.Token, s.TokenExpiresAt = tok.Data.Token, tok.Data.ExpiresAt() })
 	// The key must be one of the PIN's account: else the connection would
@@ -77,7 +82,7 @@ func (h HQClient) Agent(ctx context.Context, apiKey, pin string) (Account, error
 	// last characters; a service that shows neither is taken at its word.
 	keys, err := c.ListKeys(ctx)
 	if err != nil {
-		return Account{}, refusal(err)
+		return Account{}, hqFailure(err, secrets...)
 	}
 	shown, match := false, false
 	for _, k := range keys.Data {
@@ -101,7 +106,7 @@ func (h HQClient) Human(ctx context.Context, email, password string) ([]Account,
 	}
 	tok, err := c.Login(ctx, hqclient.EmailPassword{Email: email, Password: password})
 	if err != nil {
-		return nil, refusal(err)
+		return nil, hqFailure(err, mask.Secret{Kind: mask.PIN, Value: password})
 	}
 	hc, err := h.client(hqclient.Secrets{Token: tok.Data.Token})
 	if err != nil {
@@ -109,7 +114,7 @@ func (h HQClient) Human(ctx context.Context, email, password string) ([]Account,
 	}
 	agents, err := hc.ListAgents(ctx)
 	if err != nil {
-		return nil, refusal(err)
+		return nil, hqFailure(err, mask.Secret{Kind: mask.PIN, Value: password})
 	}
 	var out []Account
 	for _, a := range agents.Data {
@@ -125,7 +130,7 @@ func (h HQClient) AgentByPIN(ctx context.Context, pin string) (Account, error) {
 	}
 	tok, err := c.AgentToken(ctx, pin)
 	if err != nil {
-		return Account{}, refusal(err)
+		return Account{}, hqFailure(err, mask.Secret{Kind: mask.PIN, Value: pin})
 	}
 	return Account{ID: tok.Data.AccountID}, nil
 }
@@ -137,7 +142,7 @@ func (h HQClient) NewKey(ctx context.Context, pin, name string) (string, string,
 	}
 	k, err := c.CreateKey(ctx, hqclient.CreateKeyRequest{Name: name})
 	if err != nil {
-		return "", "", refusal(err)
+		return "", "", hqFailure(err, mask.Secret{Kind: mask.PIN, Value: pin})
 	}
 	if k.Data.APIKey == "" {
 		return "", "", errors.New("MyAPIHQ made a key but did not return it")
@@ -151,5 +156,5 @@ func (h HQClient) RevokeKey(ctx context.Context, pin, keyID string) error {
 		return err
 	}
 	_, err = c.RevokeKey(ctx, keyID)
-	return refusal(err)
+	return hqFailure(err, mask.Secret{Kind: mask.PIN, Value: pin})
 }

@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"net/http"
 	"sync"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The sign-in pages: server-rendered forms that need no script. Every
@@ -152,7 +154,7 @@ func (s *Server) render(w http.ResponseWriter, code int, name string, p page, fo
 // client or a redirect_uri it did not register (sending the person there
 // would make this server an open redirector).
 func (s *Server) errorPage(w http.ResponseWriter, code int, msg string) {
-	s.render(w, code, "error", page{Title: "This connection cannot go on", Message: clip(msg, 300)}, "")
+	s.render(w, code, "error", page{Title: "This connection cannot go on", Message: textsafe.Line(msg, 300)}, "")
 }
 
 // pageFor fills what every page of a flow shows.
@@ -161,10 +163,10 @@ func (s *Server) pageFor(f *flow, title string) page {
 	if name == "" {
 		name = "An unnamed app"
 	}
-	p := page{Title: title, Client: name, Host: clip(redirectHost(f.Redirect), 100), Flow: f.ID, CSRF: f.CSRF,
+	p := page{Title: title, Client: name, Host: textsafe.Line(redirectHost(f.Redirect), 100), Flow: f.ID, CSRF: f.CSRF,
 		Registered: !f.Document}
 	if f.Document {
-		p.ClientURL = clip(redirectHost(f.Client), 100)
+		p.ClientURL = textsafe.Line(redirectHost(f.Client), 100)
 	}
 	return p
 }
@@ -172,7 +174,7 @@ func (s *Server) pageFor(f *flow, title string) page {
 func (s *Server) consentPage(f *flow, errText string) page {
 	p := s.pageFor(f, "Allow access to MyAPIHQ?")
 	p.Account, p.KeyOnly, p.Error = f.Account, f.PIN == "", errText
-	p.Account.Label = clip(p.Account.Label, 60)
+	p.Account.Label = textsafe.Line(p.Account.Label, 60)
 	for _, sc := range f.Scopes {
 		p.Scopes = append(p.Scopes, scopeChoice{Name: sc, Text: scopeText(sc), Checked: true})
 	}

@@ -1,13 +1,20 @@
 package oauth
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
-
-	"github.com/myapihq/myapihq-mcp/oauth/oauthtest"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
+	"github.com/myapihq/myapihq-mcp/oauth/oauthtest"
 )
 
 // One test per refusal the server promises (docs/security.md lists them).
@@ -300,7 +307,7 @@ func TestSignInBruteForceIsLimited(t *testing.T) {
 	// The address is limited too, across accounts: 20 attempts per window.
 	n := 6
 	for ; n < 20; n++ {
-		try("hq_live_guess"+randomID(4), "")
+		try("hq_live_guess"+randid.Hex(4), "")
 	}
 	if st := try(e.agent("brute2").key, ""); st != 429 {
 		t.Fatalf("attempt 21 from one address: %d, want 429", st)
@@ -309,4 +316,65 @@ func TestSignInBruteForceIsLimited(t *testing.T) {
 	if st := try(ag.key, ag.pin); st != 200 {
 		t.Fatalf("after the window: %d", st)
 	}
+}
+
+// TestLogsCarryNoSecretTheHQEchoes: a broken or hostile MyAPIHQ that
+// answers with the secrets it was sent has its message logged (the
+// sign-in page says only that MyAPIHQ cannot be reached), masked of the
+// password, key and PIN that sign-in was given.
+func TestLogsCarryNoSecretTheHQEchoes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ag := e.agent("echoed")
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "you sent " + r.Header.Get("Authorization") + " " + string(body)})
+	}))
+	t.Cleanup(echo.Close)
+	e.hq = HQClient{New: func(c hqclient.Credentials) (*hqclient.Client, error) {
+		return hqclient.New(hqclient.Options{BaseURL: echo.URL, Credentials: c, MaxAttempts: 1})
+	}}
+	var logs lockedBuffer
+	srv := e.server(func(o *Options) { o.Log = zerolog.New(&logs) })
+	a := e.register(srv, "Echo Host")
+	b := newBrowser(t)
+	f := formOf(t, b.get(a.AuthorizeURL("")).Body)
+	f.Set("email", "ada@example.com")
+	f.Set("password", "correct horse battery")
+	if p := b.submit(srv, "/authorize/human", f); p.Code != http.StatusServiceUnavailable {
+		t.Fatalf("a human's sign-in through the echoing HQ: %d", p.Code)
+	}
+	f = formOf(t, b.get(a.AuthorizeURL("")).Body)
+	f.Set("api_key", ag.key)
+	f.Set("pin", ag.pin)
+	if p := b.submit(srv, "/authorize/agent", f); p.Code != http.StatusServiceUnavailable {
+		t.Fatalf("an agent's sign-in through the echoing HQ: %d", p.Code)
+	}
+	out := logs.String()
+	if strings.Count(out, "MyAPIHQ unreachable") != 2 || !strings.Contains(out, "you sent") {
+		t.Fatalf("the failures were not logged:\n%s", out)
+	}
+	for _, secret := range []string{"correct horse battery", ag.key, ag.pin} {
+		if strings.Contains(out, secret) {
+			t.Errorf("a log line carries %q:\n%s", secret, out)
+		}
+	}
+}
+
+// lockedBuffer is a log sink the server's goroutines may share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

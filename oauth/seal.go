@@ -4,9 +4,10 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // sealer encrypts every record the server stores (sign-in flows, grants,
@@ -37,8 +38,7 @@ func newSealer(stateKey []byte) (*sealer, error) {
 }
 
 func (s *sealer) seal(key string, plain []byte) []byte {
-	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
-	rand.Read(nonce) //nolint:errcheck // never fails on supported platforms
+	nonce := randid.Bytes(s.aead.NonceSize())
 	return s.aead.Seal(nonce, nonce, plain, []byte(key))
 }
 

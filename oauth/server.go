@@ -1,9 +1,7 @@
 package oauth
 
 import (
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +12,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/myapihq/myapihq-mcp/internal/loopback"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // Defaults of the lifetimes the operator sets (--oauth-access-ttl,
@@ -190,21 +191,15 @@ func (s *Server) Paths() []string {
 		"/authorize", "/authorize/", "/token", "/register", "/revoke"}
 }
 
-// randomID is n random bytes in hex.
-func randomID(n int) string {
-	b := make([]byte, n)
-	rand.Read(b) //nolint:errcheck // never fails on supported platforms
-	return hex.EncodeToString(b)
-}
-
-// randomSecret is 32 random bytes, base64url.
-func randomSecret() string {
-	b := make([]byte, 32)
-	rand.Read(b) //nolint:errcheck // never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+// randomSecret is 32 random bytes, base64url: CSRF tokens, PKCE
+// verifiers, the secret part of codes and tokens.
+func randomSecret() string { return base64.RawURLEncoding.EncodeToString(randid.Bytes(32)) }
 
 func (s *Server) now() time.Time { return s.o.Now() }
+
+// logged is how text a client chose (its id, a URL; its name) goes into a
+// log line: one line, clipped, without a URL's user info.
+func logged(s string) string { return mask.URLs(textsafe.Line(s, 200)) }
 
 // storeErr logs a store failure and answers 503: state the server cannot
 // read or write is never guessed at.

@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The sign-in steps. Each posted form is checked against its flow
@@ -118,7 +121,7 @@ func (s *Server) signInHuman(w http.ResponseWriter, r *http.Request) {
 	email, ok1 := secretField(r, "email", 320)
 	password, ok2 := secretField(r, "password", 1024)
 	if ok1 && strings.Contains(email, "@") {
-		p.Email = clip(email, 320)
+		p.Email = textsafe.Line(email, 320)
 	}
 	if !ok1 || !ok2 || email == "" || password == "" {
 		p.Error = "Enter your email and password."
@@ -143,7 +146,7 @@ func (s *Server) choosePage(f *flow, errText string) page {
 	p := s.pageFor(f, "Choose an agent")
 	p.Error = errText
 	for _, a := range f.Agents {
-		p.Agents = append(p.Agents, Account{ID: clip(a.ID, 100), Label: clip(a.Label, 60)})
+		p.Agents = append(p.Agents, Account{ID: textsafe.Line(a.ID, 100), Label: textsafe.Line(a.Label, 60)})
 	}
 	return p
 }
@@ -192,11 +195,11 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.PostFormValue("decision") != "allow" || len(scopes) == 0 {
-		s.log.Info().Str("client", clip(f.Client, 200)).Msg("oauth: access denied by the user")
+		s.log.Info().Str("client", logged(f.Client)).Msg("oauth: access denied by the user")
 		s.redirectBack(w, r, f.Redirect, url.Values{"error": {"access_denied"}, "error_description": {"the user did not allow access"}, "state": {f.State}})
 		return
 	}
-	g := &grant{ID: randomID(16), Client: f.Client, ClientName: f.ClientName, Redirect: f.Redirect, Resource: s.resource,
+	g := &grant{ID: randid.Hex(16), Client: f.Client, ClientName: f.ClientName, Redirect: f.Redirect, Resource: s.resource,
 		Scopes: ordered(scopes), Account: f.Account.ID, Key: f.Key, PIN: f.PIN, Challenge: f.Challenge, Created: s.now()}
 	if f.MintKey {
 		key, id, err := s.o.HQ.NewKey(ctx, f.PIN, keyName(f.ClientName))
@@ -214,7 +217,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		s.storeErr(w, err)
 		return
 	}
-	s.log.Info().Str("grant", g.ID[:8]).Str("client", clip(g.Client, 200)).Strs("scopes", g.Scopes).Bool("own_key", g.KeyID != "").
+	s.log.Info().Str("grant", g.ID[:8]).Str("client", logged(g.Client)).Strs("scopes", g.Scopes).Bool("own_key", g.KeyID != "").
 		Msg("oauth: access granted")
 	s.redirectBack(w, r, f.Redirect, url.Values{"code": {code}, "state": {f.State}})
 }
@@ -225,5 +228,5 @@ func keyName(client string) string {
 	if client == "" {
 		client = "an unnamed app"
 	}
-	return clip("MCP connection: "+client, 90)
+	return textsafe.Line("MCP connection: "+client, 90)
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The token endpoint: authorization_code (with PKCE S256) and
@@ -48,7 +50,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	for k, v := range r.PostForm {
 		if len(v) > 1 {
-			tokenError(w, http.StatusBadRequest, "invalid_request", "the parameter "+clip(k, 40)+" is repeated")
+			tokenError(w, http.StatusBadRequest, "invalid_request", "the parameter "+textsafe.Line(k, 40)+" is repeated")
 			return
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 	"github.com/myapihq/myapihq-mcp/internal/randid"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/metrics"
@@ -117,7 +118,7 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			if tenant != nil {
 				e = e.Str("tenant", tenant.Short())
 				if tenant.OAuthClient != "" {
-					e = e.Str("oauth_client", textsafe.Line(tenant.OAuthClient, 64))
+					e = e.Str("oauth_client", mask.URLs(textsafe.Line(tenant.OAuthClient, 64)))
 				}
 			}
 			e.Msg("request")

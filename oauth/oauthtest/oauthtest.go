@@ -5,10 +5,8 @@
 package oauthtest
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +15,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // Browser is a person's browser: a cookie jar; redirects are not followed
@@ -104,12 +104,6 @@ func Register(base, name string, redirects ...string) (*App, error) {
 	return &App{Base: base, ID: out["client_id"].(string), Redirect: redirects[0], Resource: base + "/mcp"}, nil
 }
 
-func random(n int) string {
-	b := make([]byte, n)
-	rand.Read(b) //nolint:errcheck // never fails on supported platforms
-	return hex.EncodeToString(b)
-}
-
 // S256 is the PKCE transform.
 func S256(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
@@ -119,7 +113,7 @@ func S256(verifier string) string {
 // AuthorizeURL starts a flow with a fresh verifier and state; extra are
 // parameter pairs to set (an empty value removes the parameter).
 func (a *App) AuthorizeURL(scope string, extra ...string) string {
-	a.Verifier, a.State = random(32), random(8)
+	a.Verifier, a.State = randid.Hex(32), randid.Hex(8)
 	q := url.Values{"response_type": {"code"}, "client_id": {a.ID}, "redirect_uri": {a.Redirect},
 		"code_challenge": {S256(a.Verifier)}, "code_challenge_method": {"S256"}, "state": {a.State}, "resource": {a.Resource}}
 	if scope != "" {
