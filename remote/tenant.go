@@ -228,7 +228,8 @@ func (ts *Tenants) Resolve(ctx context.Context, key, pin string) (*Tenant, error
 		return nil, ErrBadCredentials
 	}
 	if err != nil {
-		return nil, err
+		// The gate logs it: a broken or hostile service may echo the key.
+		return nil, mask.New(mask.Secret{Kind: mask.Key, Value: key}, mask.Secret{Kind: mask.PIN, Value: pin}).Err(err)
 	}
 	ts.remember(kh, true, ts.ValidFor)
 	return t, nil
