@@ -76,7 +76,7 @@ var examples = map[string]string{
 	"auth": `  myapihq-mcp auth status
   myapihq-mcp auth --sandbox status --json
   myapihq-mcp auth import --env-file .env
-  myapihq-mcp auth export --show-secrets > backup.env
+  myapihq-mcp auth export --out backup.env       # secrets in full, mode 0600
   myapihq-mcp auth logout --profile work`,
 	"tools": `  myapihq-mcp tools
   myapihq-mcp tools --markdown --toolsets orgs
@@ -187,7 +187,7 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, "myapihq-mcp", s.Config.Version) },
 	}
 
-	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, stdout, stderr), toolsCmd, demo, versionCmd)
+	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, app.NewIO(stdin, stdout, stderr)), toolsCmd, demo, versionCmd)
 	root.SetHelpCommand(&cobra.Command{
 		Use:   "help [command]",
 		Short: "Help about any command",
@@ -204,7 +204,8 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 	return root
 }
 
-func newAuth(s *app.Settings, stdout, stderr io.Writer) *cobra.Command {
+func newAuth(s *app.Settings, std app.IO) *cobra.Command {
+	stdout, stderr := std.Out, std.Err
 	auth := &cobra.Command{
 		Use:     "auth",
 		Short:   "See, import, export or delete the stored credentials",
@@ -224,21 +225,25 @@ func newAuth(s *app.Settings, stdout, stderr io.Writer) *cobra.Command {
 	sub("status", "Show where each credential comes from, masked", []string{"json"}, func(cmd *cobra.Command) error {
 		return app.AuthStatus(cmd.Context(), s.Config, s.Output.JSON, stdout, stderr)
 	})
-	sub("logout", "Delete the profile's stored credentials for the service", nil, func(cmd *cobra.Command) error {
-		return app.AuthLogout(cmd.Context(), s.Config, stdout, stderr)
-	})
+	sub("logout", "Delete the profile's stored credentials for the service (asks first; --yes where no one can answer)", []string{"yes"},
+		func(cmd *cobra.Command) error {
+			return app.AuthLogout(cmd.Context(), s.Config, s.Output.Yes, std)
+		})
 	sub("import", "Store the MYAPI_* values of an onboarding .env file", []string{"env-file"}, func(cmd *cobra.Command) error {
 		if s.Output.EnvFile == "" {
 			return usage(errors.New("auth import needs --env-file FILE"))
 		}
 		return app.AuthImport(cmd.Context(), s.Config, s.Output.EnvFile, stdout, stderr)
 	})
-	sub("rotate-key", "Replace the profile's API key: a new one stored, the old one revoked, neither shown", nil, func(cmd *cobra.Command) error {
-		return app.AuthRotateKey(cmd.Context(), s.Config, stdout, stderr)
-	})
-	sub("export", "Print the profile's credentials as a .env file, masked unless --show-secrets", []string{"show-secrets"}, func(cmd *cobra.Command) error {
-		return app.AuthExport(cmd.Context(), s.Config, s.Output.ShowSecrets, stdout, stderr)
-	})
+	sub("rotate-key", "Replace the profile's API key: a new one stored, the old one revoked, neither shown", []string{"force"},
+		func(cmd *cobra.Command) error {
+			return app.AuthRotateKey(cmd.Context(), s.Config, s.Output.Force, stdout, stderr)
+		})
+	sub("export", "Print the profile's credentials as a .env file, masked unless --show-secrets; --out FILE writes them in full, 0600",
+		[]string{"show-secrets", "out", "force"}, func(cmd *cobra.Command) error {
+			o := app.ExportOptions{ShowSecrets: s.Output.ShowSecrets, Out: s.Output.Out, Force: s.Output.Force}
+			return app.AuthExport(cmd.Context(), s.Config, o, std)
+		})
 	return auth
 }
 

@@ -14,7 +14,7 @@ var flagCommands = []struct {
 	{"stdio", ServerFlags},
 	{"http", append(append([]string{}, ServerFlags...), HTTPFlags...)},
 	{"sandbox", SandboxFlags},
-	{"auth", append(append([]string{}, ServiceFlags...), "json", "env-file", "show-secrets")},
+	{"auth", append(append([]string{}, ServiceFlags...), "json", "env-file", "show-secrets", "out", "force", "yes")},
 	{"tools", ToolsFlags},
 }
 

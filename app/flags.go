@@ -32,6 +32,9 @@ type Output struct {
 	Markdown    bool   // tools: print the README's table
 	ShowSecrets bool   // auth export: print secrets in full
 	EnvFile     string // auth import: the .env file to read
+	Out         string // auth export: write to this file, 0600
+	Force       bool   // auth export: replace --out; auth rotate-key: rotate a key another profile holds
+	Yes         bool   // auth logout: delete without asking
 }
 
 // Flag is one row of the flag table: a flag, its MYAPI_* variable (""
@@ -218,6 +221,12 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { s.Output.EnvFile = v; return nil }},
 	{Name: "show-secrets", Default: "false", Bool: true, Help: "print secrets in full",
 		Set: func(s *Settings, v string) error { return setBool(&s.Output.ShowSecrets, v) }},
+	{Name: "out", Help: "write the credentials, secrets in full, to this file (mode 0600; an existing file is kept unless --force)",
+		Set: func(s *Settings, v string) error { s.Output.Out = v; return nil }},
+	{Name: "force", Default: "false", Bool: true, Help: "export: replace the --out file; rotate-key: rotate a key another profile holds too (it stops working there)",
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.Force, v) }},
+	{Name: "yes", Default: "false", Bool: true, Help: "logout: delete without asking (needed where no one is at a terminal to answer)",
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.Yes, v) }},
 }
 
 // Flag sets of each command, by row name. An entry "flag=row" binds the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 	"github.com/myapihq/myapihq-mcp/internal/mask"
 	"github.com/myapihq/myapihq-mcp/metrics"
 	"github.com/myapihq/myapihq-mcp/remote"
@@ -55,7 +57,24 @@ func checkMultiTenant(hc HTTPConfig) error {
 	if key != "" && len(key) < MinStateKey {
 		return configError("MYAPI_STATE_KEY is %d characters: use at least %d (openssl rand -hex 32), the same on every replica", len(key), MinStateKey)
 	}
+	if _, password := redisAuth(hc.Redis); strings.Contains(password, "REPLACE") {
+		// The same for the Redis password: anyone could use it.
+		return configError("the password in MYAPI_REDIS_URL is still the placeholder of deploy/kubernetes/secret.yaml: set redis-password to random bytes (openssl rand -hex 32)")
+	}
 	return checkOAuth(hc)
+}
+
+// redisAuth is the host and the password of a Redis URL (its flag row
+// checked the URL's form).
+func redisAuth(rawURL string) (host, password string) {
+	u, err := url.Parse(rawURL)
+	if err != nil || rawURL == "" {
+		return "", ""
+	}
+	if u.User != nil {
+		password, _ = u.User.Password()
+	}
+	return u.Hostname(), password
 }
 
 // buildTenants gives the multi-tenant mode its gate (each request's
@@ -94,6 +113,10 @@ func (a *App) buildTenants(d *tools.Deps) error {
 			return err
 		}
 		a.Redis, rate, ready = rd, rd, rd.Ping
+		if host, password := redisAuth(hc.Redis); password == "" && !loopback.Host(host) {
+			a.Log.Warn().Msg("MYAPI_REDIS_URL has no password: whoever reaches that Redis can drop used consent nonces and pending retry keys; " +
+				"require one (deploy/kubernetes/redis.yaml does) and limit who may connect")
+		}
 		// Shared by the replicas: a retried write, and a consent answer,
 		// count once whichever replica serves them.
 		d.Retries, d.Nonces = rd, rd

@@ -507,7 +507,7 @@ func TestAuthCommands(t *testing.T) {
 	if again, _, _ := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...); again != full {
 		t.Fatalf("a refused import changed the store:\n%s", again)
 	}
-	if out, _, code := cli(t, e, append([]string{"auth", "logout"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
+	if out, _, code := cli(t, e, append([]string{"auth", "logout", "--yes"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
 		t.Fatalf("logout: %d %s", code, out)
 	}
 	if status, _, _ := cli(t, e, append([]string{"auth", "status"}, sb...)...); strings.Contains(status, "••••cdef") {
@@ -584,9 +584,7 @@ func writeFile(t *testing.T, path, content string) {
 func TestAuthRotateKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	s := startMCP(t, e, mcp.ProtocolVersion20251125)
-	s.ok("create_agent", map[string]any{"label": "rotate"})
-	s.c.Close()
+	onboardDefault(t, e, "rotate")
 	before := secretsOf(t, e)["MYAPI_API_KEY"]
 
 	out, errs, code := cli(t, e, append([]string{"auth", "rotate-key"}, e.sandboxArgs()...)...)

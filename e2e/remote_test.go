@@ -145,7 +145,7 @@ func (h *confirmYes) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.Elici
 func TestRemoteCluster(t *testing.T) {
 	c := startCluster(t, 3)
 	alice, bob := c.onboard("alice"), c.onboard("bob")
-	secrets := []string{alice.key, alice.pin, alice.token, bob.key, bob.pin, bob.token}
+	secrets := []string{alice.key, alice.pin, alice.token, bob.key, bob.pin, bob.token, c.redisPW}
 	seen := &syncBuffer{} // every result text, for the secret check
 
 	t.Run("401 without a valid key", func(t *testing.T) {
@@ -416,6 +416,20 @@ func TestRemoteCluster(t *testing.T) {
 			}
 		}
 	})
+
+	// Every use of Redis so far went through: the manifest's ACL, which
+	// this Redis runs, lets the server send every command it needs.
+	var refused []string
+	for _, line := range strings.Split(c.logs(), "\n") {
+		for _, failed := range []string{"NOPERM", "EXECABORT", "rate limiter unavailable", "retry store:", "nonce store:"} {
+			if strings.Contains(line, failed) {
+				refused = append(refused, line)
+			}
+		}
+	}
+	if len(refused) > 0 {
+		t.Errorf("Redis refused the server %d times (the ACL of deploy/kubernetes/redis.yaml is too tight?), first: %s", len(refused), refused[0])
+	}
 
 	t.Run("Redis down: not ready, and a write is refused rather than risked twice", func(t *testing.T) {
 		c.redis.Process.Kill()

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
 	"github.com/myapihq/myapihq-mcp/internal/mask"
+	"github.com/myapihq/myapihq-mcp/internal/safegit"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/toolkit"
 )
@@ -83,7 +83,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolRe
 	}
 	target, err := resolveInRoots(a.Str("path"), roots)
 	if err == nil {
-		err = checkEnvTarget(target)
+		err = checkEnvTarget(ctx, target)
 	}
 	if err != nil {
 		return mcp.NewToolResultError("write_env_file refused: " + err.Error()), nil
@@ -125,7 +125,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolRe
 	}
 	out := map[string]any{"path": target, "written": names, "mode": "0600"}
 	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), textsafe.QuoteN(target, 1024))
-	if ignored, how := gitIgnored(target); !ignored {
+	if ignored, how := gitIgnored(ctx, target); !ignored {
 		out["warning"] = "not ignored by git (" + how + "): add it to .gitignore before committing"
 		summary += " Warning: " + out["warning"].(string) + "."
 	}
@@ -205,7 +205,7 @@ func resolveInRoots(p string, roots []string) (string, error) {
 // tracks (.env.example and other templates are committed, so the key would
 // be too) and an existing file that is not text (.env.vault, .env.gpg: the
 // key in clear would be merged into the ciphertext).
-func checkEnvTarget(p string) error {
+func checkEnvTarget(ctx context.Context, p string) error {
 	if fi, err := os.Lstat(p); err == nil {
 		if fi.Size() > 1<<20 {
 			return fmt.Errorf("%s is over 1 MiB: not an env file", quotePath(p))
@@ -218,19 +218,17 @@ func checkEnvTarget(p string) error {
 			return fmt.Errorf("%s is not a text env file (encrypted or binary?): write to another file, e.g. .env", quotePath(p))
 		}
 	}
-	if gitTracked(p) {
+	if gitTracked(ctx, p) {
 		return fmt.Errorf("git tracks %s: the key would be committed with it; write to an ignored file such as .env", quotePath(p))
 	}
 	return nil
 }
 
-// gitTracked: git knows the file (when git is there and it is a repository).
-func gitTracked(path string) bool {
-	git, err := exec.LookPath("git")
-	if err != nil {
-		return false
-	}
-	return exec.Command(git, "-c", "core.fsmonitor=false", "-C", filepath.Dir(path), "ls-files", "--error-unmatch", "--", filepath.Base(path)).Run() == nil
+// gitTracked: git knows the file (when git is there and it is a
+// repository). The folder is the client's: safegit runs none of its programs.
+func gitTracked(ctx context.Context, path string) bool {
+	code, err := safegit.Run(ctx, filepath.Dir(path), "ls-files", "--error-unmatch", "--", filepath.Base(path))
+	return err == nil && code == 0
 }
 
 func within(root, p string) bool {
@@ -271,22 +269,24 @@ func mergeEnvFile(path string, vals map[string]string, order []string) error {
 	return fsx.WriteFileAtomic(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }
 
-// gitIgnored asks git when it is there; otherwise reads the .gitignore
-// files from the file's folder up.
-func gitIgnored(path string) (bool, string) {
+// gitIgnored asks git when it is there (through safegit: the repository
+// is the client's, none of its programs runs; the user's own global
+// excludes file still counts); otherwise reads the .gitignore files from
+// the file's folder up.
+func gitIgnored(ctx context.Context, path string) (bool, string) {
 	dir, base := filepath.Dir(path), filepath.Base(path)
-	if git, err := exec.LookPath("git"); err == nil {
-		cmd := exec.Command(git, "-C", dir, "check-ignore", "-q", "--", base)
-		err := cmd.Run()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-			return true, "git check-ignore"
-		case errors.As(err, &ee) && ee.ExitCode() == 1:
-			return false, "git check-ignore"
-		}
-		// 128: not a repository; read the files instead.
+	args := []string{"check-ignore", "-q", "--", base}
+	if ex := safegit.ExcludesFile(ctx); ex != "" {
+		args = append([]string{"-c", "core.excludesFile=" + ex}, args...)
 	}
+	code, err := safegit.Run(ctx, dir, args...)
+	switch {
+	case err == nil && code == 0:
+		return true, "git check-ignore"
+	case err == nil && code == 1:
+		return false, "git check-ignore"
+	}
+	// No git, or 128: not a repository; read the files instead.
 	for d := dir; ; d = filepath.Dir(d) {
 		if b, err := os.ReadFile(filepath.Join(d, ".gitignore")); err == nil {
 			for _, line := range strings.Split(string(b), "\n") {

@@ -79,6 +79,8 @@ type RotateResult struct {
 	RevokedKeyID string `json:"revoked_key_id,omitempty"`
 	Revoked      bool   `json:"revoked"`
 	Note         string `json:"note,omitempty"`
+	// SharedWith: other profiles that held the old key (forced rotation).
+	SharedWith []string `json:"shared_with,omitempty"`
 }
 
 // ErrEnvOverride: the key comes from the environment, where rotation
@@ -86,13 +88,44 @@ type RotateResult struct {
 var ErrEnvOverride = errors.New("MYAPI_API_KEY is set in the environment and overrides the store: a rotated key " +
 	"would not be used; unset it and restart first")
 
+// SharedKeyError: other profiles of the service hold the key a rotation
+// would revoke, so it would stop working there too (a backup imported under
+// a second profile is the same key).
+type SharedKeyError struct{ Profiles []string }
+
+func (e *SharedKeyError) Error() string {
+	return fmt.Sprintf("%s of this service %s the same API key: rotating it revokes the key there too", ProfilesPhrase(e.Profiles), holds(e.Profiles))
+}
+
+// holds is the verb for ProfilesPhrase(names).
+func holds(names []string) string {
+	if len(names) == 1 {
+		return "holds"
+	}
+	return "hold"
+}
+
+// ProfilesPhrase is `profile "a"` or `profiles "a", "b"`.
+func ProfilesPhrase(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = textsafe.Quote(n)
+	}
+	if len(q) == 1 {
+		return "profile " + q[0]
+	}
+	return "profiles " + strings.Join(q, ", ")
+}
+
 type callKeyKey struct{}
 
 // RotateKey replaces the profile's API key: it creates a new key (the PIN
 // mints the token that allows it), stores it, then revokes the old one.
 // Neither key is returned. The old key is revoked only once the new one is
-// stored, so a failure leaves a working key in the store.
-func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.Store) (RotateResult, error) {
+// stored, so a failure leaves a working key in the store. A key that other
+// profiles hold too is a *SharedKeyError unless force: a human at the
+// command line may take that on, a model may not.
+func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.Store, force bool) (RotateResult, error) {
 	var out RotateResult
 	if keyFromEnv(ctx, store) {
 		return out, ErrEnvOverride
@@ -100,6 +133,12 @@ func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.
 	v, err := store.Get(ctx)
 	if err != nil {
 		return out, err
+	}
+	if holders := store.HoldersOf(ctx, v.APIKey); len(holders) > 0 {
+		if !force {
+			return out, &SharedKeyError{Profiles: holders}
+		}
+		out.SharedWith = holders
 	}
 	if v.PIN == "" && v.Token == "" {
 		return out, errors.New("this profile has no PIN: only create_agent (or auth import) can give it a key")
@@ -171,14 +210,21 @@ func rotateKeyTool(d *Deps) toolkit.Tool {
 			if keyFromEnv(ctx, d.Store) {
 				return ErrEnvOverride.Error()
 			}
+			if v, err := d.Store.Get(ctx); err == nil {
+				if holders := d.Store.HoldersOf(ctx, v.APIKey); len(holders) > 0 {
+					return (&SharedKeyError{Profiles: holders}).Error() + ", and its calls would fail. Tell the user; if that is fine, " +
+						"they can run `myapihq-mcp auth rotate-key --force` themselves, or log the other profile out first."
+				}
+			}
 			return ""
 		},
 		Confirm: func(toolkit.Args) string {
 			return "Replace this profile's MyAPIHQ API key with a new one and revoke the old key? Anything else using the old key stops working."
 		},
 		Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
-			r, err := RotateKey(ctx, d.client(ctx), d.Store)
-			if errors.Is(err, ErrEnvOverride) {
+			r, err := RotateKey(ctx, d.client(ctx), d.Store, false)
+			var shared *SharedKeyError
+			if errors.Is(err, ErrEnvOverride) || errors.As(err, &shared) {
 				return mcp.NewToolResultError("rotate_key refused: " + err.Error()), nil
 			}
 			if err != nil {

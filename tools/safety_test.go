@@ -442,6 +442,36 @@ func TestRotateKey(t *testing.T) {
 	}
 }
 
+// TestRotateKeyRefusesAKeyAnotherProfileHolds: a second profile with the
+// same key (a backup imported there) would lose it with the rotation: the
+// model is refused before the human is asked, and nothing changes.
+func TestRotateKeyRefusesAKeyAnotherProfileHolds(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, hopts{})
+	h.ok("create_agent", nil)
+	ctx := context.Background()
+	v, _ := h.store.Get(ctx)
+	o := credentials.Options{Profile: "copy", Target: h.store.Target(), Mode: credentials.ModeFile, FilePath: h.credFile}
+	other, err := credentials.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Save(ctx, credentials.Values{AccountID: v.AccountID, APIKey: v.APIKey}); err != nil {
+		t.Fatal(err)
+	}
+	h.failsWith("rotate_key", nil, "refused", `profile "copy"`, "auth rotate-key --force")
+	if after, _ := h.store.Get(ctx); after.APIKey != v.APIKey || h.asked.Load() != 0 {
+		t.Fatalf("the key changed or the human was asked (%d)", h.asked.Load())
+	}
+	if _, err := RotateKey(ctx, h.deps.Client, h.store, false); err == nil {
+		t.Fatal("RotateKey rotated a shared key without force")
+	}
+	r, err := RotateKey(ctx, h.deps.Client, h.store, true)
+	if err != nil || !r.Revoked || len(r.SharedWith) != 1 || r.SharedWith[0] != "copy" {
+		t.Fatalf("forced: %+v %v", r, err)
+	}
+}
+
 // TestImportBrandStopsWaiting: the wait is bounded; the job continues.
 func TestImportBrandStopsWaiting(t *testing.T) {
 	t.Parallel()

@@ -30,17 +30,19 @@ import (
 // harness is one MCP server (all tools) over an in-process client session,
 // on its own sandbox and credential file.
 type harness struct {
-	t      testing.TB
-	sb     *sandbox.Server
-	base   string
-	store  *credentials.Store
-	deps   *Deps
-	c      *client.Client
-	answer atomic.Value // "accept" | "decline": what the human says
-	asked  atomic.Int32
-	srv    *server.MCPServer
-	mu     sync.Mutex
-	seen   []seenResult // every successful structured result
+	t     testing.TB
+	sb    *sandbox.Server
+	base  string
+	store *credentials.Store
+	// credFile is the store's file (keyring mode: where a file store would be).
+	credFile string
+	deps     *Deps
+	c        *client.Client
+	answer   atomic.Value // "accept" | "decline": what the human says
+	asked    atomic.Int32
+	srv      *server.MCPServer
+	mu       sync.Mutex
+	seen     []seenResult // every successful structured result
 }
 
 type seenResult struct {
@@ -91,8 +93,9 @@ func newHarness(t testing.TB, o hopts) *harness {
 		s, _ := v.(string)
 		return s
 	}
+	h.credFile = filepath.Join(t.TempDir(), "credentials.json")
 	sopts := credentials.Options{Target: credentials.TargetForURL(srv.URL), Mode: credentials.ModeFile,
-		FilePath: filepath.Join(t.TempDir(), "credentials.json"), Getenv: getenv}
+		FilePath: h.credFile, Getenv: getenv}
 	if o.provider != nil {
 		sopts.Mode, sopts.Provider, sopts.Timeout = credentials.ModeKeyring, o.provider, 100*time.Millisecond
 	}
