@@ -29,19 +29,7 @@ func browserClients(t *testing.T) (dir, chromium string) {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("SKIP: no node")
 	}
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache")
-	}
-	dirs, _ := filepath.Glob(filepath.Join(cache, "myapihq-mcp", "browser-*"))
-	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, ".installed")); err == nil {
-			return d, chromium
-		}
-	}
-	t.Skip("SKIP: the browser test's npm packages are not installed: run scripts/browser/run.sh first (scripts/test.sh does)")
-	return "", ""
+	return npmPackages(t, "scripts/browser", "browser", "scripts/browser/run.sh"), chromium
 }
 
 // TestRemoteOAuthCluster: a host that knows only the URL connects through
