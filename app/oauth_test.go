@@ -180,7 +180,7 @@ func TestOAuthFlagsAreChecked(t *testing.T) {
 	if err := RunHTTP(context.Background(), Config{HTTP: HTTPConfig{OAuth: true}}, io.Discard); err == nil || !strings.Contains(err.Error(), "--multi-tenant") {
 		t.Errorf("--oauth without --multi-tenant: %v", err)
 	}
-	for _, bad := range []string{"http://mcp.example.com", "https://mcp.example.com/sub", "ftp://x", "https://u:p@x.example"} {
+	for _, bad := range []string{"http://mcp.example.com", "https://mcp.example.com/sub", "ftp://x", "https://u:p@x.example", "https://mcp.your-domain.invalid"} {
 		if _, err := parse(t, nil, "--public-url="+bad); err == nil {
 			t.Errorf("--public-url=%s accepted", bad)
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -142,6 +143,10 @@ func CheckPublicURL(raw string) (string, error) {
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" || (u.Path != "" && u.Path != "/") {
 		return "", errors.New("--public-url: want the URL hosts reach, e.g. https://mcp.example.com (no path, user info, query or fragment)")
 	}
+	if h := strings.ToLower(u.Hostname()); h == "invalid" || strings.HasSuffix(h, ".invalid") {
+		// deploy/kubernetes's placeholder: such a name never resolves (RFC 6761).
+		return "", errors.New("--public-url: " + u.Host + " is a placeholder (deploy/kubernetes): give the https URL hosts reach, the Ingress's host")
+	}
 	switch u.Scheme {
 	case "https":
 	case "http":
@@ -186,9 +191,15 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Paths is every path Handler serves (the remote mode routes them here).
-func (s *Server) Paths() []string {
-	return []string{"/.well-known/oauth-protected-resource", s.prmPath, s.wellKnownAS(),
-		"/authorize", "/authorize/", "/token", "/register", "/revoke"}
+func (s *Server) Paths() []string { return Routes(s.o.ResourcePath) }
+
+// Routes is every path a server protecting resourcePath serves; one that
+// ends in "/" stands for everything under it. A balancer in front routes
+// these, besides the resource itself (deploy/kubernetes/ingress.yaml,
+// whose test reads this list).
+func Routes(resourcePath string) []string {
+	return []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource" + resourcePath,
+		"/.well-known/oauth-authorization-server", "/authorize", "/authorize/", "/token", "/register", "/revoke"}
 }
 
 // randomSecret is 32 random bytes, base64url: CSRF tokens, PKCE
