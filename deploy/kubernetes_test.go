@@ -68,6 +68,18 @@ func load(t *testing.T) map[string][]map[string]any {
 	return byKind
 }
 
+// named is the manifest of that kind and name.
+func named(t *testing.T, byKind map[string][]map[string]any, kind, name string) map[string]any {
+	t.Helper()
+	for _, d := range byKind[kind] {
+		if get(d, "metadata", "name") == name {
+			return d
+		}
+	}
+	t.Fatalf("no %s %s", kind, name)
+	return nil
+}
+
 func TestManifests(t *testing.T) {
 	byKind := load(t)
 	var app map[string]any
@@ -158,18 +170,7 @@ func TestDecoderRefusesWhatItCannotRead(t *testing.T) {
 // evicted under memory pressure.
 func TestRedisNeedsAPasswordAndOnlyTheServer(t *testing.T) {
 	byKind := load(t)
-	var redis, app map[string]any
-	for _, d := range byKind["Deployment"] {
-		switch get(d, "metadata", "name") {
-		case "myapihq-mcp-redis":
-			redis = d
-		case "myapihq-mcp":
-			app = d
-		}
-	}
-	if redis == nil || app == nil {
-		t.Fatal("no Redis or server Deployment")
-	}
+	redis, app := named(t, byKind, "Deployment", "myapihq-mcp-redis"), named(t, byKind, "Deployment", "myapihq-mcp")
 	rc := get(redis, "spec", "template", "spec", "containers", "0")
 	script := strings.Join(toStrings(get(rc, "args")), " ")
 	for _, want := range []string{"user default off", "user myapihq-mcp on >%s", "~myapihq:*", "-@all", `"$REDIS_PASSWORD"`,
@@ -277,13 +278,7 @@ func toStrings(v any) []string {
 // the shipped host is a placeholder the server refuses to start on.
 func TestOAuthIsRoutedAndConfigured(t *testing.T) {
 	byKind := load(t)
-	var app map[string]any
-	for _, d := range byKind["Deployment"] {
-		if get(d, "metadata", "name") == "myapihq-mcp" {
-			app = d
-		}
-	}
-	c := get(app, "spec", "template", "spec", "containers", "0")
+	c := get(named(t, byKind, "Deployment", "myapihq-mcp"), "spec", "template", "spec", "containers", "0")
 	if args := toStrings(get(c, "args")); !slices.Contains(args, "--oauth") {
 		t.Errorf("args %v lack --oauth", args)
 	}
@@ -318,12 +313,7 @@ func TestOAuthIsRoutedAndConfigured(t *testing.T) {
 	if len(rules) != 1 || get(rules[0], "host") != public.Hostname() {
 		t.Fatalf("Ingress rules %v: want one, for %s", rules, public.Hostname())
 	}
-	var svcPort string
-	for _, svc := range byKind["Service"] {
-		if get(svc, "metadata", "name") == "myapihq-mcp" {
-			svcPort, _ = get(svc, "spec", "ports", "0", "name").(string)
-		}
-	}
+	svcPort, _ := get(named(t, byKind, "Service", "myapihq-mcp"), "spec", "ports", "0", "name").(string)
 	paths := get(rules[0], "http", "paths").([]any)
 	routed := func(p string) bool {
 		for _, r := range paths {

@@ -46,11 +46,13 @@ func TestRemoteOAuthCluster(t *testing.T) {
 
 	t.Run("TypeScript SDK signs in through Chromium and calls every replica", func(t *testing.T) {
 		dir, chromium := browserClients(t)
-		script := filepath.Join(dir, "oauth.mjs")
-		src, err := os.ReadFile("../scripts/browser/oauth.mjs")
-		if err != nil || os.WriteFile(script, src, 0o644) != nil {
-			t.Fatalf("copy the client: %v", err)
+		for _, f := range []string{"oauth.mjs", "chromium.mjs"} { // their imports resolve from the packages' folder
+			src, err := os.ReadFile(filepath.Join("..", "scripts", "browser", f))
+			if err != nil || os.WriteFile(filepath.Join(dir, f), src, 0o644) != nil {
+				t.Fatalf("copy the client: %v", err)
+			}
 		}
+		script := filepath.Join(dir, "oauth.mjs")
 		shots := filepath.Join("..", "artifacts")
 		os.MkdirAll(shots, 0o755)
 		cmd := exec.Command("node", script, c.lbURL, shots)

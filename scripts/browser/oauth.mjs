@@ -8,19 +8,16 @@
 // Prints a JSON summary and "oauth browser test: ok"; exit 1 on any miss.
 //   node oauth.mjs MCP_URL SCREENSHOT_DIR   (env: AGENT_KEY, AGENT_PIN, ACCESS_TTL_MS, CHROMIUM)
 // Run by e2e/oauth_cluster_test.go.
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import http from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 
 const [mcpURL, shotDir] = process.argv.slice(2);
 const url = new URL(mcpURL);
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 const ttl = Number(process.env.ACCESS_TTL_MS || "4000");
 let cleanup = async () => {};
 const fail = async (msg) => {
@@ -58,23 +55,13 @@ const recordingFetch = async (input, init) => {
   return res;
 };
 
-const profile = mkdtempSync(join(tmpdir(), "myapihq-oauth-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: chromiumPath, headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-  viewport: { width: 900, height: 1000 },
-});
+// Failed loads are checked by URL: their console line says nothing more.
+const { page, problems, close } = await launch({ viewport: { width: 900, height: 1000 },
+  consoleIgnore: (text) => text.startsWith("Failed to load resource") });
 cleanup = async () => {
-  await context.close().catch(() => {});
+  await close();
   callback.close();
-  rmSync(profile, { recursive: true, force: true });
 };
-const page = context.pages()[0] ?? (await context.newPage());
-const problems = [];
-page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-// CSP violations are console errors; failed loads are checked by URL.
-page.on("console", (m) => { if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(`console error: ${m.text()}`); });
 page.on("response", (r) => { if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) problems.push(`${r.status()} for ${r.url()}`); });
 
 // What a person does in the browser the host opened.
