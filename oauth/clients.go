@@ -162,6 +162,9 @@ func (s *Server) checkDocumentURL(id string) (*url.URL, error) {
 		strings.HasSuffix(u.Path, "/.") || strings.HasSuffix(u.Path, "/..") {
 		return nil, errors.New("a client_id URL must be an https URL with a path, and no query, fragment or user info")
 	}
+	if !asciiHost(u) {
+		return nil, errors.New("a client_id URL's host must be written in ASCII (punycode for an internationalised name): the consent page shows it")
+	}
 	if u.Scheme != "https" && !(s.o.AllowPrivateClientMetadata && u.Scheme == "http") {
 		return nil, errors.New("a client_id URL must be https")
 	}

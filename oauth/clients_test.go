@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -161,5 +162,32 @@ func TestRegistrationIsRateLimited(t *testing.T) {
 	}
 	if n != 10 {
 		t.Fatalf("%d registrations from one address, want 10", n)
+	}
+}
+
+// TestLookalikeHostsAreRefused: the consent page names where the code goes
+// by its host, so a host must be written in ASCII: аpple.com (a Cyrillic
+// а) is refused as a redirect and as a client_id, also percent-encoded;
+// its punycode, which cannot pass for apple.com, is registered.
+func TestLookalikeHostsAreRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.server()
+	for _, r := range []string{"https://\u0430pple.com/cb", "https://%D0%B0pple.com/cb", "http://127.0.0.1\u3002evil/cb"} {
+		body, _ := json.Marshal(map[string]any{"redirect_uris": []string{r}})
+		res, _ := http.Post(srv.url+"/register", "application/json", bytes.NewReader(body))
+		res.Body.Close()
+		if res.StatusCode != 400 {
+			t.Errorf("registered %q: %d", r, res.StatusCode)
+		}
+	}
+	if a := e.register(srv, "Punycode", "https://xn--pple-43d.com/cb"); a.ID == "" {
+		t.Fatal("the ASCII form was refused")
+	}
+	b := newBrowser(t)
+	q := url.Values{"response_type": {"code"}, "client_id": {"https://\u0430pple.com/client.json"}, "redirect_uri": {"https://\u0430pple.com/cb"},
+		"code_challenge": {s256(randomSecret())}, "code_challenge_method": {"S256"}}
+	if p := b.get(srv.url + "/authorize?" + q.Encode()); p.Code != 400 || !strings.Contains(p.Body, "ASCII") {
+		t.Errorf("a lookalike client_id: %d %s", p.Code, p.Body)
 	}
 }

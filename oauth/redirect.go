@@ -32,6 +32,9 @@ func checkRedirectURI(raw string) error {
 	if err != nil || u.Scheme == "" || u.Fragment != "" || strings.Contains(raw, "#") || u.User != nil {
 		return errors.New("a redirect_uri is not an absolute URI without fragment and user info")
 	}
+	if !asciiHost(u) {
+		return errors.New("a redirect_uri's host must be written in ASCII (an internationalised name as punycode, xn--…), so the consent page shows it as it is")
+	}
 	scheme := strings.ToLower(u.Scheme)
 	switch {
 	case scheme == "https":
@@ -99,4 +102,17 @@ func redirectSource(raw string) string {
 		return u.Scheme + ":"
 	}
 	return u.Scheme + "://" + u.Host
+}
+
+// asciiHost: the host is written in ASCII. The consent page names where
+// the code goes by its host; one in Unicode may look like another
+// (аpple.com with a Cyrillic а), while its punycode (xn--pple-43d.com)
+// cannot pass for apple.com. Every browser sends the ASCII form anyway.
+func asciiHost(u *url.URL) bool {
+	for i := 0; i < len(u.Host); i++ {
+		if u.Host[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
