@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/myapihq/myapihq-mcp/app"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // version is set with -ldflags "-X main.version=…"; otherwise the module's.
@@ -44,7 +45,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(stderr, "myapihq-mcp:", app.RedactURLs(err.Error()))
+	fmt.Fprintln(stderr, "myapihq-mcp:", mask.URLs(err.Error()))
 	var ue usageError
 	var ce app.ConfigError
 	if errors.As(err, &ce) {
@@ -75,12 +76,14 @@ var examples = map[string]string{
 	"auth": `  myapihq-mcp auth status
   myapihq-mcp auth --sandbox status --json
   myapihq-mcp auth import --env-file .env
-  myapihq-mcp auth export --show-secrets > backup.env
+  myapihq-mcp auth export --out backup.env       # secrets in full, mode 0600
   myapihq-mcp auth logout --profile work`,
 	"tools": `  myapihq-mcp tools
   myapihq-mcp tools --markdown --toolsets orgs
   myapihq-mcp tools --json --read-only`,
 	"demo": `  myapihq-mcp demo`,
+	"audit": `  myapihq-mcp audit --since 24h
+  myapihq-mcp audit --json --since 2026-12-01 | jq '.[] | select(.outcome != "done")'`,
 	"setup": `  myapihq-mcp setup claude-desktop                # the live service, as "myapihq"
   myapihq-mcp setup cursor --sandbox               # the sandbox, as "myapihq-sandbox"
   myapihq-mcp setup vscode --print                 # show the file it would write
@@ -140,7 +143,7 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 			if cmd.Flags().Changed("http-token") {
 				fmt.Fprintln(stderr, "myapihq-mcp: warning: --http-token shows in the process list; pass the token in MYAPI_HTTP_TOKEN instead")
 			}
-			return app.RunHTTP(cmd.Context(), s.Config, s.HTTP, stderr)
+			return app.RunHTTP(cmd.Context(), s.Config, stderr)
 		},
 	}
 	app.Bind(httpCmd.Flags(), s, app.ServerFlags...)
@@ -153,7 +156,7 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		Example: examples["sandbox"],
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return app.RunSandbox(cmd.Context(), s.Sandbox, stderr)
+			return app.RunSandbox(cmd.Context(), s.Config.SandboxConfig, stderr)
 		},
 	}
 	app.Bind(sandboxCmd.Flags(), s, app.SandboxFlags...)
@@ -183,6 +186,17 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		},
 	}
 
+	auditCmd := &cobra.Command{
+		Use:     "audit",
+		Short:   "Show what the agent did with money and deletions, and how the human approved it",
+		Example: examples["audit"],
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return app.ShowAudit(cmd.Context(), app.AuditOptions{JSON: s.Output.JSON, Since: s.Output.Since}, stdout, stderr)
+		},
+	}
+	app.Bind(auditCmd.Flags(), s, app.AuditFlags...)
+
 	versionCmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
@@ -190,7 +204,8 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, "myapihq-mcp", s.Config.Version) },
 	}
 
-	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, stdout, stderr), toolsCmd, demo, versionCmd, newSetup(stdout, stderr))
+	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, app.NewIO(stdin, stdout, stderr)), toolsCmd, auditCmd, demo, versionCmd,
+		newSetup(s, stdout, stderr))
 	root.SetHelpCommand(&cobra.Command{
 		Use:   "help [command]",
 		Short: "Help about any command",
@@ -207,7 +222,8 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 	return root
 }
 
-func newAuth(s *app.Settings, stdout, stderr io.Writer) *cobra.Command {
+func newAuth(s *app.Settings, std app.IO) *cobra.Command {
+	stdout, stderr := std.Out, std.Err
 	auth := &cobra.Command{
 		Use:     "auth",
 		Short:   "See, import, export or delete the stored credentials",
@@ -227,26 +243,29 @@ func newAuth(s *app.Settings, stdout, stderr io.Writer) *cobra.Command {
 	sub("status", "Show where each credential comes from, masked", []string{"json"}, func(cmd *cobra.Command) error {
 		return app.AuthStatus(cmd.Context(), s.Config, s.Output.JSON, stdout, stderr)
 	})
-	sub("logout", "Delete the profile's stored credentials for the service", nil, func(cmd *cobra.Command) error {
-		return app.AuthLogout(cmd.Context(), s.Config, stdout, stderr)
-	})
+	sub("logout", "Delete the profile's stored credentials for the service (asks first; --yes where no one can answer)", []string{"yes"},
+		func(cmd *cobra.Command) error {
+			return app.AuthLogout(cmd.Context(), s.Config, s.Output.Yes, std)
+		})
 	sub("import", "Store the MYAPI_* values of an onboarding .env file", []string{"env-file"}, func(cmd *cobra.Command) error {
 		if s.Output.EnvFile == "" {
 			return usage(errors.New("auth import needs --env-file FILE"))
 		}
 		return app.AuthImport(cmd.Context(), s.Config, s.Output.EnvFile, stdout, stderr)
 	})
-	sub("rotate-key", "Replace the profile's API key: a new one stored, the old one revoked, neither shown", nil, func(cmd *cobra.Command) error {
-		return app.AuthRotateKey(cmd.Context(), s.Config, stdout, stderr)
-	})
-	sub("export", "Print the profile's credentials as a .env file, masked unless --show-secrets", []string{"show-secrets"}, func(cmd *cobra.Command) error {
-		return app.AuthExport(cmd.Context(), s.Config, s.Output.ShowSecrets, stdout, stderr)
-	})
+	sub("rotate-key", "Replace the profile's API key: a new one stored, the old one revoked, neither shown", []string{"force"},
+		func(cmd *cobra.Command) error {
+			return app.AuthRotateKey(cmd.Context(), s.Config, s.Output.Force, stdout, stderr)
+		})
+	sub("export", "Print the profile's credentials as a .env file, masked unless --show-secrets; --out FILE writes them in full, 0600",
+		[]string{"show-secrets", "out", "force"}, func(cmd *cobra.Command) error {
+			o := app.ExportOptions{ShowSecrets: s.Output.ShowSecrets, Out: s.Output.Out, Force: s.Output.Force}
+			return app.AuthExport(cmd.Context(), s.Config, o, std)
+		})
 	return auth
 }
 
-func newSetup(stdout, stderr io.Writer) *cobra.Command {
-	var o app.SetupOptions
+func newSetup(s *app.Settings, stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "setup HOST [-- SERVER-FLAGS...]",
 		Short: "Add this server to an MCP host's configuration: " + strings.Join(app.SetupHosts(), ", "),
@@ -263,15 +282,12 @@ JSON (or has comments) is refused and left as it is.`,
 			if len(host) != 1 {
 				return usage(fmt.Errorf("setup needs one host: %s", strings.Join(app.SetupHosts(), ", ")))
 			}
-			o.Host, o.ServerArgs = host[0], server
+			o := app.SetupOptions{Host: host[0], Name: s.Output.Name, Sandbox: s.Output.SetupSandbox,
+				Print: s.Output.Print, Force: s.Output.Force, ServerArgs: server}
 			return app.RunSetup(o, stdout, stderr)
 		},
 	}
-	f := cmd.Flags()
-	f.BoolVar(&o.Sandbox, "sandbox", false, "configure the server on the embedded sandbox (adds --sandbox; named myapihq-sandbox)")
-	f.BoolVar(&o.Print, "print", false, "print the file setup would write, and write nothing")
-	f.BoolVar(&o.Force, "force", false, "replace a server of the same name that runs something else")
-	f.StringVar(&o.Name, "name", "", "the server's name in the host's file (default myapihq, or myapihq-sandbox with --sandbox)")
+	app.Bind(cmd.Flags(), s, app.SetupFlags...)
 	return cmd
 }
 

@@ -8,7 +8,7 @@ import (
 )
 
 // BenchmarkStart is a server's start in-process: the command tree, flags
-// and variables, app.Open (36 tools, their schemas, prompts, resources, the
+// and variables, app.Build (every tool, its schemas, prompts, resources, the
 // services door), then the initialize answer on stdio. A cold start adds
 // process creation and package inits (bench measures those); this is the
 // part that is ours (docs/benchmarks.md).

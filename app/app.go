@@ -1,6 +1,8 @@
 // Package app wires a configuration into running pieces: logging, the
-// embedded sandbox, the credential store, the HQ client and the MCP server.
-// main parses flags into a Config; everything it runs starts here.
+// embedded sandbox, the credential store or the tenants' gate, the HQ
+// client, the tool inventory and its pipeline, and the MCP server. main
+// parses flags into a Config; everything it runs starts here, through one
+// build path (Build) for every mode.
 package app
 
 import (
@@ -13,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -23,58 +24,85 @@ import (
 	"github.com/myapihq/myapihq-mcp/budget"
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/icons"
+	"github.com/myapihq/myapihq-mcp/metrics"
 	"github.com/myapihq/myapihq-mcp/prompts"
+	"github.com/myapihq/myapihq-mcp/remote"
 	"github.com/myapihq/myapihq-mcp/sandbox"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 	"github.com/myapihq/myapihq-mcp/tools"
 )
 
 // Config is everything the flags and their env twins set.
 type Config struct {
-	BaseURL       string // the live service unless Sandbox
-	Sandbox       bool   // run the sandbox in-process on a loopback port
-	SandboxState  string // its state file ("" = the user data dir's)
-	SandboxFaults string // fault spec for the embedded sandbox (sandbox.ParseFaults)
-	// SandboxAllowPrivateWebhooks lets the embedded sandbox's webhooks reach this machine's network.
-	SandboxAllowPrivateWebhooks bool
-	ImportDelay                 time.Duration
-	Profile                     string
-	Toolsets                    []string
-	ReadOnly                    bool
-	CredentialStore             string // auto | keyring | file
-	LogLevel                    string
-	LogFile                     string // "" = stderr; created 0600
-	MaxTopUpCents               int64
-	Version                     string
+	BaseURL string // the live service unless Sandbox
+	Sandbox bool   // run the sandbox in-process on a loopback port
+	// SandboxConfig is the embedded sandbox's (its state file "" = in the
+	// user data dir), from the same rows as the standalone sandbox's.
+	SandboxConfig   SandboxConfig
+	Profile         string
+	Toolsets        []string
+	ReadOnly        bool
+	CredentialStore string // auto | keyring | file
+	LogLevel        string
+	LogFile         string // "" = stderr; created 0600
+	MaxTopUpCents   int64
+	Version         string
 
 	ServiceURLs []string // HOST=URL overrides for the other services (services.ParseOverrides)
 	EnvFileDir  string   // write_env_file's folder when the client has no roots
 
-	// Issue 10's limits, which reach the tools (Deps.Budget, tools.Config).
+	// The spending limits, which reach the tools (Deps.Budget, tools.Config).
 	MaxSpendCents  int64 // rolling 24 h budget
 	RequireConsent bool  // refuse consent tools on hosts that cannot ask
 
+	// HTTP is the http command's part: its address and guards, and the
+	// multi-tenant mode's settings.
+	HTTP HTTPConfig
+
 	// Keyring replaces the OS keyring (tests).
 	Keyring credentials.Provider
+	// Stderr takes the log and the warnings (nil: os.Stderr).
+	Stderr io.Writer
 }
 
-// Instructions tell the model, in a few lines, how the pieces fit.
-const Instructions = `MyAPIHQ is the identity and billing hub of the MyAPIHQ APIs.
-This server keeps the profile's credentials (PIN, API key, token) in the OS keyring and sends them itself: never ask the user for them or pass them as arguments.
-Call whoami first. With no credentials, create_agent onboards in one call.
-Most services need an organization: create_org, or import_brand to build one from a website. Money: get_balance; setup_payment (a URL for the human) before top_up.
-Human-only tools (link_agent, list_linked_agents, get_agent_balance/usage) need login first.
-Other MyAPIHQ services (domains, email, funnels, storage, webhooks, workflows): list_services, get_service_docs, then service_get/service_write; the server adds the API key.`
+// Mode is how a server is reached: it decides which filters narrow the
+// inventory and which steps the pipeline adds.
+type Mode int
+
+const (
+	// Stdio serves one host over stdin/stdout, with the profile's stored
+	// credentials.
+	Stdio Mode = iota
+	// HTTP serves the profile's account over streamable HTTP.
+	HTTP
+	// MultiTenant serves many accounts over streamable HTTP: each request
+	// brings its own credentials, none is stored.
+	MultiTenant
+)
+
+func (m Mode) String() string {
+	return [...]string{"stdio", "http", "multi-tenant"}[m]
+}
 
 // App is a configured server and what it owns.
 type App struct {
-	Config  Config
-	Log     zerolog.Logger
-	BaseURL string
-	Store   *credentials.Store
-	Client  *hqclient.Client
-	Deps    *tools.Deps
-	Tools   []tools.Tool
-	MCP     *server.MCPServer
+	Config   Config
+	Mode     Mode
+	Log      zerolog.Logger
+	BaseURL  string
+	Store    *credentials.Store // nil in the multi-tenant mode
+	Client   *hqclient.Client   // the profile's; nil in the multi-tenant mode
+	Deps     *tools.Deps
+	Tools    []toolkit.Tool
+	Pipeline toolkit.Pipeline
+	MCP      *server.MCPServer
+
+	// The multi-tenant mode's own (remote.go).
+	Gate    *remote.Gate
+	Metrics *metrics.Metrics
+	Redis   *remote.Redis // nil: state per replica
+
 	sandbox *sandbox.Running
 	logFile *os.File
 }
@@ -100,63 +128,155 @@ func DefaultSandboxState() (string, error) {
 	return filepath.Join(dir, "myapihq-mcp", "sandbox.db"), nil
 }
 
-// Open builds everything; it touches no keyring and no network (a sandbox
-// is started only when asked for).
-func Open(cfg Config, stderr io.Writer) (*App, error) {
-	a := &App{Config: cfg}
-	if err := a.openLog(stderr); err != nil {
+// Build makes the server of a mode: it touches no keyring and no network
+// (a sandbox is started only when asked for). Everything a mode does
+// differently is here, as data: the filters that narrow the inventory,
+// the steps the pipeline adds, the tools a mode swaps.
+func Build(cfg Config, mode Mode) (*App, error) {
+	if cfg.Stderr == nil {
+		cfg.Stderr = os.Stderr
+	}
+	a := &App{Config: cfg, Mode: mode}
+	built := false
+	defer func() {
+		if !built {
+			a.Close() // what was started before the failure
+		}
+	}()
+	switch {
+	case mode == MultiTenant:
+		if cfg.HTTP.StateKey == "" {
+			cfg.HTTP.StateKey = os.Getenv("MYAPI_STATE_KEY")
+			a.Config = cfg
+		}
+		if err := checkMultiTenant(cfg.HTTP); err != nil {
+			return nil, err
+		}
+	case cfg.HTTP.OAuth:
+		return nil, configError("--oauth serves the multi-tenant mode: add --multi-tenant (a single-user server has no one to sign in)")
+	}
+	if err := a.openLog(); err != nil {
 		return nil, err
 	}
-	if cfg.MaxTopUpCents <= 0 {
-		cfg.MaxTopUpCents = tools.DefaultMaxTopUpCents
-	}
-	target, err := a.resolveService()
+	tgt, err := a.resolveService()
 	if err != nil {
-		a.Close()
 		return nil, err
 	}
-	store, err := credentials.New(credentials.Options{Profile: cfg.Profile, Target: target, Mode: cfg.CredentialStore,
-		Provider: cfg.Keyring, Warn: stderr})
+	d := &tools.Deps{BaseURL: a.BaseURL, Sandbox: cfg.Sandbox, Version: cfg.Version, Log: a.Log,
+		Config:  tools.Config{MaxTopUpCents: cfg.MaxTopUpCents, ReadOnly: cfg.ReadOnly, RequireConsent: cfg.RequireConsent},
+		PollMin: 250 * time.Millisecond, PollMax: 2 * time.Second, EnvFileDir: cfg.EnvFileDir}
+	a.Deps = d
+	if mode == MultiTenant {
+		err = a.buildTenants(d) // remote.go: the gate, per-caller clients and state shared by replicas
+		d.Trail = a.remoteTrail(d.Identity)
+	} else {
+		err = a.buildProfile(d, tgt)
+		d.Trail = a.localTrail()
+	}
 	if err != nil {
-		a.Close()
 		return nil, err
+	}
+
+	if a.Tools, err = a.inventory(d); err != nil {
+		return nil, err
+	}
+	d.Offer(a.Tools)
+	if mode == MultiTenant && cfg.HTTP.OAuth {
+		if err := a.openOAuth(d); err != nil { // oauth.go: the gate's routes, tokens and scopes
+			return nil, err
+		}
+	}
+	a.Pipeline = a.pipeline(d)
+	opts := []server.ServerOption{
+		server.WithInstructions(instructions(mode, d)),
+		server.WithToolCapabilities(false),
+		server.WithPromptCapabilities(false),
+		server.WithResourceCapabilities(false, false),
+		server.WithLogging(), // elicitation is the client's capability: the server advertises none, and asks anyway
+		server.WithRecovery(),
+		server.WithIcons(icons.Server()...), // light and dark, in initialize (not on each tool: tools/list is in every prompt)
+		server.WithCompletions(),
+		server.WithResourceCompletionProvider(d.Completions()),
+		server.WithPromptCompletionProvider(d.Completions()),
+	}
+	if mode != MultiTenant {
+		// Over HTTP sessions come and go for the life of the server: a
+		// finished one's login and retry keys go with it.
+		opts = append(opts, server.WithHooks(d.Hooks()))
+	}
+	a.MCP = server.NewMCPServer("myapihq-mcp", cfg.Version, opts...)
+	a.Pipeline.Register(a.MCP, a.Tools)
+	prompts.Register(a.MCP, prompts.For(d.Offered))
+	if mode != MultiTenant {
+		tools.RegisterResources(a.MCP, d) // this profile's account, as whoami sees it
+	}
+	// The MCP App and the caller's audit trail, in every mode.
+	tools.RegisterAppResources(a.MCP, d)
+	if d.Door, err = a.openDoor(); err != nil { // door.go
+		return nil, err
+	}
+	tools.RegisterServices(a.MCP, d)
+	built = true
+	return a, nil
+}
+
+// pipeline is the steps every call of this mode takes: the tools' own
+// (tools.Pipeline), and the multi-tenant mode's metrics, legacy-era
+// consent guard (after the audit step, which records its refusals) and
+// per-caller client, and with --oauth the check of the caller's scopes
+// before anything else is done with the call.
+func (a *App) pipeline(d *tools.Deps) toolkit.Pipeline {
+	p := tools.Pipeline(d)
+	if a.Mode == MultiTenant {
+		p = p.Insert(toolkit.StepReadOnly, a.metricsStep()).Insert(toolkit.StepRefuse, a.legacyConsentGuard(), d.CallerClient())
+		if a.Config.HTTP.OAuth {
+			p = p.Insert(toolkit.StepValidate, toolkit.Scoping(grantedScopes, toolScope))
+		}
+	}
+	return p
+}
+
+// buildProfile gives the local modes the profile's credential store and
+// the client that acts with it, and the spending budget beside it.
+func (a *App) buildProfile(d *tools.Deps, tgt string) error {
+	cfg := a.Config
+	store, err := credentials.New(credentials.Options{Profile: cfg.Profile, Target: tgt, Mode: cfg.CredentialStore,
+		Provider: cfg.Keyring, Warn: cfg.Stderr})
+	if err != nil {
+		return err
 	}
 	a.Store = store
 	newClient := func(creds hqclient.Credentials) (*hqclient.Client, error) {
 		return hqclient.New(hqclient.Options{BaseURL: a.BaseURL, Credentials: creds, Version: cfg.Version, Logger: &a.Log})
 	}
 	if a.Client, err = newClient(storeCredentials{store}); err != nil {
-		a.Close()
-		return nil, err
+		return err
 	}
-	all, err := tools.Select(tools.All(tools.Config{MaxTopUpCents: cfg.MaxTopUpCents}), cfg.Toolsets, cfg.ReadOnly)
-	if err != nil {
-		a.Close()
-		return nil, err
-	}
-	a.Tools = all
-	a.Deps = &tools.Deps{Client: a.Client, Store: store, BaseURL: a.BaseURL, Sandbox: cfg.Sandbox,
-		Config: tools.Config{MaxTopUpCents: cfg.MaxTopUpCents, RequireConsent: cfg.RequireConsent}, Log: a.Log, NewClient: newClient,
-		PollMin: 250 * time.Millisecond, PollMax: 2 * time.Second,
-		Budget: tools.BudgetFrom(budget.Open(budget.Options{Path: spendLedger(store), Limit: cfg.MaxSpendCents}))}
+	d.Client, d.Store, d.NewClient = a.Client, store, newClient
+	d.Budget = tools.BudgetFrom(budget.Open(budget.Options{Path: spendLedger(store), Limit: cfg.MaxSpendCents}))
+	return nil
+}
 
-	a.MCP = server.NewMCPServer("myapihq-mcp", cfg.Version,
-		server.WithInstructions(Instructions),
-		server.WithHooks(a.Deps.Hooks()),
-		server.WithToolCapabilities(false),
-		server.WithPromptCapabilities(false),
-		server.WithResourceCapabilities(false, false),
-		server.WithLogging(), // elicitation is the client's capability: the server advertises none, and asks anyway
-		server.WithRecovery(),
-	)
-	tools.Register(a.MCP, a.Deps, a.Tools, cfg.ReadOnly)
-	prompts.Register(a.MCP, prompts.All())
-	tools.RegisterResources(a.MCP, a.Deps)
-	if err := a.openServices(); err != nil { // the other services' door (services.go)
-		a.Close()
+// inventory is the tools this mode offers: the flags' toolsets and
+// read-only filters, then the mode's own.
+func (a *App) inventory(d *tools.Deps) ([]toolkit.Tool, error) {
+	toolsets, err := toolkit.InToolsets(a.Config.Toolsets, tools.AllToolsets)
+	if err != nil {
 		return nil, err
 	}
-	return a, nil
+	filters := []toolkit.Filter{toolsets}
+	if a.Config.ReadOnly {
+		filters = append(filters, toolkit.ReadOnly)
+	}
+	all := tools.All(d)
+	if a.Mode == MultiTenant {
+		// No tool of this machine's credential store or of a human's login
+		// held in a session: the caller brings its credentials with every
+		// request, and no replica keeps a session. whoami says so.
+		filters = append(filters, toolkit.NotLocalOnly)
+		all = toolkit.Replace(all, tools.RemoteWhoami(d))
+	}
+	return toolkit.Keep(all, filters...), nil
 }
 
 // spendLedger is the spending budget's file, beside the credential file,
@@ -180,7 +300,7 @@ func target(cfg Config) (target, baseURL, state string, err error) {
 		}
 		return credentials.TargetForURL(baseURL), baseURL, "", nil
 	}
-	state = cfg.SandboxState
+	state = cfg.SandboxConfig.State
 	if state == "" {
 		if state, err = DefaultSandboxState(); err != nil {
 			return "", "", "", err
@@ -197,16 +317,17 @@ func (a *App) resolveService() (string, error) {
 		a.BaseURL = base
 		return tgt, err
 	}
-	opts, err := embeddedOptions(a.Config, state)
+	opts, err := a.Config.SandboxConfig.options(state)
 	if err != nil {
 		return "", err
 	}
+	opts.Audit = consoleAudit // the console shows what this server did
 	run, err := sandbox.Start("127.0.0.1:0", opts)
 	if err != nil {
 		return "", err
 	}
 	a.sandbox = run
-	if a.Config.SandboxAllowPrivateWebhooks {
+	if opts.AllowPrivateWebhooks {
 		a.Log.Warn().Msg("sandbox webhooks may target this machine and its network (--sandbox-allow-private-webhooks)")
 	}
 	a.BaseURL = run.BaseURL
@@ -214,19 +335,8 @@ func (a *App) resolveService() (string, error) {
 	return tgt, nil
 }
 
-// embeddedOptions is the embedded sandbox's configuration. An import delay
-// of 0 means imports finish at once, as --sandbox-import-delay's help says.
-func embeddedOptions(cfg Config, state string) (sandbox.Options, error) {
-	faults, err := sandbox.ParseFaults(cfg.SandboxFaults)
-	if err != nil {
-		return sandbox.Options{}, err
-	}
-	return sandbox.Options{StatePath: state, ImportDelay: cfg.ImportDelay, Faults: faults,
-		AllowPrivateWebhooks: cfg.SandboxAllowPrivateWebhooks}, nil
-}
-
-func (a *App) openLog(stderr io.Writer) error {
-	w := stderr
+func (a *App) openLog() error {
+	w := a.Config.Stderr
 	if a.Config.LogFile != "" {
 		f, err := os.OpenFile(a.Config.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
@@ -250,35 +360,11 @@ func (a *App) Close() error {
 		errs = append(errs, a.sandbox.Stop(ctx))
 		cancel()
 	}
+	if a.Redis != nil {
+		errs = append(errs, a.Redis.C.Close())
+	}
 	if a.logFile != nil {
 		errs = append(errs, a.logFile.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// ServeStdio serves MCP on in/out until in closes or ctx ends. stdout
-// carries JSON-RPC only: every log line goes to stderr or the log file.
-func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
-	s := server.NewStdioServer(a.MCP)
-	s.SetErrorLogger(newStdLogger(a.Log))
-	// Tool calls run concurrently: a slow import must not hold up get_balance.
-	server.WithWorkerPoolSize(16)(s)
-	// The live heap of a serving process is under 1 MB, but Go lets the heap
-	// grow to at least 4 MB before collecting: half that keeps peak RSS
-	// about 2 MB lower for a few percent of CPU on calls (docs/benchmarks.md).
-	// Only once started: start-up allocates ~2 MB (mostly mcp-go's schema
-	// validator), and a lower target at once would put a GC inside the
-	// first answer. A GOGC the user sets still wins.
-	if os.Getenv("GOGC") == "" {
-		leaner := time.AfterFunc(time.Second, func() { debug.SetGCPercent(50) })
-		defer leaner.Stop()
-	}
-	a.Log.Info().Str("version", a.Config.Version).Str("base_url", a.BaseURL).Int("tools", len(a.Tools)).Msg("serving MCP on stdio")
-	progress := tools.NewProgressTracker() // a call's progress is written before its response
-	s.SetContextFunc(func(ctx context.Context) context.Context { return tools.WithProgressTracker(ctx, progress) })
-	err := s.Listen(ctx, newLineLimiter(in, MaxLine), progress.Writer(out))
-	if errors.Is(err, context.Canceled) {
-		return nil // a signal: a clean stop
-	}
-	return err
 }

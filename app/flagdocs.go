@@ -14,28 +14,31 @@ var flagCommands = []struct {
 	{"stdio", ServerFlags},
 	{"http", append(append([]string{}, ServerFlags...), HTTPFlags...)},
 	{"sandbox", SandboxFlags},
-	{"auth", append(append([]string{}, ServiceFlags...), "json", "env-file", "show-secrets")},
+	{"auth", append(append([]string{}, ServiceFlags...), "json", "env-file", "show-secrets", "out", "force", "yes")},
 	{"tools", ToolsFlags},
+	{"audit", AuditFlags},
+	{"setup", SetupFlags},
 }
 
-// FlagTable is the README's flag table, generated from the flag table so
-// that the two cannot drift (app/readme_test.go).
+// FlagTable is docs/configuration.md's flag table, generated from the flag
+// table so that the two cannot drift (go generate ./... writes it; a test
+// checks it).
 func FlagTable() string {
 	var b strings.Builder
 	b.WriteString("| flag | variable | default | commands | meaning |\n|---|---|---|---|---|\n")
 	for _, f := range flagTable {
 		var cmds []string
+		name := "`--" + f.Name + "`"
 		for _, c := range flagCommands {
-			for _, r := range c.rows {
-				if r == f.Name {
+			for _, entry := range c.rows {
+				if flag, r := binding(entry); r == f.Name {
 					cmds = append(cmds, c.name)
+					if flag != f.Name {
+						name += " (" + c.name + ": `--" + flag + "`)"
+					}
 					break
 				}
 			}
-		}
-		name := f.Name
-		if alias, ok := flagAliases[f.Name]; ok {
-			name = alias
 		}
 		env, def := "", ""
 		if f.Env != "" {
@@ -44,7 +47,7 @@ func FlagTable() string {
 		if f.Default != "" {
 			def = "`" + f.Default + "`"
 		}
-		fmt.Fprintf(&b, "| `--%s` | %s | %s | %s | %s |\n", name, env, def, strings.Join(cmds, ", "),
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", name, env, def, strings.Join(cmds, ", "),
 			strings.ReplaceAll(f.Help, "|", `\|`))
 	}
 	return b.String()

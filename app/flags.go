@@ -4,34 +4,44 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/myapihq/myapihq-mcp/audit"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/oauth"
 	"github.com/myapihq/myapihq-mcp/sandbox"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 	"github.com/myapihq/myapihq-mcp/tools"
 )
 
 // Settings is everything the command line and its MYAPI_* variables set,
 // for every command; each command binds only the rows it uses.
 type Settings struct {
-	Config  Config
-	HTTP    HTTPConfig
-	Sandbox SandboxConfig
-	Output  Output
+	Config Config
+	Output Output
 }
 
-// Output holds the choices of one invocation of `auth` or `tools`.
+// Output holds the choices of one invocation of `auth`, `tools`, `audit`
+// or `setup`.
 type Output struct {
 	JSON        bool   // auth status, tools: print JSON
 	Markdown    bool   // tools: print the README's table
 	ShowSecrets bool   // auth export: print secrets in full
 	EnvFile     string // auth import: the .env file to read
+	Since       string // audit: the oldest entry to show (a duration back or a time)
+	Out         string // auth export: write to this file, 0600
+	Force       bool   // auth export: replace --out; auth rotate-key: rotate a key another profile holds; setup: replace a same-named server
+	Yes         bool   // auth logout: delete without asking
+	// setup: the entry runs the server on the sandbox; print instead of
+	// writing; the entry's name in the host's file.
+	SetupSandbox, Print bool
+	Name                string
 }
 
 // Flag is one row of the flag table: a flag, its MYAPI_* variable (""
@@ -63,15 +73,17 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { return setURL(&s.Config.BaseURL, v) }},
 	{Name: "sandbox", Env: "MYAPI_SANDBOX", Default: "false", Bool: true, Help: "run the HQ sandbox in-process on a loopback port",
 		Set: func(s *Settings, v string) error { return setBool(&s.Config.Sandbox, v) }},
-	{Name: "sandbox-state", Env: "MYAPI_SANDBOX_STATE", Help: "the embedded sandbox's state file (default in the user data dir; its folder is created 0700)",
-		Set: func(s *Settings, v string) error { s.Config.SandboxState = v; return nil }},
-	{Name: "sandbox-faults", Env: "MYAPI_SANDBOX_FAULTS", Help: `inject faults into the embedded sandbox, e.g. "5xx=0.2,drop=0.1,seed=7"`,
-		Set: func(s *Settings, v string) error { s.Config.SandboxFaults = v; return checkFaults(v) }},
-	{Name: "sandbox-import-delay", Kind: "duration", Env: "MYAPI_SANDBOX_IMPORT_DELAY", Default: "2s", Help: "how long a sandbox brand import takes per phase (0: at once)",
-		Set: func(s *Settings, v string) error { return setDuration(&s.Config.ImportDelay, v) }},
+	// The sandbox's own settings: the embedded sandbox's (--sandbox-*) and
+	// the standalone sandbox command's, which takes them without the prefix.
+	{Name: "sandbox-state", Env: "MYAPI_SANDBOX_STATE", Help: "the sandbox's SQLite state file, its folder created 0700 (default: in the user data dir when embedded; in memory for the sandbox command)",
+		Set: func(s *Settings, v string) error { s.Config.SandboxConfig.State = v; return nil }},
+	{Name: "sandbox-faults", Env: "MYAPI_SANDBOX_FAULTS", Help: `inject faults into the sandbox, e.g. "5xx=0.2,429=0.05,drop=0.1,latency=20ms,seed=7"`,
+		Set: func(s *Settings, v string) error { s.Config.SandboxConfig.Faults = v; return checkFaults(v) }},
+	{Name: "sandbox-import-delay", Kind: "duration", Env: "MYAPI_SANDBOX_IMPORT_DELAY", Default: sandbox.DefaultImportDelay.String(), Help: "how long a sandbox brand import spends queued, then processing (0: at once)",
+		Set: func(s *Settings, v string) error { return setDuration(&s.Config.SandboxConfig.ImportDelay, v) }},
 	{Name: "sandbox-allow-private-webhooks", Env: "MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS", Default: "false", Bool: true,
-		Help: "let the embedded sandbox deliver webhooks to loopback and private addresses (tests, local receivers)",
-		Set:  func(s *Settings, v string) error { return setBool(&s.Config.SandboxAllowPrivateWebhooks, v) }},
+		Help: "let the sandbox deliver webhooks to loopback and private addresses (tests, local receivers)",
+		Set:  func(s *Settings, v string) error { return setBool(&s.Config.SandboxConfig.AllowPrivateWebhooks, v) }},
 	{Name: "service-url", Env: "MYAPI_SERVICE_URLS", Repeatable: true, Help: "HOST=URL: send a service's docs and calls to URL; *=URL: every other service to URL/<host> (repeatable; the variable is comma-separated)",
 		Set: func(s *Settings, v string) error { return addServiceURL(&s.Config.ServiceURLs, v) }},
 
@@ -94,10 +106,10 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { s.Config.LogFile = v; return nil }},
 
 	// What the model may do.
-	{Name: "toolsets", Env: "MYAPI_TOOLSETS", Default: "all", Help: "comma-separated: " + strings.Join(tools.Toolsets, ", ") + " or all",
+	{Name: "toolsets", Env: "MYAPI_TOOLSETS", Default: "all", Help: "comma-separated: " + toolsetNames() + " or all",
 		Set: func(s *Settings, v string) error {
 			list := strings.Split(v, ",")
-			if _, err := tools.Select(nil, list, false); err != nil { // names only: building every tool to check them cost start-up 0.1 ms
+			if _, err := toolkit.InToolsets(list, tools.AllToolsets); err != nil { // names only: building every tool to check them cost start-up 0.1 ms
 				return err
 			}
 			s.Config.Toolsets = list
@@ -107,36 +119,28 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { return setBool(&s.Config.ReadOnly, v) }},
 	{Name: "max-topup-cents", Kind: "int", Env: "MYAPI_MAX_TOPUP_CENTS", Default: strconv.Itoa(tools.DefaultMaxTopUpCents), Help: "largest top_up allowed, in cents (> 0)",
 		Set: func(s *Settings, v string) error { return setPositive(&s.Config.MaxTopUpCents, v) }},
-	// Wired at merge (issue 10): the rolling 24-hour spending budget.
+	// The rolling 24-hour spending budget.
 	{Name: "max-spend-cents", Kind: "int", Env: "MYAPI_MAX_SPEND_CENTS", Default: "10000", Help: "most the tools may spend per rolling 24 hours, in cents (> 0)",
 		Set: func(s *Settings, v string) error { return setPositive(&s.Config.MaxSpendCents, v) }},
-	// Wired at merge (issue 10): refuse consent-guarded tools on hosts that cannot ask.
+	// Refuse consent-guarded tools on hosts that cannot ask.
 	{Name: "require-consent", Env: "MYAPI_REQUIRE_CONSENT", Default: "false", Bool: true, Help: "refuse tools that need the human's consent when the host cannot ask",
 		Set: func(s *Settings, v string) error { return setBool(&s.Config.RequireConsent, v) }},
 
 	// http.
-	{Name: "addr", Env: "MYAPI_HTTP_ADDR", Default: "127.0.0.1:8080", Help: "address to listen on; beyond loopback it needs --allow-remote and a token",
-		Set: func(s *Settings, v string) error { return setAddr(&s.HTTP.Addr, v) }},
+	{Name: "addr", Env: "MYAPI_HTTP_ADDR", Default: DefaultAddr, Help: "address to listen on; beyond loopback it needs --allow-remote and a token",
+		Set: func(s *Settings, v string) error { return setAddr(&s.Config.HTTP.Addr, v) }},
 	{Name: "http-token", Env: "MYAPI_HTTP_TOKEN", Secret: true, Help: "require Authorization: Bearer <token>; pass it in the variable, a flag shows in the process list",
-		Set: func(s *Settings, v string) error { s.HTTP.Token = v; return nil }},
+		Set: func(s *Settings, v string) error { s.Config.HTTP.Token = v; return nil }},
 	{Name: "allowed-origins", Env: "MYAPI_ALLOWED_ORIGINS", Help: "comma-separated browser origins allowed besides localhost",
-		Set: func(s *Settings, v string) error { s.HTTP.AllowedOrigins = splitList(v); return nil }},
+		Set: func(s *Settings, v string) error { s.Config.HTTP.AllowedOrigins = splitList(v); return nil }},
 	{Name: "allow-remote", Env: "MYAPI_HTTP_ALLOW_REMOTE", Default: "false", Bool: true, Help: "allow an address beyond loopback (with a token)",
-		Set: func(s *Settings, v string) error { return setBool(&s.HTTP.AllowRemote, v) }},
-	{Name: "http-session-idle", Kind: "duration", Env: "MYAPI_HTTP_SESSION_IDLE", Default: "30m",
+		Set: func(s *Settings, v string) error { return setBool(&s.Config.HTTP.AllowRemote, v) }},
+	{Name: "http-session-idle", Kind: "duration", Env: "MYAPI_HTTP_SESSION_IDLE", Default: DefaultSessionIdleTTL.String(),
 		Help: "end an HTTP session unused this long, with its human login and retry keys (> 0)",
-		Set: func(s *Settings, v string) error {
-			if err := setDuration(&s.HTTP.SessionIdleTTL, v); err != nil {
-				return err
-			}
-			if s.HTTP.SessionIdleTTL <= 0 {
-				return errors.New("must be more than 0")
-			}
-			return nil
-		}},
-	// The multi-tenant remote mode (app/remote.go).
+		Set:  func(s *Settings, v string) error { return setPositiveDuration(&s.Config.HTTP.SessionIdleTTL, v) }},
+	// The multi-tenant mode (remote.go).
 	{Name: "multi-tenant", Env: "MYAPI_MULTI_TENANT", Default: "false", Bool: true, Help: "serve many tenants: credentials come with each request, none is stored",
-		Set: func(s *Settings, v string) error { return setBool(&s.HTTP.MultiTenant, v) }},
+		Set: func(s *Settings, v string) error { return setBool(&s.Config.HTTP.MultiTenant, v) }},
 	{Name: "redis", Env: "MYAPI_REDIS_URL", Secret: true, Help: "redis://… URL for state shared by replicas",
 		Set: func(s *Settings, v string) error {
 			if v != "" {
@@ -144,51 +148,75 @@ var flagTable = []Flag{
 					return errors.New("want a redis:// or rediss:// URL")
 				}
 			}
-			s.HTTP.Redis = v
+			s.Config.HTTP.Redis = v
 			return nil
 		}},
-	{Name: "drain-grace", Kind: "duration", Env: "MYAPI_DRAIN_GRACE", Default: "5s", Help: "after SIGTERM, keep serving this long while /readyz says no",
-		Set: func(s *Settings, v string) error { return setDuration(&s.HTTP.DrainGrace, v) }},
-	{Name: "tenant-rps", Kind: "int", Env: "MYAPI_TENANT_RPS", Default: "20", Help: "multi-tenant: requests per second per API key (-1: no limit)",
-		Set: func(s *Settings, v string) error { return setLimit(&s.HTTP.TenantRPS, v) }},
-	{Name: "tenant-concurrency", Kind: "int", Env: "MYAPI_TENANT_CONCURRENCY", Default: "8", Help: "multi-tenant: tool calls in flight per API key and replica (-1: no limit)",
-		Set: func(s *Settings, v string) error { return setLimit(&s.HTTP.TenantConcurrency, v) }},
+	{Name: "drain-grace", Kind: "duration", Env: "MYAPI_DRAIN_GRACE", Default: DefaultDrainGrace.String(), Help: "after SIGTERM, keep serving this long while /readyz says no",
+		Set: func(s *Settings, v string) error { return setDuration(&s.Config.HTTP.DrainGrace, v) }},
+	{Name: "tenant-rps", Kind: "int", Env: "MYAPI_TENANT_RPS", Default: strconv.Itoa(DefaultTenantRPS), Help: "multi-tenant: requests per second per API key (-1: no limit)",
+		Set: func(s *Settings, v string) error { return setLimit(&s.Config.HTTP.TenantRPS, v) }},
+	{Name: "tenant-concurrency", Kind: "int", Env: "MYAPI_TENANT_CONCURRENCY", Default: strconv.Itoa(DefaultTenantConcurrency), Help: "multi-tenant: tool calls in flight per API key and replica (-1: no limit)",
+		Set: func(s *Settings, v string) error { return setLimit(&s.Config.HTTP.TenantConcurrency, v) }},
 	{Name: "pinned-sessions", Env: "MYAPI_PINNED_SESSIONS", Default: "false", Bool: true,
 		Help: "multi-tenant: the load balancer pins MCP sessions, so legacy-era clients may be asked for consent",
-		Set:  func(s *Settings, v string) error { return setBool(&s.HTTP.PinnedSessions, v) }},
+		Set:  func(s *Settings, v string) error { return setBool(&s.Config.HTTP.PinnedSessions, v) }},
 
-	// The standalone sandbox.
-	{Name: "sandbox-addr", Env: "MYAPI_SANDBOX_ADDR", Default: "127.0.0.1:8787", Help: "address to listen on (port 0 picks a free one); beyond loopback it needs --allow-remote",
-		Set: func(s *Settings, v string) error { return setAddr(&s.Sandbox.Addr, v) }},
-	{Name: "state", Env: "MYAPI_SANDBOX_STATE", Help: "SQLite state file, its folder created 0700 (default: in memory)",
-		Set: func(s *Settings, v string) error { s.Sandbox.State = v; return nil }},
-	{Name: "token-ttl", Kind: "duration", Env: "MYAPI_SANDBOX_TOKEN_TTL", Default: "15m", Help: "lifetime of issued JWTs (> 0)",
+	// The multi-tenant mode as its own OAuth authorization server (oauth.go, docs/oauth.md).
+	{Name: "oauth", Env: "MYAPI_OAUTH", Default: "false", Bool: true,
+		Help: "multi-tenant: be an OAuth 2.1 authorization server, so hosts can connect by URL and sign in (needs --public-url)",
+		Set:  func(s *Settings, v string) error { return setBool(&s.Config.HTTP.OAuth, v) }},
+	{Name: "public-url", Env: "MYAPI_PUBLIC_URL", Help: "with --oauth: the https URL hosts reach (the issuer; /mcp under it is the resource); plain http only on loopback",
 		Set: func(s *Settings, v string) error {
-			if err := setDuration(&s.Sandbox.TokenTTL, v); err != nil {
-				return err
+			if v == "" {
+				s.Config.HTTP.PublicURL = ""
+				return nil
 			}
-			if s.Sandbox.TokenTTL == 0 {
-				return errors.New("must be more than 0")
+			u, err := oauth.CheckPublicURL(v)
+			if err != nil {
+				return errors.New(strings.TrimPrefix(err.Error(), "--public-url: "))
+			}
+			s.Config.HTTP.PublicURL = u
+			return nil
+		}},
+	{Name: "api-key-bearer", Env: "MYAPI_API_KEY_BEARER", Default: "true", Bool: true,
+		Help: "with --oauth: still accept a raw API key as the bearer (with the PIN header), for headless callers",
+		Set:  func(s *Settings, v string) error { return setBool(&s.Config.HTTP.APIKeyBearer, v) }},
+	{Name: "oauth-access-ttl", Kind: "duration", Env: "MYAPI_OAUTH_ACCESS_TTL", Default: oauth.DefaultAccessTTL.String(), Help: "with --oauth: lifetime of access tokens (> 0)",
+		Set: func(s *Settings, v string) error { return setPositiveDuration(&s.Config.HTTP.OAuthAccessTTL, v) }},
+	{Name: "oauth-refresh-ttl", Kind: "duration", Env: "MYAPI_OAUTH_REFRESH_TTL", Default: oauth.DefaultRefreshTTL.String(), Help: "with --oauth: a connection unused this long ends (> 0)",
+		Set: func(s *Settings, v string) error { return setPositiveDuration(&s.Config.HTTP.OAuthRefreshTTL, v) }},
+	{Name: "trusted-proxies", Env: "MYAPI_TRUSTED_PROXIES", Help: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the client (sign-in limits per address)",
+		Set: func(s *Settings, v string) error {
+			s.Config.HTTP.TrustedProxies = nil
+			for _, c := range splitList(v) {
+				p, err := netip.ParsePrefix(c)
+				if err != nil {
+					return errors.New("want CIDRs such as 10.0.0.0/8")
+				}
+				s.Config.HTTP.TrustedProxies = append(s.Config.HTTP.TrustedProxies, p)
 			}
 			return nil
 		}},
-	{Name: "import-delay", Kind: "duration", Env: "MYAPI_SANDBOX_IMPORT_DELAY", Default: "2s", Help: "time a brand import spends queued, then processing (0: at once)",
-		Set: func(s *Settings, v string) error { return setDuration(&s.Sandbox.ImportDelay, v) }},
-	{Name: "rate-limit", Kind: "float", Env: "MYAPI_SANDBOX_RATE_LIMIT", Default: "1000", Help: "requests per second per credential (negative: off)",
+	{Name: "oauth-allow-private-client-metadata", Env: "MYAPI_OAUTH_ALLOW_PRIVATE_CLIENT_METADATA", Default: "false", Bool: true,
+		Help: "tests only: fetch client metadata documents from loopback and private addresses, and over http",
+		Set:  func(s *Settings, v string) error { return setBool(&s.Config.HTTP.OAuthAllowPrivateClientDoc, v) }},
+
+	// The standalone sandbox command's alone.
+	{Name: "sandbox-addr", Env: "MYAPI_SANDBOX_ADDR", Default: sandbox.DefaultAddr, Help: "address to listen on (port 0 picks a free one); beyond loopback it needs --allow-remote",
+		Set: func(s *Settings, v string) error { return setAddr(&s.Config.SandboxConfig.Addr, v) }},
+	{Name: "sandbox-token-ttl", Kind: "duration", Env: "MYAPI_SANDBOX_TOKEN_TTL", Default: sandbox.DefaultTokenTTL.String(), Help: "lifetime of issued JWTs (> 0)",
+		Set: func(s *Settings, v string) error { return setPositiveDuration(&s.Config.SandboxConfig.TokenTTL, v) }},
+	{Name: "sandbox-rate-limit", Kind: "float", Env: "MYAPI_SANDBOX_RATE_LIMIT", Default: strconv.Itoa(sandbox.DefaultRateLimit), Help: "requests per second per credential (negative: off)",
 		Set: func(s *Settings, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f != f {
 				return errors.New("want a number")
 			}
-			s.Sandbox.RateLimit = f
+			s.Config.SandboxConfig.RateLimit = f
 			return nil
 		}},
-	{Name: "faults", Env: "MYAPI_SANDBOX_FAULTS", Help: `inject faults, e.g. "5xx=0.2,429=0.05,drop=0.1,latency=20ms,seed=7"`,
-		Set: func(s *Settings, v string) error { s.Sandbox.Faults = v; return checkFaults(v) }},
-	{Name: "allow-private-webhooks", Env: "MYAPI_SANDBOX_ALLOW_PRIVATE_WEBHOOKS", Default: "false", Bool: true, Help: "deliver webhooks to loopback and private addresses too",
-		Set: func(s *Settings, v string) error { return setBool(&s.Sandbox.AllowPrivateWebhooks, v) }},
 	{Name: "sandbox-allow-remote", Env: "MYAPI_SANDBOX_ALLOW_REMOTE", Default: "false", Bool: true, Help: "allow an address beyond loopback",
-		Set: func(s *Settings, v string) error { return setBool(&s.Sandbox.AllowRemote, v) }},
+		Set: func(s *Settings, v string) error { return setBool(&s.Config.SandboxConfig.AllowRemote, v) }},
 
 	// Output choices of one invocation: no variable (a MYAPI_* that
 	// silently revealed secrets or changed a format would surprise).
@@ -200,22 +228,62 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { s.Output.EnvFile = v; return nil }},
 	{Name: "show-secrets", Default: "false", Bool: true, Help: "print secrets in full",
 		Set: func(s *Settings, v string) error { return setBool(&s.Output.ShowSecrets, v) }},
+	{Name: "since", Help: "show entries from this long ago (90m, 24h, 7d) or this date or time (2026-12-01, RFC 3339)",
+		Set: func(s *Settings, v string) error {
+			_, err := audit.ParseSince(v, time.Now()) // checked now, read against the clock when the command runs
+			s.Output.Since = v
+			return err
+		}},
+	{Name: "out", Help: "write the credentials, secrets in full, to this file (mode 0600; an existing file is kept unless --force)",
+		Set: func(s *Settings, v string) error { s.Output.Out = v; return nil }},
+	{Name: "force", Default: "false", Bool: true, Help: "export: replace the --out file; rotate-key: rotate a key another profile holds too (it stops working there); setup: replace a server of the same name that runs something else",
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.Force, v) }},
+	{Name: "yes", Default: "false", Bool: true, Help: "logout: delete without asking (needed where no one is at a terminal to answer)",
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.Yes, v) }},
+	// setup's: what goes into the host's file. The entry's --sandbox is
+	// its own row, without MYAPI_SANDBOX: a variable of this shell says
+	// nothing about the host's server.
+	{Name: "setup-sandbox", Default: "false", Bool: true, Help: "configure the server on the embedded sandbox (adds --sandbox; named myapihq-sandbox)",
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.SetupSandbox, v) }},
+	{Name: "print", Default: "false", Bool: true, Help: "print the file setup would write, and write nothing",
+		Set: func(s *Settings, v string) error { return setBool(&s.Output.Print, v) }},
+	{Name: "name", Help: "the server's name in the host's file (default myapihq, or myapihq-sandbox with --sandbox)",
+		Set: func(s *Settings, v string) error { s.Output.Name = v; return nil }},
 }
 
-// Rows are named by flag; two rows may share a flag name only through an
-// alias below (the standalone sandbox's --addr and --allow-remote).
-var flagAliases = map[string]string{"sandbox-addr": "addr", "sandbox-allow-remote": "allow-remote"}
-
-// Flag sets of each command, by row name.
+// Flag sets of each command, by row name. An entry "flag=row" binds the
+// row under another flag name (the sandbox command takes the sandbox's
+// rows without their prefix).
 var (
 	ServiceFlags = []string{"base-url", "sandbox", "sandbox-state", "profile", "credential-store"}
 	ServerFlags  = append(append([]string{}, ServiceFlags...), "sandbox-faults", "sandbox-import-delay", "sandbox-allow-private-webhooks",
 		"service-url", "env-file-dir", "log-level", "log-file", "toolsets", "read-only", "max-topup-cents", "max-spend-cents", "require-consent")
 	HTTPFlags = []string{"addr", "http-token", "allowed-origins", "allow-remote", "http-session-idle", "multi-tenant", "redis", "drain-grace",
-		"tenant-rps", "tenant-concurrency", "pinned-sessions"}
-	SandboxFlags = []string{"sandbox-addr", "state", "token-ttl", "import-delay", "rate-limit", "faults", "allow-private-webhooks", "sandbox-allow-remote"}
-	ToolsFlags   = []string{"toolsets", "read-only", "max-topup-cents", "json", "markdown"}
+		"tenant-rps", "tenant-concurrency", "pinned-sessions", "oauth", "public-url", "api-key-bearer", "oauth-access-ttl", "oauth-refresh-ttl",
+		"trusted-proxies", "oauth-allow-private-client-metadata"}
+	SandboxFlags = []string{"addr=sandbox-addr", "state=sandbox-state", "token-ttl=sandbox-token-ttl", "import-delay=sandbox-import-delay",
+		"rate-limit=sandbox-rate-limit", "faults=sandbox-faults", "allow-private-webhooks=sandbox-allow-private-webhooks",
+		"allow-remote=sandbox-allow-remote"}
+	ToolsFlags = []string{"toolsets", "read-only", "max-topup-cents", "json", "markdown"}
+	AuditFlags = []string{"json", "since"}
+	SetupFlags = []string{"sandbox=setup-sandbox", "print", "force", "name"}
 )
+
+// binding splits a command list's entry into its flag name and row name.
+func binding(entry string) (flag, rowName string) {
+	if f, r, ok := strings.Cut(entry, "="); ok {
+		return f, r
+	}
+	return entry, entry
+}
+
+func toolsetNames() string {
+	names := make([]string, len(tools.AllToolsets))
+	for i, t := range tools.AllToolsets {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
 
 func row(name string) Flag {
 	for _, f := range flagTable {
@@ -242,12 +310,9 @@ func NewSettings() *Settings {
 
 // Bind adds the named rows to fs, filling s.
 func Bind(fs *pflag.FlagSet, s *Settings, names ...string) {
-	for _, name := range names {
+	for _, entry := range names {
+		flagName, name := binding(entry)
 		f := row(name)
-		flagName := f.Name
-		if alias, ok := flagAliases[name]; ok {
-			flagName = alias
-		}
 		help := f.Help
 		if f.Env != "" {
 			help += " (" + f.Env + ")"
@@ -329,13 +394,6 @@ func (v *value) Type() string {
 	return "string"
 }
 
-// userInfo matches the user info of a URL (scheme://user:password@).
-var userInfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s"']*@`)
-
-// RedactURLs hides the user info of every URL in s: an error that quotes a
-// refused --base-url or MYAPI_REDIS_URL must not print its password.
-func RedactURLs(s string) string { return userInfo.ReplaceAllString(s, "${1}…@") }
-
 // Parsers shared by the rows.
 
 func setBool(p *bool, v string) error {
@@ -378,6 +436,17 @@ func setDuration(p *time.Duration, v string) error {
 	return nil
 }
 
+// setPositiveDuration is setDuration that refuses 0.
+func setPositiveDuration(p *time.Duration, v string) error {
+	if err := setDuration(p, v); err != nil {
+		return err
+	}
+	if *p == 0 {
+		return errors.New("must be more than 0")
+	}
+	return nil
+}
+
 func setEnum(p *string, v string, choices ...string) error {
 	for _, c := range choices {
 		if v == c {
@@ -407,7 +476,7 @@ func setURL(p *string, v string) error {
 
 func setAddr(p *string, v string) error {
 	if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
-		return errors.New(`want host:port, e.g. "127.0.0.1:8080" (port 0 picks a free one)`)
+		return fmt.Errorf("want host:port, e.g. %q (port 0 picks a free one)", DefaultAddr)
 	}
 	*p = v
 	return nil

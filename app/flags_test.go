@@ -41,6 +41,9 @@ func TestFlagAndVariableShareOneParser(t *testing.T) {
 		{"service-url", "MYAPI_SERVICE_URLS", "nohost"},
 		{"redis", "MYAPI_REDIS_URL", "http://x"},
 		{"drain-grace", "MYAPI_DRAIN_GRACE", "soon"},
+		{"public-url", "MYAPI_PUBLIC_URL", "http://mcp.example.com"},
+		{"oauth-access-ttl", "MYAPI_OAUTH_ACCESS_TTL", "0"},
+		{"trusted-proxies", "MYAPI_TRUSTED_PROXIES", "10.0.0.1"},
 	} {
 		if _, err := parse(t, nil, "--"+c.flag+"="+c.bad); err == nil || !strings.Contains(err.Error(), "--"+c.flag) {
 			t.Errorf("--%s=%s: %v", c.flag, c.bad, err)
@@ -59,37 +62,40 @@ func TestFlagValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := s.Config
-	if !c.ReadOnly || !c.Sandbox || c.ImportDelay != 0 || c.MaxTopUpCents != 900 || len(c.ServiceURLs) != 2 || s.HTTP.DrainGrace != time.Second {
-		t.Fatalf("%+v %+v", c, s.HTTP)
+	if !c.ReadOnly || !c.Sandbox || c.SandboxConfig.ImportDelay != 0 || c.MaxTopUpCents != 900 || len(c.ServiceURLs) != 2 || c.HTTP.DrainGrace != time.Second {
+		t.Fatalf("%+v %+v", c, c.HTTP)
 	}
 	if s, err := parse(t, map[string]string{"MYAPI_LOG_LEVEL": "", "MYAPI_READ_ONLY": ""}); err != nil || s.Config.LogLevel != "info" || s.Config.ReadOnly {
 		t.Fatalf("an empty variable is unset: %v %+v", err, s.Config)
 	}
 	d := NewSettings()
-	if d.Config.ImportDelay != 2*time.Second || d.Config.MaxSpendCents != 10000 || d.HTTP.Addr != "127.0.0.1:8080" || d.HTTP.DrainGrace != 5*time.Second {
-		t.Fatalf("defaults: %+v %+v", d.Config, d.HTTP)
+	if d.Config.SandboxConfig.ImportDelay != 2*time.Second || d.Config.MaxSpendCents != 10000 || d.Config.HTTP.Addr != "127.0.0.1:8080" ||
+		d.Config.HTTP.DrainGrace != 5*time.Second {
+		t.Fatalf("defaults: %+v", d.Config)
+	}
+	// One row a setting: the standalone sandbox takes the embedded one's
+	// rows under shorter names, from the same variable.
+	sb := NewSettings()
+	fs := pflag.NewFlagSet("sandbox", pflag.ContinueOnError)
+	Bind(fs, sb, SandboxFlags...)
+	if err := fs.Parse([]string{"--faults", "5xx=0.5", "--import-delay", "0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ApplyEnv(fs, func(k string) (string, bool) {
+		return map[string]string{"MYAPI_SANDBOX_STATE": "x.db"}[k], k == "MYAPI_SANDBOX_STATE"
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if c := sb.Config.SandboxConfig; c.Faults != "5xx=0.5" || c.ImportDelay != 0 || c.State != "x.db" || c.Addr != "127.0.0.1:8787" || c.RateLimit != 1000 {
+		t.Fatalf("sandbox command: %+v", c)
 	}
 }
 
 // TestImportDelayZeroMeansZero: 0 reaches the embedded sandbox as 0.
 func TestImportDelayZeroMeansZero(t *testing.T) {
 	t.Parallel()
-	opts, err := embeddedOptions(Config{ImportDelay: 0}, "x.db")
+	opts, err := SandboxConfig{ImportDelay: 0}.options("x.db")
 	if err != nil || opts.ImportDelay != 0 {
 		t.Fatalf("%v %v", opts.ImportDelay, err)
-	}
-}
-
-// A refused URL is named without its password, from a flag or a variable.
-func TestRedactURLs(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		`invalid MYAPI_BASE_URL="ftp://u:hunter2@x": want http(s)`: `invalid MYAPI_BASE_URL="ftp://…@x": want http(s)`,
-		`invalid argument "redis://:pw@h:6379/0" for "--redis"`:    `invalid argument "redis://…@h:6379/0" for "--redis"`,
-		`https://api.myapihq.com/hq/orgs`:                          `https://api.myapihq.com/hq/orgs`,
-	} {
-		if got := RedactURLs(in); got != want {
-			t.Errorf("RedactURLs(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

@@ -25,7 +25,7 @@ func FuzzStdioStream(f *testing.F) {
 	}
 	srv := httptest.NewServer(sb)
 	f.Cleanup(func() { srv.Close(); sb.Close() })
-	a, err := Open(Config{BaseURL: srv.URL, CredentialStore: "file", Version: "fuzz"}, io.Discard)
+	a, err := Build(Config{BaseURL: srv.URL, CredentialStore: "file", Version: "fuzz", Stderr: io.Discard}, Stdio)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -10,18 +10,21 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/myapihq/myapihq-mcp/tools"
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // HTTPConfig is the `http` subcommand's own part of the configuration.
 type HTTPConfig struct {
-	Addr           string   // default 127.0.0.1:8080
+	Addr           string   // default DefaultAddr
 	Token          string   // if set, every request needs Authorization: Bearer <Token>
 	AllowedOrigins []string // browser origins allowed besides localhost ones
 	// AllowRemote must be set, with a Token, to listen beyond loopback.
@@ -38,13 +41,27 @@ type HTTPConfig struct {
 	// MaxHTTPInFlight): an SSE stream or a waiting call holds one.
 	MaxInFlight int
 
-	// The multi-tenant remote mode (app/remote.go).
+	// The multi-tenant mode (remote.go).
 	MultiTenant       bool
 	Redis             string        // redis://host:port/db: state shared by replicas
-	DrainGrace        time.Duration // after SIGTERM, serve this long with /readyz false (5s)
-	TenantRPS         int           // requests per second per API key (20; < 0 none)
-	TenantConcurrency int           // tool calls in flight per API key and replica (8; < 0 none)
+	DrainGrace        time.Duration // after SIGTERM, serve this long with /readyz false (DefaultDrainGrace)
+	TenantRPS         int           // requests per second per API key (DefaultTenantRPS; < 0 none)
+	TenantConcurrency int           // tool calls in flight per API key and replica (DefaultTenantConcurrency; < 0 none)
 	PinnedSessions    bool          // the balancer pins MCP sessions: legacy clients may be asked consent
+
+	// StateKey signs consent questions and seals OAuth grants, the same on
+	// every replica: MYAPI_STATE_KEY, read by Build from the environment
+	// only (a secret on the command line shows in the process list).
+	StateKey string
+
+	// The multi-tenant mode as its own OAuth authorization server (oauth.go).
+	OAuth                      bool
+	PublicURL                  string         // the URL hosts reach: issuer, and resource with /mcp
+	APIKeyBearer               bool           // with OAuth, raw API key bearers are still accepted
+	OAuthAccessTTL             time.Duration  // oauth.DefaultAccessTTL
+	OAuthRefreshTTL            time.Duration  // oauth.DefaultRefreshTTL
+	TrustedProxies             []netip.Prefix // balancers whose X-Forwarded-For names the client
+	OAuthAllowPrivateClientDoc bool           // tests: client metadata documents on loopback and http
 }
 
 // MinTokenLength: a shorter bearer token could be guessed.
@@ -54,21 +71,48 @@ const MinTokenLength = 32
 // stdio's cap on a line.
 const MaxHTTPBody = MaxLine
 
-// HTTPHandler is the MCP server over streamable HTTP at /mcp, behind the
-// Origin check (the spec's defence against DNS rebinding: mcp-go checks the
-// Host of loopback requests, this checks where a browser request comes
-// from) and the bearer token, if one is set.
-func (a *App) HTTPHandler(hc HTTPConfig) http.Handler {
-	opts := []server.StreamableHTTPOption{server.WithEndpointPath("/mcp"), server.WithSessionIdleTTL(sessionIdleTTL(hc))}
-	if !hc.MultiTenant {
-		// One process knows every live session. Replicas (issue 13) share
-		// none of this memory, so they keep mcp-go's stateless ids.
-		opts = append(opts, server.WithSessionIdManager(newSessionIDs(MaxHTTPSessions, &a.Log)))
+// DefaultAddr is where the http command listens unless told otherwise.
+const DefaultAddr = "127.0.0.1:8080"
+
+func (hc HTTPConfig) addr() string {
+	if hc.Addr == "" {
+		return DefaultAddr
 	}
-	mcpHandler := server.NewStreamableHTTPServer(a.MCP, opts...)
-	progress := tools.NewProgressTracker() // a call's progress is written before its response
+	return hc.Addr
+}
+
+func (hc HTTPConfig) loopback() bool { return loopback.Addr(hc.addr()) }
+
+// Handler is the mode's whole HTTP surface: the MCP server over streamable
+// HTTP at /mcp behind the Origin check (the spec's defence against DNS
+// rebinding: mcp-go checks the Host of loopback requests, this checks
+// where a browser request comes from) and, in the local mode, the bearer
+// token if one is set; in the multi-tenant mode, behind the gate (each
+// request's caller) with its operational endpoints.
+func (a *App) Handler() http.Handler {
+	hc := a.Config.HTTP
+	if a.Mode == MultiTenant {
+		opts := []server.StreamableHTTPOption{server.WithEndpointPath("/mcp")}
+		if hc.PinnedSessions {
+			// Sessions live in one replica; the balancer sends each back to
+			// it. Each is bound to the caller that opened it (boundsessions.go).
+			opts = append(opts, server.WithSessionIdManagerResolver(newTenantSessions(newSessionIDs(MaxHTTPSessions, &a.Log))),
+				server.WithSessionIdleTTL(sessionIdleTTL(hc)))
+		} else {
+			opts = append(opts, server.WithStateLess(true))
+		}
+		origins := hc.AllowedOrigins
+		if a.Gate.OAuth != nil {
+			origins = append(slices.Clip(origins), a.Gate.OAuth.Issuer()) // the sign-in pages post to their own origin
+		}
+		return guard(a.Gate.Handler(server.NewStreamableHTTPServer(a.MCP, opts...)), HTTPConfig{AllowedOrigins: origins})
+	}
+	// One process knows every live session: its ids are its own.
+	mcpHandler := server.NewStreamableHTTPServer(a.MCP, server.WithEndpointPath("/mcp"), server.WithSessionIdleTTL(sessionIdleTTL(hc)),
+		server.WithSessionIdManager(newSessionIDs(MaxHTTPSessions, &a.Log)))
+	progress := toolkit.NewProgressTracker() // a call's progress is written before its response
 	return guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mcpHandler.ServeHTTP(progress.ResponseWriter(w), r.WithContext(tools.WithProgressTracker(r.Context(), progress)))
+		mcpHandler.ServeHTTP(progress.ResponseWriter(w), r.WithContext(toolkit.WithProgressTracker(r.Context(), progress)))
 	}), hc)
 }
 
@@ -179,23 +223,7 @@ func localOrigin(origin string) bool {
 	if err != nil {
 		return false
 	}
-	switch u.Hostname() {
-	case "localhost", "127.0.0.1", "::1":
-		return u.Scheme == "http" || u.Scheme == "https"
-	}
-	return false
-}
-
-func loopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return loopback.Host(u.Hostname()) && (u.Scheme == "http" || u.Scheme == "https")
 }
 
 // checkListen refuses a configuration that would let others act as this
@@ -206,7 +234,7 @@ func checkListen(hc HTTPConfig) error {
 		return fmt.Errorf("the HTTP token is %d characters: use at least %d (for example: openssl rand -hex 32), passed in MYAPI_HTTP_TOKEN",
 			len(hc.Token), MinTokenLength)
 	}
-	if loopback(hc.Addr) {
+	if hc.loopback() {
 		return nil
 	}
 	if !hc.AllowRemote {
@@ -228,25 +256,35 @@ func displayURL(addr net.Addr) (string, string) {
 	return fmt.Sprintf("http://127.0.0.1:%d", tcp.Port), " (every interface listens: from elsewhere use this machine's address)"
 }
 
-// ServeHTTP serves MCP over streamable HTTP until ctx ends. It will not
-// listen beyond loopback without a token: anyone who could reach it would
-// act as this profile's account.
-func (a *App) ServeHTTP(ctx context.Context, hc HTTPConfig, stderr io.Writer) error {
-	if hc.Addr == "" {
-		hc.Addr = "127.0.0.1:8080"
+// ServeHTTP serves the mode's Handler on its address until ctx ends. The
+// local mode will not listen beyond loopback without a token: anyone who
+// could reach it would act as this profile's account. The multi-tenant
+// mode drains: /readyz turns false at once, requests are served for the
+// grace period (the balancer notices), then the listener closes and
+// in-flight calls get until the deadline.
+func (a *App) ServeHTTP(ctx context.Context) error {
+	hc := a.Config.HTTP
+	if a.Mode != MultiTenant {
+		if err := checkListen(hc); err != nil {
+			return err
+		}
 	}
-	if err := checkListen(hc); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", hc.Addr)
+	ln, err := net.Listen("tcp", hc.addr())
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: a.HTTPHandler(hc), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		MaxHeaderBytes: 64 << 10}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	base, note := displayURL(ln.Addr())
-	fmt.Fprintf(stderr, "MCP over streamable HTTP on %s/mcp%s\n", base, note)
-	a.Log.Info().Str("addr", ln.Addr().String()).Bool("token", hc.Token != "").Str("base_url", a.BaseURL).Msg("serving MCP over HTTP")
+	what := "MCP"
+	if a.Mode == MultiTenant {
+		what, srv.IdleTimeout = "MCP (multi-tenant)", 90*time.Second
+	}
+	fmt.Fprintf(a.Config.Stderr, "%s over streamable HTTP on %s/mcp%s\n", what, base, note)
+	if a.Gate != nil && a.Gate.OAuth != nil {
+		fmt.Fprintf(a.Config.Stderr, "OAuth: hosts connect to %s/mcp and sign in there\n", a.Gate.OAuth.Issuer())
+	}
+	a.Log.Info().Str("addr", ln.Addr().String()).Str("mode", a.Mode.String()).Bool("token", hc.Token != "").Bool("redis", a.Redis != nil).
+		Bool("oauth", hc.OAuth).Str("base_url", a.BaseURL).Int("tools", len(a.Tools)).Msg("serving MCP over HTTP")
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -254,10 +292,34 @@ func (a *App) ServeHTTP(ctx context.Context, hc HTTPConfig, stderr io.Writer) er
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	deadline := 5 * time.Second
+	if a.Mode == MultiTenant {
+		grace := hc.DrainGrace
+		if grace <= 0 {
+			grace = DefaultDrainGrace
+		}
+		a.Gate.Drain()
+		a.Log.Info().Dur("grace", grace).Msg("draining: /readyz is false, still serving")
+		time.Sleep(grace)
+		a.Log.Info().Msg("closing the listener; waiting for in-flight calls")
+		deadline = 20 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) && a.Mode == MultiTenant {
+		// Past the deadline the rest is cut: the orchestrator would kill us anyway.
+		a.Log.Warn().Msg("in-flight requests still open at the drain deadline: closing them")
+		err = srv.Close()
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if a.Mode == MultiTenant {
+		a.Log.Info().Msg("drained")
 	}
 	return nil
 }
+
+// DefaultDrainGrace is --drain-grace's default.
+const DefaultDrainGrace = 5 * time.Second

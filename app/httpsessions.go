@@ -1,14 +1,14 @@
 package app
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/rs/zerolog"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // MaxHTTPSessions bounds the live legacy-era sessions of the HTTP
@@ -46,11 +46,7 @@ func (s *sessionIDs) Generate() string {
 		}
 		return ""
 	}
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return ""
-	}
-	id := sessionPrefix + hex.EncodeToString(b)
+	id := sessionPrefix + randid.Hex(16)
 	s.live[id] = struct{}{}
 	return id
 }

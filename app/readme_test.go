@@ -2,16 +2,13 @@ package app
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
-
-	"github.com/myapihq/myapihq-mcp/tools"
 )
-
-var update = flag.Bool("update", false, "rewrite generated README sections")
 
 func readme(t *testing.T) string {
 	t.Helper()
@@ -22,39 +19,23 @@ func readme(t *testing.T) string {
 	return string(b)
 }
 
-// TestREADMEToolTable fails when the README's tool table is not what the
-// inventory generates: run `go run . tools --markdown` and paste it.
-func TestREADMEToolTable(t *testing.T) {
+// TestGeneratedSectionsAreCurrent fails when a generated part of the docs
+// (the tool and flag tables, the counts, the pipeline's drawing) is not
+// what the code generates: run go generate ./... and commit the diff.
+func TestGeneratedSectionsAreCurrent(t *testing.T) {
 	t.Parallel()
-	r := readme(t)
-	begin, end := strings.Index(r, "<!-- tools:begin -->\n"), strings.Index(r, "<!-- tools:end -->")
-	if begin < 0 || end < begin {
-		t.Fatal("README has no tools:begin/end markers")
-	}
-	got := r[begin+len("<!-- tools:begin -->\n") : end]
-	if want := ToolTable(tools.All(tools.Config{})); got != want {
-		t.Fatalf("README tool table drifted from the inventory; regenerate it with `go run . tools --markdown`")
-	}
-}
-
-// TestREADMEFlagTable fails when the README's flag table is not what the
-// flag table generates: run `go test ./app -run TestREADMEFlagTable -update`.
-func TestREADMEFlagTable(t *testing.T) {
-	r := readme(t)
-	const open, closing = "<!-- flags:begin -->\n", "<!-- flags:end -->"
-	begin, end := strings.Index(r, open), strings.Index(r, closing)
-	if begin < 0 || end < begin {
-		t.Fatal("README has no flags:begin/end markers")
-	}
-	want := FlagTable()
-	if got := r[begin+len(open) : end]; got == want {
-		return
-	}
-	if !*update {
-		t.Fatalf("README flag table drifted from the flag table; regenerate it: go test ./app -run TestREADMEFlagTable -update")
-	}
-	if err := os.WriteFile("../README.md", []byte(r[:begin+len(open)]+want+r[end:]), 0o644); err != nil {
-		t.Fatal(err)
+	for _, sec := range Sections() {
+		b, err := os.ReadFile(filepath.Join("..", sec.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := sec.Replace(string(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want != string(b) {
+			t.Errorf("%s: the %s section drifted from the code; run go generate ./... and review the diff", sec.Path, sec.Name)
+		}
 	}
 }
 
@@ -73,11 +54,13 @@ func TestREADMEConfigSnippetsAreJSON(t *testing.T) {
 	}
 }
 
-// TestREADMEFirstCommands: the two commands a newcomer needs come first.
+// TestREADMEFirstCommands: what it is, then the two commands a newcomer
+// needs, on the first screen.
 func TestREADMEFirstCommands(t *testing.T) {
 	t.Parallel()
 	lines := strings.Split(readme(t), "\n")
-	if len(lines) < 5 || !strings.HasPrefix(lines[3], "go run . --sandbox") || !strings.HasPrefix(lines[4], "scripts/test.sh") {
-		t.Fatalf("README must open with the run and test commands:\n%s", strings.Join(lines[:min(6, len(lines))], "\n"))
+	i := slices.Index(lines, "```sh")
+	if i < 0 || i > 10 || len(lines) < i+3 || !strings.HasPrefix(lines[i+1], "go run . --sandbox") || !strings.HasPrefix(lines[i+2], "scripts/test.sh") {
+		t.Fatalf("README must open with the run and test commands:\n%s", strings.Join(lines[:min(12, len(lines))], "\n"))
 	}
 }

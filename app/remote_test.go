@@ -7,19 +7,19 @@ import (
 	"testing"
 
 	"github.com/myapihq/myapihq-mcp/remote"
-	"github.com/myapihq/myapihq-mcp/tools"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 var (
-	_ tools.RetryStore = (*remote.Redis)(nil)
-	_ tools.NonceStore = (*remote.Redis)(nil)
+	_ toolkit.RetryStore = (*remote.Redis)(nil)
+	_ toolkit.NonceStore = (*remote.Redis)(nil)
 )
 
 // The multi-tenant surface: no tool that needs this machine's credential
 // store or a human session held by one replica; whoami replaced; the
 // services door open with each caller's key.
 func TestRemoteOffersNoLocalTool(t *testing.T) {
-	r, err := OpenRemote(Config{BaseURL: "http://127.0.0.1:9"}, HTTPConfig{MultiTenant: true}, io.Discard)
+	r, err := Build(Config{BaseURL: "http://127.0.0.1:9", Stderr: io.Discard}, MultiTenant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestRemoteOffersNoLocalTool(t *testing.T) {
 	if r.Deps.Door == nil {
 		t.Error("no services door")
 	}
-	if _, err := OpenRemote(Config{}, HTTPConfig{MultiTenant: true, Token: "t"}, io.Discard); err == nil {
+	if _, err := Build(Config{HTTP: HTTPConfig{Token: "t"}, Stderr: io.Discard}, MultiTenant); err == nil {
 		t.Error("--http-token accepted with --multi-tenant")
 	}
 }
@@ -55,7 +55,7 @@ func TestRemoteOffersNoLocalTool(t *testing.T) {
 // says so (a loopback --base-url alone is warned about, not guessed).
 func TestRemoteDoorTargets(t *testing.T) {
 	t.Parallel()
-	r, err := OpenRemote(Config{Sandbox: true, SandboxState: filepath.Join(t.TempDir(), "sb.db")}, HTTPConfig{MultiTenant: true}, io.Discard)
+	r, err := Build(Config{Sandbox: true, SandboxConfig: SandboxConfig{State: filepath.Join(t.TempDir(), "sb.db")}, Stderr: io.Discard}, MultiTenant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestRemoteDoorTargets(t *testing.T) {
 	}
 
 	var log strings.Builder
-	r2, err := OpenRemote(Config{BaseURL: "http://127.0.0.1:9"}, HTTPConfig{MultiTenant: true}, &log)
+	r2, err := Build(Config{BaseURL: "http://127.0.0.1:9", Stderr: &log}, MultiTenant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestRemoteDoorTargets(t *testing.T) {
 		t.Errorf("no warning: %s", log.String())
 	}
 
-	r3, err := OpenRemote(Config{BaseURL: "http://127.0.0.1:9", ServiceURLs: []string{"*=http://127.0.0.1:9/_services"}}, HTTPConfig{MultiTenant: true}, io.Discard)
+	r3, err := Build(Config{BaseURL: "http://127.0.0.1:9", ServiceURLs: []string{"*=http://127.0.0.1:9/_services"}, Stderr: io.Discard}, MultiTenant)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
-	"github.com/myapihq/myapihq-mcp/sandbox"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 	"github.com/myapihq/myapihq-mcp/tools"
 )
 
@@ -25,7 +24,8 @@ func configError(format string, a ...any) error { return ConfigError{fmt.Errorf(
 
 // RunStdio serves MCP on stdin/stdout.
 func RunStdio(ctx context.Context, cfg Config, stdin io.Reader, stdout, stderr io.Writer) error {
-	a, err := Open(cfg, stderr)
+	cfg.Stderr = stderr
+	a, err := Build(cfg, Stdio)
 	if err != nil {
 		return err
 	}
@@ -33,58 +33,37 @@ func RunStdio(ctx context.Context, cfg Config, stdin io.Reader, stdout, stderr i
 	return a.ServeStdio(ctx, stdin, stdout)
 }
 
-// RunHTTP serves MCP over streamable HTTP. Beyond loopback it needs
+// RunHTTP serves MCP over streamable HTTP, for the profile's account or,
+// with --multi-tenant, for each request's own. Beyond loopback it needs
 // --allow-remote and a token (checkListen), so that no one exposes an
 // account by a typo.
-func RunHTTP(ctx context.Context, cfg Config, hc HTTPConfig, stderr io.Writer) error {
-	if hc.MultiTenant {
-		return runRemote(ctx, cfg, hc, stderr)
+func RunHTTP(ctx context.Context, cfg Config, stderr io.Writer) error {
+	cfg.Stderr = stderr
+	mode := HTTP
+	if cfg.HTTP.MultiTenant {
+		mode = MultiTenant
+	} else if err := checkListen(cfg.HTTP); err != nil {
+		return ConfigError{err} // before Build: a refused address starts no sandbox
 	}
-	if err := checkListen(hc); err != nil {
-		return ConfigError{err} // before Open: a refused address starts no sandbox
-	}
-	a, err := Open(cfg, stderr)
+	a, err := Build(cfg, mode)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	return a.ServeHTTP(ctx, hc, stderr)
-}
-
-// SandboxConfig is the standalone `sandbox` command's configuration.
-type SandboxConfig struct {
-	Addr        string
-	State       string // "" keeps state in memory
-	TokenTTL    time.Duration
-	ImportDelay time.Duration
-	RateLimit   float64
-	Faults      string
-	AllowRemote bool
-	// AllowPrivateWebhooks lets webhooks reach loopback and private addresses.
-	AllowPrivateWebhooks bool
-}
-
-// RunSandbox serves the HQ API sandbox until ctx ends. A state file's
-// folder is created (0700) when missing, by sandbox.Open, as for the
-// embedded sandbox.
-func RunSandbox(ctx context.Context, sc SandboxConfig, stderr io.Writer) error {
-	if !loopback(sc.Addr) && !sc.AllowRemote { // sandbox.Serve refuses too; this names it a configuration error
-		return configError("%s is not a loopback address: serving the sandbox beyond this machine needs --allow-remote", sc.Addr)
-	}
-	faults, err := sandbox.ParseFaults(sc.Faults)
-	if err != nil {
-		return err
-	}
-	return sandbox.Serve(ctx, sc.Addr, sandbox.Options{StatePath: sc.State, TokenTTL: sc.TokenTTL, ImportDelay: sc.ImportDelay,
-		RateLimit: sc.RateLimit, Faults: faults, AllowRemote: sc.AllowRemote, AllowPrivateWebhooks: sc.AllowPrivateWebhooks}, stderr)
+	return a.ServeHTTP(ctx)
 }
 
 // RunTools prints the tool surface the configuration offers.
 func RunTools(cfg Config, opts Output, stdout io.Writer) error {
-	all, err := tools.Select(tools.All(tools.Config{MaxTopUpCents: cfg.MaxTopUpCents}), cfg.Toolsets, cfg.ReadOnly)
+	toolsets, err := toolkit.InToolsets(cfg.Toolsets, tools.AllToolsets)
 	if err != nil {
 		return err
 	}
+	filters := []toolkit.Filter{toolsets}
+	if cfg.ReadOnly {
+		filters = append(filters, toolkit.ReadOnly)
+	}
+	all := toolkit.Keep(tools.Catalog(tools.Config{MaxTopUpCents: cfg.MaxTopUpCents}), filters...)
 	format := "text"
 	switch {
 	case opts.JSON:

@@ -19,7 +19,7 @@ import (
 // package: mcp-go's stdio session is a process-wide singleton.)
 func TestEightCallsInFlight(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	a, err := Open(Config{BaseURL: "http://127.0.0.1:1", CredentialStore: "file", Version: "test"}, io.Discard)
+	a, err := Build(Config{BaseURL: "http://127.0.0.1:1", CredentialStore: "file", Version: "test", Stderr: io.Discard}, Stdio)
 	if err != nil {
 		t.Fatal(err)
 	}

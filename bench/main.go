@@ -21,7 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -278,7 +278,7 @@ type durations []time.Duration
 
 func (d durations) p(q int) time.Duration {
 	s := append(durations(nil), d...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	slices.Sort(s)
 	i := (len(s)*q + 99) / 100
 	if i > 0 {
 		i--

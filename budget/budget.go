@@ -7,18 +7,19 @@ package budget
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
+	"github.com/myapihq/myapihq-mcp/internal/money"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // ErrExceeded is wrapped by every refusal for lack of room.
@@ -33,8 +34,8 @@ type ExceededError struct {
 }
 
 func (e *ExceededError) Error() string {
-	msg := fmt.Sprintf("spending budget exceeded: this needs $%s, $%s of $%s spent in the last %s",
-		Dollars(e.Want), Dollars(e.Spent), Dollars(e.Limit), window(e.Window))
+	msg := fmt.Sprintf("spending budget exceeded: this needs %s, %s of %s spent in the last %s",
+		money.Dollars(e.Want), money.Dollars(e.Spent), money.Dollars(e.Limit), window(e.Window))
 	if !e.RoomAt.IsZero() {
 		msg += "; room frees at " + e.RoomAt.UTC().Format(time.RFC3339)
 	}
@@ -42,15 +43,6 @@ func (e *ExceededError) Error() string {
 }
 
 func (e *ExceededError) Unwrap() error { return ErrExceeded }
-
-// Dollars formats cents as dollars, "12.34".
-func Dollars(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
-}
 
 func window(d time.Duration) string {
 	if d%time.Hour == 0 {
@@ -202,7 +194,7 @@ func (b *Budget) Reserve(ctx context.Context, cents int64) (*Hold, error) {
 	if cents < 0 {
 		return nil, fmt.Errorf("budget: negative charge %d", cents)
 	}
-	h := &Hold{b: b, id: newID(), cents: cents}
+	h := &Hold{b: b, id: randid.Hex(12), cents: cents}
 	if cents == 0 {
 		return h, nil
 	}
@@ -233,12 +225,8 @@ func (b *Budget) Reserve(ctx context.Context, cents int64) (*Hold, error) {
 }
 
 func sortedByAt(es []entry) []entry {
-	out := append([]entry(nil), es...)
-	for i := 1; i < len(out); i++ { // insertion sort: ledgers hold a day of charges
-		for j := i; j > 0 && out[j].At.Before(out[j-1].At); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	out := slices.Clone(es)
+	slices.SortStableFunc(out, func(a, b entry) int { return a.At.Compare(b.At) })
 	return out
 }
 
@@ -309,10 +297,4 @@ func read(path string) (ledger, error) {
 		return l, fmt.Errorf("budget ledger %s is corrupt (%v): delete it to reset the spending window", path, err)
 	}
 	return l, nil
-}
-
-func newID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

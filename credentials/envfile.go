@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // ParseEnvFile reads the onboarding .env format (KEY=value lines, optional
@@ -63,11 +65,11 @@ func ImportEnv(ctx context.Context, s *Store, env map[string]string) ([]string, 
 		return nil, fmt.Errorf("no MYAPI_API_KEY, MYAPI_ACCOUNT_ID, MYAPI_PIN or MYAPI_TOKEN in the file")
 	}
 	for _, f := range Fields {
-		if IsMasked(fieldValue(v, f)) {
+		if mask.IsDisplay(fieldValue(v, f)) {
 			// Storing the mask would replace the real secret: a masked PIN
 			// loses the account for good.
 			return nil, fmt.Errorf("%s in the file is masked (%s), not the secret itself: export with --show-secrets to make "+
-				"a file that can be imported; nothing was stored", EnvVars[f], Mask(FieldAPIKey, fieldValue(v, f)))
+				"a file that can be imported; nothing was stored", EnvVars[f], mask.Display(FieldAPIKey, fieldValue(v, f)))
 		}
 	}
 	var imported []string
@@ -119,7 +121,7 @@ func ExportEnv(ctx context.Context, s *Store, w io.Writer, baseURL string, showS
 			continue
 		}
 		if !showSecrets {
-			val = Mask(f, val)
+			val = mask.Display(f, val)
 		}
 		fmt.Fprintf(w, "%s=%s\n", EnvVars[f], val)
 	}

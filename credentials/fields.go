@@ -3,6 +3,8 @@ package credentials
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // Values are the secrets of one profile on one service.
@@ -22,10 +24,10 @@ func (v Values) empty() bool { return v == Values{} }
 
 // Field names, as items, env vars and status rows use them.
 const (
-	FieldAccountID = "account_id"
-	FieldPIN       = "pin"
-	FieldAPIKey    = "api_key"
-	FieldToken     = "token"
+	FieldAccountID = mask.AccountID
+	FieldPIN       = mask.PIN
+	FieldAPIKey    = mask.Key
+	FieldToken     = mask.Token
 )
 
 // fieldOnboardKey is stored like the others but shown nowhere.

@@ -131,6 +131,21 @@ func (k *keyringBackend) del(user string) error {
 	return err
 }
 
+// keyringCause says in a few words why the keyring could not be used,
+// without the errors' advice (which suggests the file auto mode falls
+// back to by itself).
+func keyringCause(err error) string {
+	var u *UnavailableError
+	var t *TimeoutError
+	switch {
+	case errors.As(err, &u):
+		return u.Op + ": " + u.Err.Error()
+	case errors.As(err, &t):
+		return fmt.Sprintf("it did not answer %s within %s: is it locked?", t.Op, t.After)
+	}
+	return err.Error()
+}
+
 // unusable reports an error that means "this backend cannot be used here",
 // as opposed to a missing item.
 func unusable(err error) bool {

@@ -24,8 +24,9 @@ func TestRealSecretService(t *testing.T) {
 	realKeyring(t)
 	ctx := context.Background()
 	target := TargetForSandbox(filepath.Join(t.TempDir(), "state.db"))
+	index := filepath.Join(t.TempDir(), "credentials.json") // where the profile index goes: not the user's config folder
 	mk := func() *Store {
-		s, err := New(Options{Target: target, Mode: ModeKeyring, Profile: "real-test", Getenv: func(string) string { return "" }})
+		s, err := New(Options{Target: target, Mode: ModeKeyring, Profile: "real-test", FilePath: index, Getenv: func(string) string { return "" }})
 		if err != nil {
 			t.Fatal(err)
 		}

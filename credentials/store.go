@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // Credential store modes.
@@ -102,6 +103,7 @@ type Store struct {
 	sources  map[string]string // field -> where stored's value came from
 	primary  backend           // where writes go
 	fellBack bool              // auto mode gave up on the keyring
+	why      string            // and why, in a few words (keyringCause)
 	warned   bool
 }
 
@@ -226,14 +228,18 @@ func (s *Store) readStores() (Values, map[string]string, error) {
 	return v, sources, nil
 }
 
-// fallBack switches auto mode to the file, and says so once on Warn.
+// fallBack switches auto mode to the file, and says so once on Warn: one
+// warning, naming what auto mode has just done and how to refuse it (not
+// the keyring error's own advice, which suggests the file it now uses).
 func (s *Store) fallBack(cause error) {
 	s.fellBack = true
+	s.why = keyringCause(cause)
 	s.primary = s.file
 	if !s.warned && s.opts.Warn != nil {
 		s.warned = true
-		fmt.Fprintf(s.opts.Warn, "WARNING: %v\nWARNING: secrets for profile %q are stored in plain text in %s (mode 0600). "+
-			"Start a Secret Service or pass --credential-store keyring to refuse this.\n", cause, s.opts.Profile, s.opts.FilePath)
+		fmt.Fprintf(s.opts.Warn, "WARNING: the OS keyring is unavailable (%s), so secrets for profile %q are stored in plain text "+
+			"in %s (mode 0600); start a Secret Service (gnome-keyring on Linux) to use the keyring, or pass --credential-store keyring "+
+			"to refuse plain text.\n", s.why, s.opts.Profile, s.opts.FilePath)
 	}
 }
 
@@ -329,6 +335,9 @@ func (s *Store) Save(ctx context.Context, v Values) error {
 	if failed != nil {
 		return &SaveError{Fields: failed, Err: lastErr}
 	}
+	if v.AccountID != "" || v.PIN != "" || v.APIKey != "" {
+		s.index(false) // a token alone is not worth a write: its account's save indexed the profile
+	}
 	return nil
 }
 
@@ -391,6 +400,9 @@ func (s *Store) Logout(ctx context.Context) error {
 		}
 	}
 	s.stored, s.sources, s.loaded, s.loadErr = Values{}, map[string]string{}, true, nil
+	if len(errs) == 0 {
+		s.index(true)
+	}
 	return errors.Join(errs...)
 }
 
@@ -467,7 +479,7 @@ func (s *Store) Status(ctx context.Context) Status {
 		st.Error = s.loadErr.Error()
 	}
 	if s.fellBack {
-		st.Warnings = append(st.Warnings, "the OS keyring is unavailable: secrets are stored in plain text in "+s.opts.FilePath)
+		st.Warnings = append(st.Warnings, "the OS keyring is unavailable ("+s.why+"): secrets are stored in plain text in "+s.opts.FilePath)
 	} else if s.opts.Mode == ModeFile {
 		st.Warnings = append(st.Warnings, "secrets are stored in plain text in "+s.opts.FilePath+" (--credential-store file)")
 	}
@@ -477,9 +489,9 @@ func (s *Store) Status(ctx context.Context) Status {
 		sv, ev := fieldValue(s.stored, f), fieldValue(env, f)
 		switch {
 		case ev != "":
-			row.Present, row.Source, row.Masked = true, SourceEnv+" ("+EnvVars[f]+")", Mask(f, ev)
+			row.Present, row.Source, row.Masked = true, SourceEnv+" ("+EnvVars[f]+")", mask.Display(f, ev)
 		case sv != "":
-			row.Present, row.Source, row.Masked = true, s.sources[f], Mask(f, sv)
+			row.Present, row.Source, row.Masked = true, s.sources[f], mask.Display(f, sv)
 		}
 		st.Fields = append(st.Fields, row)
 	}

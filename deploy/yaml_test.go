@@ -57,13 +57,22 @@ func stripComment(s string) string {
 	inQ := false
 	for i, r := range s {
 		switch {
-		case r == '"':
+		case r == '"' && (!inQ || !escaped(s, i)):
 			inQ = !inQ
 		case r == '#' && !inQ && (i == 0 || s[i-1] == ' '):
 			return s[:i]
 		}
 	}
 	return s
+}
+
+// escaped: the byte at i follows an odd number of backslashes.
+func escaped(s string, i int) bool {
+	n := 0
+	for j := i - 1; j >= 0 && s[j] == '\\'; j-- {
+		n++
+	}
+	return n%2 == 1
 }
 
 // block decodes the lines at indent as one map or sequence.
@@ -174,12 +183,15 @@ func flow(s string) (any, string, error) {
 		}
 		return seq, s[1:], nil
 	case strings.HasPrefix(s, `"`):
-		end := strings.Index(s[1:], `"`)
-		if end < 0 {
+		end := 1
+		for end < len(s) && (s[end] != '"' || escaped(s, end)) {
+			end++
+		}
+		if end == len(s) {
 			return nil, "", fmt.Errorf("unclosed quote")
 		}
-		v, err := strconv.Unquote(s[:end+2])
-		return v, s[end+2:], err
+		v, err := strconv.Unquote(s[:end+1])
+		return v, s[end+1:], err
 	}
 	end := strings.IndexAny(s, ",}]")
 	if end < 0 {

@@ -122,7 +122,7 @@ func TestAutoLogoutWithoutKeyring(t *testing.T) {
 	if _, errs, code := cliEnv(t, e, noBus, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
 		t.Fatalf("import: %d %s", code, errs)
 	}
-	if out, errs, code := cliEnv(t, e, noBus, append([]string{"auth", "logout"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
+	if out, errs, code := cliEnv(t, e, noBus, append([]string{"auth", "logout", "--yes"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
 		t.Fatalf("logout: exit %d\n%s\n%s", code, out, errs)
 	}
 	if out, _, _ := cliEnv(t, e, noBus, append([]string{"auth", "status"}, sb...)...); strings.Contains(out, "acct_1") {
@@ -136,11 +136,7 @@ func TestSandboxExportImportsOnlyIntoThatSandbox(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	sb := append(e.sandboxArgs(), "--credential-store", "file")
-	envFile := filepath.Join(t.TempDir(), "a.env")
-	writeFile(t, envFile, "MYAPI_ACCOUNT_ID=acct_1\nMYAPI_PIN=pin-0123456789abcdef\n")
-	if _, errs, code := cli(t, e, append([]string{"auth", "import", "--env-file", envFile}, sb...)...); code != 0 {
-		t.Fatalf("import: %d %s", code, errs)
-	}
+	importAccount(t, e, "pin-0123456789abcdef", sb...)
 	exported, errs, code := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...)
 	if code != 0 || !strings.Contains(exported, "MYAPI_SANDBOX=1") {
 		t.Fatalf("export: %d %s\n%s", code, errs, exported)

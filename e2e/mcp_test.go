@@ -20,7 +20,9 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	promptsPkg "github.com/myapihq/myapihq-mcp/prompts"
 	"github.com/myapihq/myapihq-mcp/sandbox"
+	"github.com/myapihq/myapihq-mcp/tools"
 )
 
 // session is the binary serving MCP on stdio to an mcp-go client.
@@ -100,6 +102,7 @@ type stdioOpts struct {
 	extraEnv []string
 	answers  client.ElicitationHandler // the human; nil: the session itself says yes (s.asked)
 	roots    rootsOf                   // the client's workspace folders; nil: none offered
+	urlMode  bool                      // the client can open a URL for the human (elicitation.url)
 }
 
 // startStdio starts the binary on stdio and initializes an MCP session
@@ -135,6 +138,9 @@ func startStdio(t *testing.T, e env, protocol string, o stdioOpts, extra ...stri
 	init.Params.ProtocolVersion = protocol
 	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
 	init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
+	if o.urlMode {
+		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}
+	}
 	if _, err := s.c.Initialize(ctx, init); err != nil {
 		t.Fatalf("initialize (%s): %v\nstderr:\n%s", protocol, err, s.stderr)
 	}
@@ -244,12 +250,12 @@ func story(t *testing.T, protocol string) {
 	s := startMCP(t, e, protocol, extra...)
 	ctx := context.Background()
 
-	tools, err := s.c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil || len(tools.Tools) != 36 {
-		t.Fatalf("tools/list: %d %v", len(tools.Tools), err)
+	list, err := s.c.ListTools(ctx, mcp.ListToolsRequest{})
+	if want := len(tools.Catalog(tools.Config{})); err != nil || len(list.Tools) != want {
+		t.Fatalf("tools/list: %d, want the inventory's %d: %v", len(list.Tools), want, err)
 	}
 	prompts, err := s.c.ListPrompts(ctx, mcp.ListPromptsRequest{})
-	if err != nil || len(prompts.Prompts) != 3 {
+	if err != nil || len(prompts.Prompts) != len(promptsPkg.All()) {
 		t.Fatalf("prompts/list: %+v %v", prompts, err)
 	}
 	pr := mcp.GetPromptRequest{}
@@ -278,11 +284,7 @@ func story(t *testing.T, protocol string) {
 	org := s.ok("create_org", map[string]any{"name": "E2E Org", "gdpr_enabled": true})
 	s.ok("create_webhook", map[string]any{"org_id": org["id"], "url": receiver.URL})
 	s.ok("update_org", map[string]any{"org_id": org["id"], "description": "changed"})
-	for deadline := time.Now().Add(10 * time.Second); hooks.Load() == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no signed webhook delivery")
-		}
-	}
+	waitFor(t, 10*time.Second, "a signed webhook delivery", func() bool { return hooks.Load() > 0 })
 
 	setup := s.ok("setup_payment", nil)
 	if err := sandbox.CompleteCheckout(ctx, http.DefaultClient, setup["url"].(string)); err != nil {
@@ -509,7 +511,7 @@ func TestAuthCommands(t *testing.T) {
 	if again, _, _ := cli(t, e, append([]string{"auth", "export", "--show-secrets"}, sb...)...); again != full {
 		t.Fatalf("a refused import changed the store:\n%s", again)
 	}
-	if out, _, code := cli(t, e, append([]string{"auth", "logout"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
+	if out, _, code := cli(t, e, append([]string{"auth", "logout", "--yes"}, sb...)...); code != 0 || !strings.Contains(out, "Deleted") {
 		t.Fatalf("logout: %d %s", code, out)
 	}
 	if status, _, _ := cli(t, e, append([]string{"auth", "status"}, sb...)...); strings.Contains(status, "••••cdef") {
@@ -586,9 +588,7 @@ func writeFile(t *testing.T, path, content string) {
 func TestAuthRotateKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	s := startMCP(t, e, mcp.ProtocolVersion20251125)
-	s.ok("create_agent", map[string]any{"label": "rotate"})
-	s.c.Close()
+	onboardDefault(t, e, "rotate")
 	before := secretsOf(t, e)["MYAPI_API_KEY"]
 
 	out, errs, code := cli(t, e, append([]string{"auth", "rotate-key"}, e.sandboxArgs()...)...)

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // freePort is a loopback port nobody listens on (now).
@@ -37,7 +39,8 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// waitFor polls cond every 50 ms for up to d.
+// waitFor polls cond every 50 ms for up to d: a test waits on a condition,
+// never on a fixed sleep.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -73,8 +76,10 @@ type cluster struct {
 	sandbox  string
 	lbURL    string
 	statsURL string
-	redisURL string
+	redisURL string // with the password: passed in MYAPI_REDIS_URL, as the manifests do
+	redisPW  string
 	redis    *exec.Cmd
+	lbPort   int // haproxy's, chosen first: replicas may need their public URL
 	replicas []*replica
 	dropOrgs atomic.Bool // POST /hq/orgs commits, then the answer is lost
 }
@@ -98,6 +103,7 @@ func startCluster(t *testing.T, n int, extra ...string) *cluster {
 	c.sandbox = sb.baseURL
 	c.hqURL = c.startDropProxy(sb.baseURL)
 	c.redisURL = c.startRedis()
+	c.lbPort = freePort(t)
 	for i := 0; i < n; i++ {
 		c.replicas = append(c.replicas, c.startReplica(fmt.Sprintf("r%d", i+1), extra...))
 	}
@@ -136,9 +142,22 @@ func (d *discard) Header() http.Header         { return d.h }
 func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discard) WriteHeader(int)             {}
 
+// startRedis runs redis-server as deploy/kubernetes/redis.yaml does: the
+// default user off, one user with a fresh password and the manifest's own
+// ACL rules (so a command the server needs and the ACL refuses fails
+// here), noeviction.
 func (c *cluster) startRedis() string {
 	port := freePort(c.t)
-	cmd := exec.Command("redis-server", "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	c.redisPW = randid.Hex(32)
+	acl := filepath.Join(c.t.TempDir(), "users.acl")
+	rules := "user default off\nuser myapihq-mcp on >" + c.redisPW + " " + manifestACL(c.t) + "\n"
+	if err := os.WriteFile(acl, []byte(rules), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	cmd := exec.Command("redis-server", "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--aclfile", acl, "--maxmemory", "64mb", "--maxmemory-policy", "noeviction")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
@@ -149,28 +168,47 @@ func (c *cluster) startRedis() string {
 			cmd.Wait()
 		}
 	})
-	waitFor(c.t, 10*time.Second, "redis", func() bool {
+	waitFor(c.t, 10*time.Second, "redis: "+out.String(), func() bool {
 		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err == nil {
 			conn.Close()
 		}
 		return err == nil
 	})
-	return fmt.Sprintf("redis://127.0.0.1:%d/0", port)
+	return fmt.Sprintf("redis://myapihq-mcp:%s@127.0.0.1:%d/0", c.redisPW, port)
+}
+
+// manifestACL is the permissions of the myapihq-mcp user in the shipped
+// redis.yaml ("~myapihq:* … +ping …").
+func manifestACL(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "deploy", "kubernetes", "redis.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`user myapihq-mcp on >%s ([^\\']+)\\\\n`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no ACL rule for the myapihq-mcp user in deploy/kubernetes/redis.yaml")
+	}
+	return string(m[1])
 }
 
 func (c *cluster) startReplica(name string, extra ...string) *replica {
 	r := &replica{name: name, port: freePort(c.t), log: &syncBuffer{}, done: make(chan struct{})}
 	// The other services are the sandbox's stand-ins, through the same proxy.
 	args := append([]string{"http", "--multi-tenant", "--addr", fmt.Sprintf("127.0.0.1:%d", r.port), "--base-url", c.hqURL,
-		"--redis", c.redisURL, "--drain-grace", "1500ms", "--log-level", "debug", "--tenant-rps", "300",
+		"--drain-grace", "1500ms", "--log-level", "debug", "--tenant-rps", "300",
 		"--service-url", "*=" + c.hqURL + "/_services"}, extra...)
+	for i, a := range args {
+		// "{lb}" is the balancer's port: --public-url names it.
+		args[i] = strings.ReplaceAll(a, "{lb}", fmt.Sprint(c.lbPort))
+	}
 	r.cmd = exec.Command(binary, args...)
 	// One consent-signing key for every replica, as the Kubernetes Secret
 	// gives them: a question asked by one is answered on another. The
 	// cache folder cannot be made, as on a read-only root filesystem.
 	r.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "MYAPI_STATE_KEY=e2e-cluster-state-key-0123456789abcdef",
-		"XDG_CACHE_HOME="+filepath.Join(c.unwritable(), "cache"))
+		"XDG_CACHE_HOME="+filepath.Join(c.unwritable(), "cache"), "MYAPI_REDIS_URL="+c.redisURL)
 	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 	if err := r.cmd.Start(); err != nil {
 		c.t.Fatal(err)
@@ -200,7 +238,7 @@ func (c *cluster) unwritable() string {
 
 func (c *cluster) startHAProxy() {
 	dir := c.t.TempDir()
-	lb, stats := freePort(c.t), freePort(c.t)
+	lb, stats := c.lbPort, freePort(c.t)
 	var servers strings.Builder
 	for _, r := range c.replicas {
 		// Health from /readyz, checked often so a drain is noticed within
@@ -226,6 +264,7 @@ frontend stats
     http-request return status 200 content-type text/plain string ok if { path /ok }
 backend replicas
     balance roundrobin
+    option forwardfor
     option httpchk GET /readyz
     http-response set-header X-Served-By %%s
 %s`, lb, stats, servers.String())

@@ -7,10 +7,8 @@ package hqclient
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +22,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // DefaultBaseURL is the live service.
@@ -197,9 +197,7 @@ func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 
 // NewIdempotencyKey is 128 random bits.
 func NewIdempotencyKey() string {
-	b := make([]byte, 16)
-	rand.Read(b) //nolint:errcheck // crypto/rand does not fail on supported platforms
-	return "idem_" + hex.EncodeToString(b)
+	return "idem_" + randid.Hex(16)
 }
 
 // Response is an answer: the typed view, the JSON exactly as the service sent

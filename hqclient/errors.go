@@ -43,6 +43,10 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// OutcomeUnknown: another try could succeed, so a write that failed this
+// way may have been applied (toolkit.Ambiguous).
+func (e *Error) OutcomeUnknown() bool { return e.Retryable }
+
 // Codes the client itself produces.
 const (
 	CodeNetwork      = "network_error"

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // CodeRedirect is the code of an answer that tried to send the client
@@ -40,8 +42,5 @@ func sanitiseURL(base *url.URL, ref string) string {
 		u = base.ResolveReference(u)
 	}
 	out := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}).String()
-	if len(out) > 200 {
-		out = out[:200] + "…"
-	}
-	return fmt.Sprintf("%q", out)
+	return textsafe.QuoteN(out, 200)
 }

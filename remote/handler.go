@@ -3,8 +3,6 @@ package remote
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,7 +15,11 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/internal/mask"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/metrics"
+	"github.com/myapihq/myapihq-mcp/oauth"
 )
 
 // CodeLimited is the JSON-RPC error code of a per-tenant limit; data says
@@ -37,7 +39,16 @@ type Gate struct {
 	// Streams allows the GET stream for server-initiated messages: only
 	// with pinned sessions is there anything to send on it. Stateless, an
 	// open stream would only hold a connection a drain must wait for.
-	Streams  bool
+	Streams bool
+	// OAuth, when set, is the authorization server at this origin: its
+	// routes are served beside /mcp, a bearer that is one of its tokens is
+	// resolved by it into the credentials it stands for, and a 401 points
+	// at its metadata. APIKeys keeps raw API key bearers accepted too.
+	OAuth   *oauth.Server
+	APIKeys bool
+	// ScopeOf is the scope each tool needs (oauth.ScopeFor); an OAuth
+	// caller's tools/call outside its scopes is answered 403.
+	ScopeOf  func(tool string) string
 	draining atomic.Bool
 }
 
@@ -51,6 +62,12 @@ func (g *Gate) Handler(mcp http.Handler) http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", g.readyz)
 	mux.Handle("GET /metrics", g.Metrics.Handler())
+	if g.OAuth != nil {
+		h := g.OAuth.Handler()
+		for _, p := range g.OAuth.Paths() {
+			mux.Handle(p, h)
+		}
+	}
 	mux.Handle("/", g.mcp(mcp))
 	return mux
 }
@@ -88,7 +105,7 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 		start := time.Now()
 		rid := r.Header.Get("X-Request-Id")
 		if !printable(rid, 128) {
-			rid = newID()
+			rid = randid.Hex(8)
 		}
 		w.Header().Set("X-Request-Id", rid)
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -100,6 +117,9 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 				Dur("took", time.Since(start)).Dict("rpc", ev)
 			if tenant != nil {
 				e = e.Str("tenant", tenant.Short())
+				if tenant.OAuthClient != "" {
+					e = e.Str("oauth_client", mask.URLs(textsafe.Line(tenant.OAuthClient, 64)))
+				}
 			}
 			e.Msg("request")
 		}()
@@ -109,19 +129,15 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			http.Error(sw, "this stateless server has no stream to offer: POST requests only", http.StatusMethodNotAllowed)
 			return
 		}
-		key, pin, err := FromRequest(r)
-		if err == nil {
-			tenant, err = g.Tenants.Resolve(r.Context(), key, pin)
-		}
+		tenant, err := g.caller(r)
 		if err != nil {
-			if errors.Is(err, ErrBadCredentials) {
-				sw.Header().Set("WWW-Authenticate", `Bearer realm="myapihq-mcp", error="invalid_token", error_description="send a MyAPIHQ API key"`)
-				http.Error(sw, err.Error(), http.StatusUnauthorized)
+			if errors.Is(err, ErrBadCredentials) || errors.Is(err, oauth.ErrInvalidToken) {
+				g.unauthorized(sw, r, err)
 				return
 			}
-			g.Log.Warn().Str("request_id", rid).Err(err).Msg("could not check the API key")
+			g.Log.Warn().Str("request_id", rid).Err(err).Msg("could not check the caller's credentials")
 			sw.Header().Set("Retry-After", "1")
-			http.Error(sw, "cannot check the API key with MyAPIHQ now: retry shortly", http.StatusServiceUnavailable)
+			http.Error(sw, "cannot check the credentials now: retry shortly", http.StatusServiceUnavailable)
 			return
 		}
 		ctx := WithTenant(r.Context(), tenant)
@@ -135,9 +151,13 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			}
 			_ = json.Unmarshal(body, &p) // a batch or garbage: mcp-go answers it
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			ev.Str("method", clip(p.Method))
+			ev.Str("method", textsafe.Line(p.Method, 64))
 			if p.Params.Name != "" && p.Method == "tools/call" {
-				ev.Str("tool", clip(p.Params.Name))
+				ev.Str("tool", textsafe.Line(p.Params.Name, 64))
+			}
+			if need := g.scopeMissing(tenant, body, p); need != "" {
+				g.forbidden(sw, tenant, p.ID, need)
+				return
 			}
 		}
 		if ok, after, err := g.Rate.Allow(ctx, tenant.Hash); err != nil {
@@ -195,17 +215,3 @@ func (s *statusWriter) Flush() {
 }
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// clip bounds what a caller's request puts in a log line.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
-
-func newID() string {
-	b := make([]byte, 8)
-	rand.Read(b) //nolint:errcheck // never fails on supported platforms
-	return hex.EncodeToString(b)
-}

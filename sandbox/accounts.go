@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 const refreshCookie = "hq_refresh"
@@ -105,7 +107,7 @@ func register(c *call) (int, any, error) {
 	if err := c.insertAccount(a, hash, nil); err != nil {
 		return 0, nil, err
 	}
-	token := randomString(20)
+	token := randid.Base32(20)
 	link := c.baseURL() + "/_sandbox/verify?token=" + url.QueryEscape(token)
 	if err := c.sendEmail("verify", a.ID, in.Email, token, "Verify your MyAPIHQ account",
 		"Welcome to MyAPIHQ. Open this link to verify your email address:\n"+link, link); err != nil {
@@ -163,7 +165,7 @@ func scanAccountWith(row *sql.Row, extra ...any) (*account, error) {
 
 // startSession answers a login or refresh: a JWT, and a new HttpOnly refresh cookie.
 func (c *call) startSession(a *account) (int, any, error) {
-	refresh := randomString(24)
+	refresh := randid.Base32(24)
 	exp := c.now.Add(30 * 24 * time.Hour)
 	if _, err := c.tx.Exec(`INSERT INTO refresh_tokens(hash, account_id, expires_at) VALUES (?,?,?)`, hashSecret(refresh), a.ID, ms(exp)); err != nil {
 		return 0, nil, err
@@ -253,7 +255,7 @@ func sendLinkEmail(c *call) (int, any, error) {
 	if !validEmail(email) {
 		return 0, nil, fail(400, "invalid_email", "email must be a valid address such as ada@example.com")
 	}
-	token := randomString(20)
+	token := randid.Base32(20)
 	link := c.baseURL() + "/_sandbox/link?token=" + url.QueryEscape(token)
 	body := "An AI agent (" + c.acct.ID + ") asks to be linked to your MyAPIHQ account.\n" +
 		"Log in and accept with this token: " + token + "\n" + link

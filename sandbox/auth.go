@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"crypto/pbkdf2"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 type account struct {
@@ -125,7 +126,7 @@ func (s *Server) issueToken(a *account, now time.Time) (string, time.Time, error
 		Issuer:    "myapihq-sandbox",
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(exp),
-		ID:        randomString(8),
+		ID:        randid.Base32(8),
 	}}
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.st.jwtKey)
 	return tok, exp, err
@@ -190,10 +191,7 @@ func (s *Server) tokenBody(a *account, now time.Time) (map[string]any, error) {
 // Passwords: PBKDF2-SHA256 with a per-password salt, stored as
 // pbkdf2-sha256$<iterations>$<salt>$<hash>.
 func (s *Server) hashPassword(pw string) (string, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
+	salt := randid.Bytes(16)
 	n := s.opts.PasswordIterations
 	dk, err := pbkdf2.Key(sha256.New, pw, salt, n, 32)
 	if err != nil {

@@ -8,13 +8,14 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 )
 
 // The console is the page a human watches their agent's sandbox session on:
@@ -91,7 +92,7 @@ func (c *console) guard(h http.HandlerFunc) http.Handler {
 // Sec-Fetch-Site): a link followed from elsewhere still opens it.
 func loopbackOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !loopbackHost(r.Host) {
+		if !loopback.HostPort(r.Host) {
 			http.Error(w, "the sandbox console answers only on its loopback address (127.0.0.1, [::1] or localhost)", http.StatusMisdirectedRequest)
 			return
 		}
@@ -114,19 +115,6 @@ func sameSite(r *http.Request) bool {
 	}
 	site, mode := r.Header.Get("Sec-Fetch-Site"), r.Header.Get("Sec-Fetch-Mode")
 	return site != "cross-site" && site != "same-site" || mode == "navigate"
-}
-
-func loopbackHost(hostport string) bool {
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func (c *console) asset(name, ctype string) http.HandlerFunc {

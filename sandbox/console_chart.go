@@ -3,6 +3,8 @@ package sandbox
 import (
 	"fmt"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/money"
 )
 
 // chart is the balance over time as an SVG the server draws: a step line
@@ -34,7 +36,7 @@ func drawChart(vals []int64, from, to string) chart {
 	if hi == lo {
 		hi = lo + 100
 	}
-	c.Max, c.Min = displayCents(hi), displayCents(lo)
+	c.Max, c.Min = money.Dollars(hi), money.Dollars(lo)
 	x := func(i int) float64 {
 		if len(vals) < 2 {
 			return chartPad
@@ -51,7 +53,7 @@ func drawChart(vals []int64, from, to string) chart {
 		} else {
 			fmt.Fprintf(&line, " H%.1f V%.1f", x(i), y(v))
 		}
-		c.Dots = append(c.Dots, dot{X: x(i), Y: y(v), Label: displayCents(v)})
+		c.Dots = append(c.Dots, dot{X: x(i), Y: y(v), Label: money.Dollars(v)})
 	}
 	c.Line = line.String()
 	c.Area = fmt.Sprintf("%s V%.1f H%.1f Z", c.Line, y(lo), x(0))

@@ -8,12 +8,13 @@ import (
 	"net/url"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/myapihq/myapihq-mcp/internal/money"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The console's view of the state: plain strings and numbers, built by reading
@@ -32,7 +33,19 @@ type consoleView struct {
 	Faults       string
 	ImportDelay  string
 	StateSummary string
+	// Audit is the MCP server's trail, newest first; AuditOn says the
+	// server gave one (an embedded sandbox), AuditError why it could not.
+	Audit      []auditView
+	AuditOn    bool
+	AuditError string
 }
+
+type auditView struct {
+	At, Profile, Tool, Amount, Outcome, Consent, Args string
+}
+
+// consoleAudit is how many audit entries the page shows.
+const consoleAudit = 50
 
 type acctView struct {
 	ID, Kind, Label, Email, Created string
@@ -107,7 +120,7 @@ const consoleRequests = 200
 
 func (c *console) view(ctx context.Context, focus string) (*consoleView, error) {
 	now := c.s.now()
-	v := &consoleView{Now: clock(now), Focus: vis(focus), RequestCap: requestLogSize, ImportDelay: c.s.opts.ImportDelay.String(), Faults: "none"}
+	v := &consoleView{Now: clock(now), Focus: textsafe.Spell(focus), RequestCap: requestLogSize, ImportDelay: c.s.opts.ImportDelay.String(), Faults: "none"}
 	if c.s.opts.Faults.Active() {
 		v.Faults = c.s.opts.Faults.String()
 	}
@@ -150,6 +163,7 @@ func (c *console) view(ctx context.Context, focus string) (*consoleView, error) 
 		}
 		v.Accounts = append(v.Accounts, av)
 	}
+	c.audit(ctx, v)
 	reqs, _ := c.log.latest()
 	v.RequestCount = len(reqs)
 	reqs = reqs[:min(len(reqs), consoleRequests)]
@@ -160,9 +174,33 @@ func (c *console) view(ctx context.Context, focus string) (*consoleView, error) 
 	return v, nil
 }
 
+// audit fills the server's trail in; a trail that cannot be read is said
+// on the page, never an error of the page.
+func (c *console) audit(ctx context.Context, v *consoleView) {
+	if c.s.opts.Audit == nil {
+		return
+	}
+	v.AuditOn = true
+	rows, err := c.s.opts.Audit(ctx)
+	if err != nil {
+		v.AuditError = textsafe.Spell(textsafe.ClipBytes(err.Error(), 200))
+		return
+	}
+	for i := len(rows) - 1; i >= 0 && len(v.Audit) < consoleAudit; i-- {
+		r := rows[i]
+		amount := ""
+		if r.AmountCents != 0 {
+			amount = money.Dollars(r.AmountCents)
+		}
+		v.Audit = append(v.Audit, auditView{At: r.Time.UTC().Format("Jan 02 15:04:05"), Profile: textsafe.Spell(textsafe.ClipBytes(r.Profile, 60)),
+			Tool: textsafe.Spell(textsafe.ClipBytes(r.Tool, 60)), Amount: amount, Outcome: textsafe.Spell(textsafe.ClipBytes(r.Outcome, 20)),
+			Consent: strings.ReplaceAll(textsafe.Spell(textsafe.ClipBytes(r.Consent, 40)), "_", " "), Args: textsafe.Spell(textsafe.ClipBytes(r.Args, 200))})
+	}
+}
+
 func reqRow(e loggedRequest) reqView {
-	r := reqView{At: clock(e.At), Method: vis(e.Method), Path: vis(e.Path), Status: e.Status, RequestID: e.RequestID,
-		Cred: e.Cred, Fault: e.Fault, Service: vis(e.Service), Latency: latency(e.Latency)}
+	r := reqView{At: clock(e.At), Method: textsafe.Spell(e.Method), Path: textsafe.Spell(e.Path), Status: e.Status, RequestID: e.RequestID,
+		Cred: e.Cred, Fault: e.Fault, Service: textsafe.Spell(e.Service), Latency: latency(e.Latency)}
 	switch {
 	case e.Status == 0:
 		r.Class = "dropped"
@@ -186,8 +224,8 @@ func latency(d time.Duration) string {
 }
 
 func (c *console) account(ctx context.Context, a *account, now time.Time) (acctView, error) {
-	av := acctView{ID: a.ID, Kind: a.Kind, Label: vis(a.Label), Email: vis(a.Email.String), Created: when(a.CreatedAt),
-		Verified: a.Verified, HasCard: a.PaymentMethod.Valid, Balance: displayCents(a.BalanceCents)}
+	av := acctView{ID: a.ID, Kind: a.Kind, Label: textsafe.Spell(a.Label), Email: textsafe.Spell(a.Email.String), Created: when(a.CreatedAt),
+		Verified: a.Verified, HasCard: a.PaymentMethod.Valid, Balance: money.Dollars(a.BalanceCents)}
 	db := c.s.st.db
 	steps := []func() error{
 		func() error { // links, both ways
@@ -209,7 +247,7 @@ func (c *console) account(ctx context.Context, a *account, now time.Time) (acctV
 					if err := r.Scan(&k.ID, &k.Name, &prefix, &last4, &scopes, &created, &revoked); err != nil {
 						return err
 					}
-					k.Name, k.Masked, k.Scopes, k.Created = vis(k.Name), "hq_live_…"+vis(last4), vis(scopes), when(created)
+					k.Name, k.Masked, k.Scopes, k.Created = textsafe.Spell(k.Name), "hq_live_…"+textsafe.Spell(last4), textsafe.Spell(scopes), when(created)
 					if revoked.Valid {
 						k.Revoked = when(revoked.Int64)
 					}
@@ -231,7 +269,7 @@ func (c *console) account(ctx context.Context, a *account, now time.Time) (acctV
 					if err := r.Scan(&m.ID, &m.To, &m.Kind, &m.Subject, &m.Body, &m.Link, &created, &m.Used); err != nil {
 						return err
 					}
-					m.To, m.Subject, m.Body, m.Created, m.Link = vis(m.To), vis(m.Subject), visLines(m.Body), when(created), sandboxLink(m.Link)
+					m.To, m.Subject, m.Body, m.Created, m.Link = textsafe.Spell(m.To), textsafe.Spell(m.Subject), textsafe.SpellLines(m.Body), when(created), sandboxLink(m.Link)
 					av.Mail = append(av.Mail, m)
 					return nil
 				})
@@ -279,7 +317,7 @@ func (c *console) orgs(ctx context.Context, av *acctView) error {
 				return err
 			}
 			name, _ := o.Fields["name"].(string)
-			row := orgRow{ID: o.ID, Name: vis(name), Created: when(o.CreatedAt), Updated: when(o.UpdatedAt)}
+			row := orgRow{ID: o.ID, Name: textsafe.Spell(name), Created: when(o.CreatedAt), Updated: when(o.UpdatedAt)}
 			row.Fields, row.Palette = fieldRows(o.Fields, "name")
 			av.Orgs = append(av.Orgs, row)
 			return nil
@@ -296,7 +334,7 @@ func (c *console) orgs(ctx context.Context, av *acctView) error {
 				if err := r.Scan(&h.ID, &h.URL, &h.Name, &h.Description, &created); err != nil {
 					return err
 				}
-				h.URL, h.Name, h.Description, h.Created = vis(h.URL), vis(h.Name), vis(h.Description), when(created)
+				h.URL, h.Name, h.Description, h.Created = textsafe.Spell(h.URL), textsafe.Spell(h.Name), textsafe.Spell(h.Description), when(created)
 				o.Webhooks = append(o.Webhooks, h)
 				return nil
 			})
@@ -319,7 +357,7 @@ func fieldRows(fields map[string]any, skip string) ([]kv, []string) {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	var out []kv
 	var palette []string
 	for _, k := range keys {
@@ -337,7 +375,7 @@ func fieldRows(fields map[string]any, skip string) ([]kv, []string) {
 				for n := range m {
 					names = append(names, n)
 				}
-				sort.Strings(names)
+				slices.Sort(names)
 				for _, n := range names {
 					if col, ok := m[n].(string); ok && cssColor().MatchString(col) {
 						palette = append(palette, col)
@@ -345,7 +383,7 @@ func fieldRows(fields map[string]any, skip string) ([]kv, []string) {
 				}
 			}
 		}
-		out = append(out, kv{K: vis(k), V: vis(cut(s, 240))})
+		out = append(out, kv{K: textsafe.Spell(k), V: textsafe.Spell(textsafe.ClipBytes(s, 240))})
 	}
 	return out, palette
 }
@@ -363,8 +401,8 @@ func (c *console) billing(ctx context.Context, av *acctView, a *account) error {
 		if err := r.Scan(&b.ID, &b.Type, &amount, &after, &b.Description, &ref, &created); err != nil {
 			return err
 		}
-		b.Amount, b.After, b.Negative, b.At = displayCents(amount), displayCents(after), amount < 0, when(created)
-		b.Description, b.Ref = vis(b.Description), vis(ref.String)
+		b.Amount, b.After, b.Negative, b.At = money.Dollars(amount), money.Dollars(after), amount < 0, when(created)
+		b.Description, b.Ref = textsafe.Spell(b.Description), textsafe.Spell(ref.String)
 		av.Billing = append(av.Billing, b)
 		pts = append(pts, point{created, after})
 		return nil
@@ -393,8 +431,8 @@ func (c *console) imports(ctx context.Context, av *acctView, now time.Time) erro
 				return err
 			}
 			st := j.status(now, delay)
-			row := importRow{ID: j.ID, Domain: vis(j.Domain), Status: st, Cost: displayCents(j.ChargeCents), OrgID: j.OrgID.String,
-				Error: vis(j.Error.String), Created: when(j.CreatedAt)}
+			row := importRow{ID: j.ID, Domain: textsafe.Spell(j.Domain), Status: st, Cost: money.Dollars(j.ChargeCents), OrgID: j.OrgID.String,
+				Error: textsafe.Spell(j.Error.String), Created: when(j.CreatedAt)}
 			created := time.UnixMilli(j.CreatedAt)
 			processing := created.Add(delay)
 			ready := created.Add(2 * delay)
@@ -441,7 +479,7 @@ func (c *console) deliveries(ctx context.Context, av *acctView) error {
 		if err := r.Scan(&d.ID, &d.Event, &d.URL, &payload, &d.Status, &d.Attempts, &lastStatus, &lastErr, &created, &delivered, &secret); err != nil {
 			return err
 		}
-		d.Event, d.URL, d.LastError, d.Created = vis(d.Event), vis(d.URL), vis(lastErr.String), when(created)
+		d.Event, d.URL, d.LastError, d.Created = textsafe.Spell(d.Event), textsafe.Spell(d.URL), textsafe.Spell(lastErr.String), when(created)
 		if lastStatus.Valid {
 			d.LastStatus = fmt.Sprint(lastStatus.Int64)
 		}
@@ -465,7 +503,7 @@ func (c *console) deliveries(ctx context.Context, av *acctView) error {
 				payload = strings.TrimSuffix(b.String(), "\n")
 			}
 		}
-		d.Body = visLines(cut(payload, 8000))
+		d.Body = textsafe.SpellLines(textsafe.ClipBytes(payload, 8000))
 		av.Deliveries = append(av.Deliveries, d)
 		return nil
 	})
@@ -486,59 +524,3 @@ func sandboxLink(link string) string {
 func when(msec int64) string { return time.UnixMilli(msec).UTC().Format("Jan 02 15:04:05") }
 
 func clock(t time.Time) string { return t.UTC().Format("15:04:05.000") }
-
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
-
-// vis makes control, format (bidi overrides, zero-width) and invalid
-// characters visible as ⟨U+XXXX⟩, so what a model or website wrote cannot
-// hide text or reorder the page. html/template escapes the rest.
-func vis(s string) string {
-	if !needsVis(s, false) {
-		return s
-	}
-	return visible(s, false)
-}
-
-// visLines is vis that keeps newlines and tabs (mail and JSON bodies).
-func visLines(s string) string {
-	if !needsVis(s, true) {
-		return s
-	}
-	return visible(s, true)
-}
-
-func needsVis(s string, lines bool) bool {
-	for _, r := range s {
-		if hidden(r, lines) {
-			return true
-		}
-	}
-	return false
-}
-
-func hidden(r rune, lines bool) bool {
-	if lines && (r == '\n' || r == '\t') {
-		return false
-	}
-	return r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029'
-}
-
-func visible(s string, lines bool) string {
-	var b strings.Builder
-	for _, r := range s {
-		if hidden(r, lines) {
-			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 )
 
 // guard refuses, before any route runs, what a well-behaved client never
@@ -68,14 +70,10 @@ func (s *Server) hostAllowed(hostport string) bool {
 		host = h
 	}
 	host = strings.ToLower(strings.Trim(host, "[]"))
-	if host == "localhost" || (host != "" && host == s.publicHost()) {
+	if loopback.Host(host) || (host != "" && host == s.publicHost()) {
 		return true
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return false
-	}
-	return ip.IsLoopback() || s.opts.AllowRemote
+	return s.opts.AllowRemote && net.ParseIP(host) != nil
 }
 
 func (s *Server) originAllowed(origin string) bool {
@@ -84,9 +82,5 @@ func (s *Server) originAllowed(origin string) bool {
 		return false
 	}
 	host := strings.ToLower(u.Hostname())
-	if host == "localhost" || (host != "" && host == s.publicHost()) {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return loopback.Host(host) || (host != "" && host == s.publicHost())
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/money"
 )
 
 // A job's state while it runs is not stored but derived from its age
@@ -124,7 +126,7 @@ func createImport(c *call) (int, any, error) {
 	price := c.s.opts.ImportPriceCents
 	if c.acct.BalanceCents < price {
 		return 0, nil, fail(http.StatusPaymentRequired, "insufficient_balance",
-			"a brand import costs %s and the balance is %s: top up first", displayCents(price), displayCents(c.acct.BalanceCents))
+			"a brand import costs %s and the balance is %s: top up first", money.Dollars(price), money.Dollars(c.acct.BalanceCents))
 	}
 	j := &importJob{ID: newID("imp"), AccountID: c.acct.ID, Domain: domain, State: "pending", AutoAccept: in.AutoAccept,
 		Brand: deriveBrand(domain), ChargeCents: price, CreatedAt: ms(c.now), UpdatedAt: ms(c.now)}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/myapihq/myapihq-mcp/internal/money"
 )
 
 // GET /hq/account/keys: active keys, never the full secret.
@@ -96,12 +98,20 @@ func revokeKey(c *call) (int, any, error) {
 	return http.StatusOK, map[string]any{"status": "revoked", "message": "Key revoked", "id": id}, nil
 }
 
+// balanceView is the reference's balance, plus which payment method is
+// saved: the reference has only has_payment_method, so a client that waits
+// for a checkout cannot tell a replaced card from the old one without it
+// (docs/api.md, "Checkout completion"); a client must not need it.
 func balanceView(a *account) map[string]any {
-	return map[string]any{
+	v := map[string]any{
 		"balance_cents":      a.BalanceCents,
-		"balance_display":    displayCents(a.BalanceCents),
+		"balance_display":    money.Dollars(a.BalanceCents),
 		"has_payment_method": a.PaymentMethod.Valid,
 	}
+	if a.PaymentMethod.Valid {
+		v["payment_method_id"] = a.PaymentMethod.String
+	}
+	return v
 }
 
 // GET /hq/billing/balance
@@ -140,11 +150,11 @@ func topUp(c *call) (int, any, error) {
 		return 0, nil, fail(http.StatusPaymentRequired, "payment_method_required",
 			"no payment method on file: call setup-payment and complete the checkout first")
 	}
-	id, bal, err := c.addBilling("topup", *in.AmountCents, "Top-up "+displayCents(*in.AmountCents), "")
+	id, bal, err := c.addBilling("topup", *in.AmountCents, "Top-up "+money.Dollars(*in.AmountCents), "")
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"new_balance_cents": bal, "new_balance_display": displayCents(bal), "transaction_id": id}, nil
+	return http.StatusOK, map[string]any{"new_balance_cents": bal, "new_balance_display": money.Dollars(bal), "transaction_id": id}, nil
 }
 
 // POST /hq/billing/setup-payment: the enveloped answer the reference shows.
@@ -205,7 +215,7 @@ func billingHistory(c *call) (int, any, error) {
 		if err := rows.Scan(&id, &kind, &amount, &after, &desc, &ref, &created); err != nil {
 			return 0, nil, err
 		}
-		ev := map[string]any{"id": id, "type": kind, "amount_cents": amount, "amount_display": displayCents(amount),
+		ev := map[string]any{"id": id, "type": kind, "amount_cents": amount, "amount_display": money.Dollars(amount),
 			"balance_after_cents": after, "description": desc, "created_at": stamp(created)}
 		if ref.Valid && ref.String != "" {
 			ev["reference"] = ref.String

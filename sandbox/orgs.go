@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 type fieldRule struct {
@@ -62,7 +64,7 @@ func orgInput(body []byte, partial bool) (map[string]any, error) {
 	for k := range raw {
 		names = append(names, k)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	for _, k := range names {
 		v := raw[k]
 		rule, ok := orgFields[k]
@@ -243,7 +245,7 @@ func patchOrg(c *call) (int, any, error) {
 		}
 		changed = append(changed, k)
 	}
-	sort.Strings(changed)
+	slices.Sort(changed)
 	o.UpdatedAt = ms(c.now)
 	data, err := json.Marshal(o.Fields)
 	if err != nil {
@@ -305,7 +307,7 @@ func createWebhook(c *call) (int, any, error) {
 			return 0, nil, fail(400, "webhook_destination_refused", "%v", err)
 		}
 	}
-	id, secret := newID("wh"), "whsec_"+randomString(20)
+	id, secret := newID("wh"), "whsec_"+randid.Base32(20)
 	if _, err := c.tx.Exec(`INSERT INTO webhooks(id, org_id, url, name, description, secret, created_at) VALUES (?,?,?,?,?,?,?)`,
 		id, o.ID, in.URL, in.Name, in.Description, secret, ms(c.now)); err != nil {
 		return 0, nil, err

@@ -3,12 +3,13 @@ package sandbox
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // Idempotent replays hold what the first answer held: a PIN, an API key, a
@@ -43,10 +44,7 @@ func sealReplay(key, scope string, resp response) ([]byte, error) {
 		return nil, err
 	}
 	aead := replayCipher(key)
-	nonce := make([]byte, aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
+	nonce := randid.Bytes(aead.NonceSize())
 	return aead.Seal(nonce, nonce, plain, []byte(scope)), nil
 }
 

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // requestLogSize bounds the request log: a long agent session must not grow
@@ -91,7 +92,7 @@ func (l *requestLog) wrap(h http.Handler) http.Handler {
 		}
 		start := l.now()
 		rec := &recorder{ResponseWriter: w}
-		e := loggedRequest{At: start, Method: clipField(r.Method), Path: clipField(r.URL.Path), Cred: credentialKind(r), Service: clipField(serviceOf(r.URL.Path))}
+		e := loggedRequest{At: start, Method: textsafe.ClipBytes(r.Method, maxLoggedField), Path: textsafe.ClipBytes(r.URL.Path, maxLoggedField), Cred: credentialKind(r), Service: textsafe.ClipBytes(serviceOf(r.URL.Path), maxLoggedField)}
 		defer func() { // also when the handler aborts (a dropped answer panics with ErrAbortHandler)
 			p := recover()
 			e.Latency = l.now().Sub(start)
@@ -115,19 +116,6 @@ func (l *requestLog) wrap(h http.Handler) http.Handler {
 		}()
 		h.ServeHTTP(rec, r)
 	})
-}
-
-// clipField keeps at most maxLoggedField bytes of s, on a rune boundary,
-// marking the cut.
-func clipField(s string) string {
-	if len(s) <= maxLoggedField {
-		return s
-	}
-	n := maxLoggedField
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // credentialKind says which credential a request carried, never its value.

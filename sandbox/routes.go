@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // routes is the whole API surface: the reference's 30 endpoints, then the
@@ -212,7 +214,7 @@ func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
 		page(w, http.StatusForbidden, "Open the checkout page", "This form has expired or did not come from the checkout page. Open the checkout link again.")
 		return
 	}
-	pm := "pm_" + randomString(12)
+	pm := "pm_" + randid.Base32(12)
 	var status int
 	err := s.st.tx(r.Context(), func(tx *sql.Tx) error {
 		var account string

@@ -13,6 +13,14 @@ import (
 	"time"
 )
 
+// Defaults of the options a user may set (the flag table shows them).
+const (
+	DefaultAddr        = "127.0.0.1:8787"
+	DefaultTokenTTL    = 15 * time.Minute
+	DefaultRateLimit   = 1000 // requests per second per credential
+	DefaultImportDelay = 2 * time.Second
+)
+
 // Options configure a sandbox. The zero value is a working in-memory sandbox.
 type Options struct {
 	// StatePath is the SQLite file that holds the state; "" keeps it in memory.
@@ -53,11 +61,24 @@ type Options struct {
 	Now func() time.Time
 	// Faults, if any, are injected into API requests (see ParseFaults).
 	Faults Faults
+	// Audit, if set, gives the console the MCP server's audit trail (the
+	// newest last): what the agent did with money and deletions, and how
+	// the human consented. The embedded sandbox's server sets it; a
+	// standalone sandbox has no server beside it, and shows none.
+	Audit func(ctx context.Context) ([]AuditRow, error)
+}
+
+// AuditRow is one entry of the server's audit trail, as the console shows
+// it. The sandbox imports nothing of the server: the caller converts.
+type AuditRow struct {
+	Time                                  time.Time
+	Profile, Tool, Outcome, Consent, Args string
+	AmountCents                           int64
 }
 
 func (o *Options) defaults() {
 	if o.TokenTTL <= 0 {
-		o.TokenTTL = 15 * time.Minute
+		o.TokenTTL = DefaultTokenTTL
 	}
 	if o.ImportDelay < 0 {
 		o.ImportDelay = 0
@@ -66,7 +87,7 @@ func (o *Options) defaults() {
 		o.ImportPriceCents = 25
 	}
 	if o.RateLimit == 0 {
-		o.RateLimit = 1000
+		o.RateLimit = DefaultRateLimit
 	}
 	if o.RateBurst <= 0 {
 		o.RateBurst = int(5 * o.RateLimit)

@@ -294,12 +294,3 @@ func TestRateLimiterRefills(t *testing.T) {
 		t.Fatal("no refill after the wait")
 	}
 }
-
-func TestDisplayCents(t *testing.T) {
-	t.Parallel()
-	for c, want := range map[int64]string{0: "$0.00", 5: "$0.05", 1234: "$12.34", 100000: "$1000.00", -25: "-$0.25"} {
-		if got := displayCents(c); got != want {
-			t.Fatalf("%d: %s", c, got)
-		}
-	}
-}

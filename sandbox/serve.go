@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
 )
 
 // Running is a sandbox served on a TCP address. The embedded sandbox and the
@@ -24,7 +26,7 @@ type Running struct {
 // transport security, and anyone who reaches it can mint accounts and read
 // the outbox.
 func Start(addr string, opts Options) (*Running, error) {
-	if !opts.AllowRemote && !loopbackAddr(addr) {
+	if !opts.AllowRemote && !loopback.Addr(addr) {
 		return nil, fmt.Errorf("sandbox: %s is not a loopback address: serving beyond this machine needs --allow-remote", addr)
 	}
 	s, err := New(opts)
@@ -67,7 +69,7 @@ func Serve(ctx context.Context, addr string, opts Options, stderr io.Writer) err
 		state = opts.StatePath
 	}
 	fmt.Fprintf(stderr, "MyAPIHQ sandbox listening on %s\n  state: %s\n  base URL for clients: MYAPI_BASE_URL=%s\n  console: %s\n", r.BaseURL, state, r.BaseURL, ConsoleURL(r.BaseURL))
-	if !loopbackAddr(addr) {
+	if !loopback.Addr(addr) {
 		fmt.Fprintf(stderr, "  WARNING: serving beyond loopback (--allow-remote), on every address of %s; plain HTTP\n", addr)
 	}
 	if opts.Faults.Active() {
@@ -84,19 +86,6 @@ func Serve(ctx context.Context, addr string, opts Options, stderr io.Writer) err
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return r.Stop(sctx)
-}
-
-// loopbackAddr: host:port whose host is localhost or a loopback IP.
-func loopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // baseURLOf is a URL clients can use: a wildcard listener is reached at

@@ -62,10 +62,30 @@ func TestBadStateFileIsNamedWithAWayOut(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.db")
 	os.WriteFile(garbage, bytes.Repeat([]byte("not sqlite "), 1000), 0o600) //nolint:errcheck
-	for _, p := range []string{garbage, dir} {
-		_, err := New(Options{StatePath: p})
-		if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "move it aside") {
-			t.Fatalf("%s: %v", p, err)
+	// Only a file that exists but holds no sandbox state is sandbox data to
+	// move aside: a folder, or a folder that cannot be made, is named as such.
+	underFile := filepath.Join(garbage, "sub", "state.db")
+	for _, c := range []struct {
+		path      string
+		want, not []string
+	}{
+		{garbage, []string{garbage, "move it aside"}, nil},
+		{dir, []string{dir, "is a directory", "names a file", filepath.Join(dir, "sandbox.db")}, []string{"move it aside", "delete"}},
+		{underFile, []string{filepath.Join(garbage, "sub"), "cannot be created", "not a directory"}, []string{"move it aside", "delete"}},
+	} {
+		_, err := New(Options{StatePath: c.path})
+		if err == nil {
+			t.Fatalf("%s: accepted", c.path)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %v\nwant %q in it", c.path, err, w)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(err.Error(), n) {
+				t.Errorf("%s: %v\nwrong advice %q", c.path, err, n)
+			}
 		}
 	}
 }

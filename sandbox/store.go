@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite: `go install` needs no C compiler
+
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // store is the sandbox's only persistence path. With no file it is an
@@ -42,7 +43,7 @@ func openStore(path string) (*store, error) {
 	name := ":memory:"
 	if path != "" {
 		if err := prepareStateFile(path); err != nil {
-			return nil, stateError(path, err)
+			return nil, err
 		}
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(FULL)")
@@ -84,19 +85,26 @@ func (s *store) Close() error { return s.db.Close() }
 // prepareStateFile creates the state's folder (0700) and file (0600) if
 // they are missing, and takes group and other access away from an existing
 // file: it holds webhook signing secrets and the key that signs tokens.
-// SQLite gives its -wal and -shm files the main file's permissions.
+// SQLite gives its -wal and -shm files the main file's permissions. Its
+// errors say what is wrong with the path: none of them is sandbox data to
+// move aside (stateError is for that).
 func prepareStateFile(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("sandbox state %s is a directory: the state names a file (created if missing), e.g. %s",
+			path, filepath.Join(path, "sandbox.db"))
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("the folder %s of the sandbox state file cannot be created (%v): choose a state file in a folder you can write", dir, err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return err
+		return fmt.Errorf("sandbox state file %s cannot be opened for writing (%v): choose another state file", path, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return err
+		return stateError(path, err)
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return f.Chmod(fi.Mode().Perm() &^ 0o077)
@@ -104,8 +112,9 @@ func prepareStateFile(path string) error {
 	return nil
 }
 
-// stateError names the file and the way out: the state is only sandbox
-// data, so starting afresh is always possible.
+// stateError names a state file that exists but cannot be used as one,
+// and the way out: the state is only sandbox data, so starting afresh is
+// always possible.
 func stateError(path string, err error) error {
 	return fmt.Errorf("sandbox state file %s cannot be used (%v): it holds only sandbox data, so move it aside or delete it "+
 		"(with its -wal and -shm files) to start a fresh sandbox, or choose another state file", path, err)
@@ -271,11 +280,7 @@ func (s *store) migrate(ctx context.Context) error {
 				return fmt.Errorf("sandbox schema: %w", err)
 			}
 		}
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO meta(k, v) VALUES ('jwt_key', ?)`, hex.EncodeToString(key)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO meta(k, v) VALUES ('jwt_key', ?)`, randid.Hex(32)); err != nil {
 			return err
 		}
 		var stored string

@@ -27,7 +27,7 @@ func TestMemoryCacheWritesNothingAndIsSharedSafely(t *testing.T) {
 		Transport:   s.Client().Transport,
 		Secrets: func(ctx context.Context) (Secrets, error) {
 			k := caller[ctx.Value(callerKey{}).(string)]
-			return Secrets{APIKey: k, Mask: []string{k}}, nil
+			return Secrets{APIKey: k}, nil
 		},
 		Log: zerolog.Nop(),
 	})

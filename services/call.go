@@ -12,6 +12,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/mask"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // MaxAnswer is the most of an answer passed on.
@@ -37,16 +40,33 @@ type Answer struct {
 	Attempts              int
 }
 
-// NetworkError: no answer came (after retries). Ambiguous for a write.
+// NetworkError: no answer came (after retries). A write may still have
+// been applied.
 type NetworkError struct {
+	Service  string
 	Attempts int
 	Err      error
 }
 
 func (e *NetworkError) Error() string {
-	return fmt.Sprintf("no answer after %d attempt(s): %v", e.Attempts, e.Err)
+	return fmt.Sprintf("%s did not answer after %d attempt(s): %v", e.Service, e.Attempts, e.Err)
 }
 func (e *NetworkError) Unwrap() error { return e.Err }
+
+// OutcomeUnknown: the request may have been applied (toolkit.Ambiguous).
+func (e *NetworkError) OutcomeUnknown() bool { return true }
+
+// StatusError is a write that a service answered with a 5xx after its
+// retries: the service may have applied it before failing.
+type StatusError struct {
+	Service, Method, Path string
+	Status, Attempts      int
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("%s answered %d", e.Service, e.Status) }
+
+// OutcomeUnknown: the write may have been applied (toolkit.Ambiguous).
+func (e *StatusError) OutcomeUnknown() bool { return true }
 
 var writeMethods = map[string]bool{http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true}
 
@@ -64,7 +84,7 @@ func (d *Door) Call(ctx context.Context, r Request) (*Answer, error) {
 	}
 	write := writeMethods[r.Method]
 	if r.Method != http.MethodGet && !write {
-		return nil, refuse("method %q: use GET, POST, PUT, PATCH or DELETE", clip(r.Method))
+		return nil, refuse("method %s: use GET, POST, PUT, PATCH or DELETE", textsafe.QuoteN(r.Method, 60))
 	}
 	if err := CheckPath(r.Path); err != nil {
 		return nil, err
@@ -120,7 +140,7 @@ func (d *Door) Call(ctx context.Context, r Request) (*Answer, error) {
 		case errors.As(err, &rule):
 			// a refused redirect names where it pointed, which the service
 			// wrote: the key echoed into a Location's host must not come back
-			return nil, &RuleError{newMasker(sec).text(rule.Msg)}
+			return nil, &RuleError{sec.masker().Text(rule.Msg)}
 		case err == nil && !retryable(resp.StatusCode):
 		case a.Attempts < 3 && ctx.Err() == nil:
 			if resp != nil {
@@ -130,9 +150,9 @@ func (d *Door) Call(ctx context.Context, r Request) (*Answer, error) {
 			if wait(ctx, d.opts.RetryBase<<(a.Attempts-1)) == nil {
 				continue
 			}
-			return nil, &NetworkError{a.Attempts, ctx.Err()}
+			return nil, &NetworkError{s.Host, a.Attempts, ctx.Err()}
 		case err != nil:
-			return nil, &NetworkError{a.Attempts, maskedError{err, newMasker(sec)}}
+			return nil, &NetworkError{s.Host, a.Attempts, maskedError{err, sec.masker()}}
 		}
 		break
 	}
@@ -140,19 +160,19 @@ func (d *Door) Call(ctx context.Context, r Request) (*Answer, error) {
 	a.Status = resp.StatusCode
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
 	if err != nil {
-		return nil, &NetworkError{a.Attempts, err}
+		return nil, &NetworkError{s.Host, a.Attempts, err}
 	}
 	if len(b) > MaxAnswer {
 		b, a.Cut = b[:MaxAnswer], true
 	}
-	m := newMasker(sec)
+	m := sec.masker()
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	var v any
 	if !a.Cut && (mt == "application/json" || strings.HasSuffix(mt, "+json")) && json.Unmarshal(b, &v) == nil {
-		a.JSON = m.value(v)
+		a.JSON = m.Value(v)
 		return a, nil
 	}
-	a.Text = m.text(strings.ToValidUTF8(string(b), "\uFFFD"))
+	a.Text = m.Text(strings.ToValidUTF8(string(b), "\uFFFD"))
 	return a, nil
 }
 
@@ -163,17 +183,17 @@ func (d *Door) MaskText(ctx context.Context, text string) string {
 	if err != nil {
 		sec = Secrets{}
 	}
-	return newMasker(sec).text(text)
+	return sec.masker().Text(text)
 }
 
 // maskedError: a network error can quote what the service sent (a
 // malformed status line, say); its text is masked like an answer.
 type maskedError struct {
 	err error
-	m   masker
+	m   *mask.Masker
 }
 
-func (e maskedError) Error() string { return e.m.text(e.err.Error()) }
+func (e maskedError) Error() string { return e.m.Text(e.err.Error()) }
 func (e maskedError) Unwrap() error { return e.err }
 
 func retryable(status int) bool {
@@ -222,9 +242,9 @@ func (d *Door) send(req *http.Request, host string, write bool) (*http.Response,
 		}
 		if write {
 			return nil, refuse("%s answered a %s with a redirect (to %s): writes never follow redirects; "+
-				"read the docs (get_service_docs) for the right path", host, req.Method, clip(to))
+				"read the docs (get_service_docs) for the right path", host, req.Method, textsafe.Line(to, 60))
 		}
-		return nil, refuse("%s redirected to %s: only redirects on the same host are followed", host, clip(to))
+		return nil, refuse("%s redirected to %s: only redirects on the same host are followed", host, textsafe.Line(to, 60))
 	}
 	if err != nil {
 		ev.Str("error", errorClass(err)).Msg("service request failed")

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 const (
@@ -277,7 +278,7 @@ func Slice(text string, offset, max int) (Page, error) {
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func unknown(host string) error {
-	return refuse("unknown service %q: use one of %s (list_services)", clip(host), strings.Join(Hosts(), ", "))
+	return refuse("unknown service %s: use one of %s (list_services)", textsafe.QuoteN(host, 60), strings.Join(Hosts(), ", "))
 }
 
 var errRedirect = errors.New("redirect refused")

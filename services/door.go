@@ -3,7 +3,6 @@ package services
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,6 +11,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 )
 
 // Options configure the door.
@@ -42,10 +44,16 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// Secrets are the profile's: the key the door adds, and everything it masks.
+// Secrets are the caller's: the key the door adds, and everything it masks
+// (the key itself always).
 type Secrets struct {
 	APIKey string
-	Mask   []string // PIN, token, key: any stored secret
+	Mask   []mask.Secret // PIN, token: any stored secret
+}
+
+// masker masks s's secrets, the key included.
+func (s Secrets) masker() *mask.Masker {
+	return mask.New(append([]mask.Secret{{Kind: mask.Key, Value: s.APIKey}}, s.Mask...)...)
 }
 
 // Door reaches the ecosystem's hosts and nothing else.
@@ -145,20 +153,11 @@ func checkOverride(h, raw string) (string, error) {
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && Loopback(u.Hostname()):
+	case u.Scheme == "http" && loopback.Host(u.Hostname()):
 	default:
 		return "", fmt.Errorf("service URL for %s: %q must be https (plain http only on a loopback address)", s.Host, u.String())
 	}
 	return s.Host, nil
-}
-
-// Loopback: 127.0.0.0/8, ::1 or localhost.
-func Loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // DocsURL is where the service's llms.txt is read.

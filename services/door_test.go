@@ -18,6 +18,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 	"github.com/myapihq/myapihq-mcp/sandbox"
 )
 
@@ -65,7 +66,7 @@ func newDoor(t *testing.T, s *stub, now *time.Time, log io.Writer) *Door {
 		CacheDir:  t.TempDir(),
 		Transport: s.Client().Transport,
 		Secrets: func(context.Context) (Secrets, error) {
-			return Secrets{APIKey: testKey, Mask: []string{testKey, "thePINthePINthePIN"}}, nil
+			return Secrets{APIKey: testKey, Mask: []mask.Secret{{Kind: mask.PIN, Value: "thePINthePINthePIN"}}}, nil
 		},
 		Now:       func() time.Time { return *now },
 		Log:       zerolog.New(log),

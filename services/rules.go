@@ -3,8 +3,11 @@ package services
 import (
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // MaxPath is the longest path the door passes on.
@@ -21,7 +24,11 @@ func refuse(format string, args ...any) error { return &RuleError{fmt.Sprintf(fo
 // CheckPath enforces the path rules: an absolute path on the service's own
 // API, nothing that could climb out of it or reach another host. Percent
 // escapes are allowed except those that would spell a separator, a dot,
-// a control character or another escape, the classic ways around such checks.
+// a control character or another escape, the classic ways around such checks;
+// escapes of bytes above 0x7f must spell UTF-8 (an overlong %C0%AE is a dot
+// to a lenient decoder) and no character that Unicode normalisation folds
+// into one of those. No ; at all: a Tomcat or Spring proxy drops a path
+// parameter, reading /a/..;/b as /a/../b.
 func CheckPath(p string) error {
 	switch {
 	case p == "":
@@ -29,7 +36,7 @@ func CheckPath(p string) error {
 	case len(p) > MaxPath:
 		return refuse("path is %d characters: at most %d", len(p), MaxPath)
 	case p[0] != '/':
-		return refuse("path must start with / (a path on the service's API, not a URL): got %q", clip(p))
+		return refuse("path must start with / (a path on the service's API, not a URL): got %s", textsafe.QuoteN(p, 60))
 	case strings.Contains(p, "//"):
 		return refuse("path must not contain //")
 	}
@@ -41,10 +48,15 @@ func CheckPath(p string) error {
 				return refuse("path has a malformed %% escape at byte %d", i)
 			}
 			v := unhex(p[i+1])<<4 | unhex(p[i+2])
+			if v == ';' {
+				return refuse("path must not hold ; (encoded %s): a path parameter is read differently by proxies (/a/..;/b as /a/../b)", p[i:i+3])
+			}
 			if v < 0x20 || v == 0x7f || v == '/' || v == '.' || v == '\\' || v == '%' {
 				return refuse("path must not encode %q as %s: write the path plainly", rune(v), p[i:i+3])
 			}
 			i += 2
+		case c == ';':
+			return refuse("path must not hold ; (a path parameter): proxies read it differently (/a/..;/b as /a/../b, ;jsessionid= dropped)")
 		case c == '?' || c == '#':
 			return refuse("path must not hold %q: pass query parameters in query", c)
 		case c == '@':
@@ -55,12 +67,51 @@ func CheckPath(p string) error {
 			return refuse("path must be printable ASCII without spaces or <>\"{}|^` (percent-encode other characters); byte %d is 0x%02x", i, c)
 		}
 	}
+	if err := checkEncodedText(p); err != nil {
+		return err
+	}
 	for _, seg := range strings.Split(p[1:], "/") {
-		if seg == "." || seg == ".." {
+		if seg != "" && strings.Trim(seg, ".") == "" { // . and .., and ... that some servers trim to nothing
 			return refuse("path must not have a %q segment", seg)
 		}
 	}
 	return nil
+}
+
+// checkEncodedText decodes p's escapes (well formed: CheckPath's loop
+// checked them) and refuses bytes that are not UTF-8, and characters that
+// Unicode normalisation (NFKC) or a best-fit code page folds into a
+// character the rules refuse.
+func checkEncodedText(p string) error {
+	b := make([]byte, 0, len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' {
+			b = append(b, unhex(p[i+1])<<4|unhex(p[i+2]))
+			i += 2
+		} else {
+			b = append(b, p[i])
+		}
+	}
+	if !utf8.Valid(b) {
+		return refuse("path's %%-escapes must spell UTF-8 characters: overlong or cut sequences (%%C0%%AE is a dot to a lenient decoder) are refused")
+	}
+	for _, r := range string(b) {
+		if to, ok := lookalikes[r]; ok {
+			return refuse("path must not encode %U: a server that normalises Unicode reads it as %q", r, to)
+		}
+	}
+	return nil
+}
+
+// lookalikes are characters NFKC (or Windows' best-fit mapping) turns
+// into ASCII that the path rules refuse or that splits a URL.
+var lookalikes = map[rune]string{
+	'\uFF0E': ".", '\uFE52': ".", '\u2024': ".", '\u2025': "..", '\u2026': "...",
+	'\uFF0F': "/", '\u2215': "/", '\u2044': "/",
+	'\uFF3C': "\\", '\uFE68': "\\", '\u2216': "\\",
+	'\uFF1B': ";", '\uFE54': ";", '\u037E': ";",
+	'\uFF05': "%", '\uFE6A': "%",
+	'\uFF1F': "?", '\uFE56': "?", '\uFF03': "#", '\uFE5F': "#",
 }
 
 // Query checks the model's query object (every value a string) and encodes
@@ -76,15 +127,15 @@ func Query(q map[string]any) (string, error) {
 	for k := range q {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	v := url.Values{}
 	for _, k := range keys {
 		s, isStr := q[k].(string)
 		if !isStr {
-			return "", refuse("query value %q must be a string (write numbers and booleans as strings)", clip(k))
+			return "", refuse("query value %s must be a string (write numbers and booleans as strings)", textsafe.QuoteN(k, 60))
 		}
 		if k == "" || len(k) > 200 || len(s) > MaxPath {
-			return "", refuse("query parameter %q: names of 1 to 200 characters, values up to %d", clip(k), MaxPath)
+			return "", refuse("query parameter %s: names of 1 to 200 characters, values up to %d", textsafe.QuoteN(k, 60), MaxPath)
 		}
 		v.Add(k, s)
 	}
@@ -106,17 +157,4 @@ func unhex(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - 'A' + 10
-}
-
-// clip keeps a hostile value short and printable in a message.
-func clip(s string) string {
-	if len(s) > 60 {
-		s = s[:60] + "…"
-	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
-			return '?'
-		}
-		return r
-	}, s)
 }

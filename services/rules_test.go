@@ -2,8 +2,10 @@ package services
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestPathRules: every way out of the service's API is refused before any
@@ -19,6 +21,7 @@ func TestPathRules(t *testing.T) {
 		"/a/../b":                          `".." segment`,
 		"/..":                              `".." segment`,
 		"/a/./b":                           `"." segment`,
+		"/a/.../b":                         `"..." segment`,
 		"/a/%2e%2e/b":                      "encode",
 		"/a/%2E%2e/b":                      "encode",
 		"/a%2fb":                           "encode",
@@ -39,6 +42,35 @@ func TestPathRules(t *testing.T) {
 		"/a#frag":                          "query",
 		"/a\\b":                            "backslash",
 		"/" + strings.Repeat("a", MaxPath): "at most",
+		// Path parameters: a Tomcat or Spring proxy reads /a/..;/b as /a/../b.
+		"/v1/..;/hq/orgs":             "path parameter",
+		"/v1/domains;jsessionid=abc1": "path parameter",
+		"/v1/x;":                      "path parameter",
+		"/v1/a%3bb":                   "path parameter",
+		"/v1/a%3Bb":                   "path parameter",
+		// Escapes that are not UTF-8: overlong dots and slashes, surrogates,
+		// beyond U+10FFFF, stray or cut continuation bytes.
+		"/v1/%C0%AE%C0%AE/hq":    "UTF-8",
+		"/v1/%c0%ae%c0%ae/hq":    "UTF-8",
+		"/v1/%E0%80%AE%E0%80%AE": "UTF-8",
+		"/v1/%C0%AF":             "UTF-8",
+		"/v1/%F0%80%80%AE":       "UTF-8",
+		"/v1/%ED%A0%80":          "UTF-8",
+		"/v1/%F4%90%80%80":       "UTF-8",
+		"/v1/%80":                "UTF-8",
+		"/v1/%C3":                "UTF-8",
+		"/v1/%C3/x":              "UTF-8",
+		"/v1/%E2%82":             "UTF-8",
+		"/v1/%FF":                "UTF-8",
+		// Characters a normalising server (NFKC) folds into . / \ ; %
+		"/v1/%EF%BC%8E%EF%BC%8E/hq": "normalise",
+		"/v1/%EF%BC%8F":             "normalise",
+		"/v1/%EF%BC%BC":             "normalise",
+		"/v1/%EF%BC%9B":             "normalise",
+		"/v1/%EF%BC%85":             "normalise",
+		"/v1/%E2%80%A4%E2%80%A4":    "normalise",
+		"/v1/%EF%B9%92":             "normalise",
+		"/v1/%E2%88%95":             "normalise",
 	}
 	for p, want := range bad {
 		err := CheckPath(p)
@@ -47,11 +79,49 @@ func TestPathRules(t *testing.T) {
 			t.Errorf("CheckPath(%q) = %v, want a refusal about %q", p, err, want)
 		}
 	}
-	for _, p := range []string{"/", "/v1/domains", "/v1/domains/example.com", "/v1/contacts/a%40b.com", "/v1/x:batch", "/a.b/c..d/~e"} {
+	for _, p := range []string{"/", "/v1/domains", "/v1/domains/example.com", "/v1/contacts/a%40b.com", "/v1/x:batch", "/a.b/c..d/~e",
+		"/v1/caf%C3%A9", "/v1/%E2%82%AC", "/v1/%F0%9F%98%80", "/v1/x=1,y=2"} {
 		if err := CheckPath(p); err != nil {
 			t.Errorf("CheckPath(%q) = %v, want ok", p, err)
 		}
 	}
+}
+
+// FuzzCheckPath: whatever path passes, a server or proxy that decodes
+// escapes, drops path parameters or folds look-alike characters still sees
+// the same segments: none is . or .., none holds / \\ ; or a control
+// character, and the bytes are UTF-8.
+func FuzzCheckPath(f *testing.F) {
+	for _, seed := range []string{"/v1/domains", "/v1/..;/x", "/v1/%C0%AE", "/v1/caf%C3%A9", "/a%2e%2e", "/v1/%EF%BC%8E", "/v1/a;b=c", "/x/%E2%82%AC/y"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if CheckPath(p) != nil {
+			return
+		}
+		decoded, err := url.PathUnescape(p)
+		if err != nil {
+			t.Fatalf("%q passed but does not decode: %v", p, err)
+		}
+		if !utf8.ValidString(decoded) || strings.ContainsAny(decoded, ";\\\x00\r\n") {
+			t.Fatalf("%q passed and decodes to %q", p, decoded)
+		}
+		for _, seg := range strings.Split(p[1:], "/") {
+			d, _ := url.PathUnescape(seg)
+			if d == "." || d == ".." || strings.ContainsAny(d, "/") || strings.Trim(strings.Map(fold, d), ".") == "" && d != "" {
+				t.Fatalf("%q passed with segment %q (%q)", p, seg, d)
+			}
+		}
+	})
+}
+
+// fold maps the look-alikes CheckPath refuses to what NFKC makes of them.
+func fold(r rune) rune {
+	switch r {
+	case '\uFF0E', '\u2024', '\uFE52':
+		return '.'
+	}
+	return r
 }
 
 func TestQueryRules(t *testing.T) {
@@ -62,29 +132,6 @@ func TestQueryRules(t *testing.T) {
 	got, err := Query(map[string]any{"b": "2", "a": "x&y=z"})
 	if err != nil || got != "a=x%26y%3Dz&b=2" {
 		t.Fatalf("Query = %q, %v", got, err)
-	}
-}
-
-func TestMask(t *testing.T) {
-	t.Parallel()
-	s := Secrets{APIKey: "hq_live_abcdefghijklmnopqrstuvwxy", Mask: []string{"PINPINPINPINPIN123", ""}}
-	in := `key hq_live_abcdefghijklmnopqrstuvwxy other hq_live_ZZZZYYYYXXXX test hq_test_QQQQWWWW pin PINPINPINPINPIN123 ` +
-		`jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl`
-	out := Mask(s, in)
-	for _, leak := range []string{"abcdefghijklmnopqrstuvwxy", "ZZZZYYYYXXXX", "QQQQWWWW", "PINPINPINPINPIN123", "eyJzdWIiOiJ4In0"} {
-		if strings.Contains(out, leak) {
-			t.Errorf("%q leaked: %s", leak, out)
-		}
-	}
-	// After JSON decoding, an escaped key is a plain string again: masked.
-	v := newMasker(s).value(map[string]any{"k": []any{"hq_live_SECRETSECRET"}, "hq_live_INKEYNAME1": 1.0})
-	if strings.Contains(strings.Join([]string{v.(map[string]any)["k"].([]any)[0].(string)}, ""), "SECRETSECRET") {
-		t.Errorf("value not masked: %v", v)
-	}
-	for k := range v.(map[string]any) {
-		if strings.Contains(k, "INKEYNAME1") {
-			t.Errorf("key not masked: %v", v)
-		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,127 +12,143 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 var (
-	pEmail    = Param{Name: "email", Type: "string", Format: "email", Required: true, MaxLen: 254}
-	pPassword = Param{Name: "password", Type: "string", Required: true, MaxLen: 1024, Desc: "the human's password; never stored"}
-	pAgentID  = idParam("agent_id", "from list_linked_agents")
+	pEmail    = toolkit.Param{Name: "email", Type: "string", Format: "email", Required: true, MaxLen: 254}
+	pPassword = toolkit.Param{Name: "password", Type: "string", Required: true, MaxLen: 1024, Desc: "the human's password; never stored"}
+	pAgentID  = toolkit.IDParam("agent_id", "from list_linked_agents")
 )
 
-func accountTools() []Tool {
-	return []Tool{
+func accountTools(d *Deps) []toolkit.Tool {
+	return []toolkit.Tool{
 		{
 			Name: "create_agent", Toolset: Account, Title: "Create agent account (onboard)",
+			Output: outAccount,
 			Description: "Onboard in one call: create this profile's agent account and a permanent API key; the server stores " +
 				"them, you never see them. Does nothing if the profile already has credentials (force=true starts over). Next: create_org.",
-			Params: []Param{
+			Params: []toolkit.Param{
 				{Name: "label", Type: "string", MaxLen: 100, Desc: "a name for the account"},
 				{Name: "force", Type: "boolean", Desc: "replace this profile's stored account with a new one"},
 			},
 			Idempotent: true, OpenWorld: true, OwnKey: true, LocalOnly: true,
-			Handler: createAgent,
+			Handler: d.bind(createAgent),
 		},
 		{
 			Name: "whoami", Toolset: Account, Title: "Who am I",
-			Description: "Call first. Shows the profile, the service (sandbox or live), the account id and which credentials " +
-				"are stored and where, masked. Needs no network.",
+			Meta:   appMeta,
+			Output: outWhoami,
+			Description: "Call first: the profile, its service (sandbox or live), account id and which credentials are stored " +
+				"where (masked). No network.",
 			ReadOnly: true, Idempotent: true,
-			Handler: whoami,
+			Handler: d.bind(whoami),
 		},
 		{
 			Name: "logout", Toolset: Account, Title: "Forget stored credentials",
-			Description: "Delete this profile's stored credentials from this machine. The account stays on the service, but " +
-				"without its PIN it cannot be recovered. Only when the user asks.",
+			Output: outObject,
+			Description: "Delete this profile's credentials from this machine. The account stays, but without its PIN it " +
+				"cannot be recovered. Only when the user asks.",
 			Destructive: true, Idempotent: true, LocalOnly: true,
-			Confirm: func(Args) string {
+			Confirm: func(toolkit.Args) string {
 				return "Forget this profile's MyAPIHQ credentials on this machine? Without its PIN the agent account cannot be recovered."
 			},
-			Handler: logout,
+			Audit:   true,
+			Handler: d.bind(logout),
 		},
 		{
 			Name: "login", Toolset: Account, Title: "Log in a human",
+			Output: outObject,
 			Description: "Log a human in (email, password) for the human-only tools: link_agent, list_linked_agents, " +
 				"get_agent_balance/usage. Kept in memory, for this client only.",
-			Params:     []Param{pEmail, pPassword},
+			Params:     []toolkit.Param{pEmail, pPassword},
 			Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
-			Handler: login,
+			Handler: d.bind(login),
 		},
 		{
 			Name: "register_account", Toolset: Account, Title: "Register a human account",
+			Output:      outObject,
 			Description: "Create a human account; a verification email follows and login works once it is verified.",
-			Params:      []Param{pEmail, {Name: "password", Type: "string", Required: true, MaxLen: 1024, Desc: "at least 8 characters; never stored"}},
+			Params:      []toolkit.Param{pEmail, {Name: "password", Type: "string", Required: true, MaxLen: 1024, Desc: "at least 8 characters; never stored"}},
 			OpenWorld:   true, LocalOnly: true, // the human login family
 
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).Register(ctx, hqclient.EmailPassword{Email: a.Str("email"), Password: a.Str("password")})
 				if err != nil {
 					return nil, err
 				}
-				next := "open the verification link sent to " + quote(a.Str("email")) + ", then call login"
+				next := "open the verification link sent to " + textsafe.Quote(a.Str("email")) + ", then call login"
 				if d.Sandbox {
 					next += " (sandbox: the mail is at " + d.BaseURL + "/_sandbox/outbox)"
 				}
-				return ok(r.Raw, "Registered "+quote(a.Str("email"))+". Next: "+next+".")
+				return toolkit.OK(r.Raw, "Registered "+textsafe.Quote(a.Str("email"))+". Next: "+next+".")
 			},
 		},
 		{
 			Name: "link_agent", Toolset: Account, Title: "Link an agent to the human",
+			Output: outObject,
 			Description: "Link an agent account to the logged-in human (login first). Without pin it links this profile's " +
 				"own agent, using its stored PIN.",
-			Params:     []Param{{Name: "pin", Type: "string", MaxLen: 200, Desc: "another agent's PIN; omit for this profile's agent"}},
+			Params:     []toolkit.Param{{Name: "pin", Type: "string", MaxLen: 200, Desc: "another agent's PIN; omit for this profile's agent"}},
 			Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
-			Handler: linkAgent,
+			Handler: d.bind(linkAgent),
 		},
 		{
 			Name: "accept_agent_link", Toolset: Account, Title: "Accept an agent link",
+			Output:      outObject,
 			Description: "As the logged-in human, accept the link request token from a send_link_email message.",
-			Params:      []Param{{Name: "token", Type: "string", Required: true, MaxLen: 200, Desc: "from the link email"}},
+			Params:      []toolkit.Param{{Name: "token", Type: "string", Required: true, MaxLen: 200, Desc: "from the link email"}},
 			Idempotent:  true, OpenWorld: true, Human: true, LocalOnly: true,
-			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
+			Handler: d.asHuman(func(ctx context.Context, h *hqclient.Client, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := h.AcceptAgentLink(ctx, a.Str("token"))
 				return answer(r, err, func() string { return "Agent linked to the human account." })
 			}),
 		},
 		{
 			Name: "send_link_email", Toolset: Account, Title: "Ask a human to link this agent",
+			Output:      outObject,
 			Description: "Email a human a request to link this agent to their account; they accept it after logging in.",
-			Params:      []Param{pEmail},
+			Params:      []toolkit.Param{pEmail},
 			OpenWorld:   true,
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).SendLinkEmail(ctx, a.Str("email"))
-				return answer(r, err, func() string { return "Link request sent to " + quote(a.Str("email")) + "." })
+				return answer(r, err, func() string { return "Link request sent to " + textsafe.Quote(a.Str("email")) + "." })
 			},
 		},
 		{
 			Name: "list_linked_agents", Toolset: Account, Title: "List linked agents",
+			Output:      outList,
 			Description: "List the agent accounts linked to the logged-in human (login first).",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true, Untrusted: "other users (agent labels)",
-			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
+			Handler: d.asHuman(func(ctx context.Context, h *hqclient.Client, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := h.ListAgents(ctx)
 				return answer(r, err, func() string { return fmt.Sprintf("%d linked agent(s).", len(r.Data)) })
 			}),
 		},
 		{
 			Name: "get_agent_balance", Toolset: Account, Title: "Get a linked agent's balance",
+			Output:      outBalance,
 			Description: "Balance of an agent linked to the logged-in human.",
-			Params:      []Param{pAgentID},
+			Params:      []toolkit.Param{pAgentID},
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
-			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
+			Handler: d.asHuman(func(ctx context.Context, h *hqclient.Client, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := h.AgentBalance(ctx, a.Str("agent_id"))
 				return answer(r, err, func() string {
-					return fmt.Sprintf("Agent %s balance: %s.", quote(a.Str("agent_id")), quote(r.Data.BalanceDisplay))
+					return fmt.Sprintf("Agent %s balance: %s.", textsafe.Quote(a.Str("agent_id")), textsafe.Quote(r.Data.BalanceDisplay))
 				})
 			}),
 		},
 		{
 			Name: "get_agent_usage", Toolset: Account, Title: "Get a linked agent's usage",
+			Output:      outObject,
 			Description: "Usage metrics of an agent linked to the logged-in human.",
-			Params:      []Param{pAgentID},
+			Params:      []toolkit.Param{pAgentID},
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Human: true, LocalOnly: true,
-			Handler: asHuman(func(ctx context.Context, h *hqclient.Client, a Args) (*mcp.CallToolResult, error) {
+			Handler: d.asHuman(func(ctx context.Context, h *hqclient.Client, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := h.AgentUsage(ctx, a.Str("agent_id"))
-				return answer(r, err, func() string { return "Usage of agent " + quote(a.Str("agent_id")) + "." })
+				return answer(r, err, func() string { return "Usage of agent " + textsafe.Quote(a.Str("agent_id")) + "." })
 			}),
 		},
 	}
@@ -140,7 +157,7 @@ func accountTools() []Tool {
 // createAgent is onboarding: account, PIN persisted before anything else,
 // then a permanent API key. Under the profile's inter-process lock, so two
 // servers starting at once end with one account.
-func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+func createAgent(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResult, error) {
 	force := a.Bool("force")
 	if env := envOverrides(ctx, d); len(env) > 0 {
 		// An account made now would be overridden by the variables at once
@@ -207,14 +224,14 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		nv := credentials.Values{AccountID: r.Data.AccountID, PIN: r.Data.PIN, Token: r.Data.Token, TokenExpiresAt: exp, OnboardKey: key}
 		if saveErr := d.Store.Save(ctx, nv); saveErr != nil {
 			var se *credentials.SaveError
-			if errors.As(saveErr, &se) && contains(se.Fields, credentials.FieldPIN) {
+			if errors.As(saveErr, &se) && slices.Contains(se.Fields, credentials.FieldPIN) {
 				unsavedPIN = r.Data.PIN
 			}
 			d.Log.Error().Err(saveErr).Msg("could not store the new account's credentials")
 		}
 		if err != nil { // the account exists, but its first token could not be had
 			return pinResult(unsavedPIN, fmt.Sprintf("create_agent made account %s but could not finish: %v. "+
-				"Run create_agent again to complete it.", quote(r.Data.AccountID), quote(err.Error())), true), nil
+				"Run create_agent again to complete it.", textsafe.Quote(r.Data.AccountID), textsafe.Quote(err.Error())), true), nil
 		}
 		v = nv
 	}
@@ -229,7 +246,7 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		hqclient.CreateKeyRequest{Name: "myapihq-mcp " + d.Store.Profile()})
 	if err != nil {
 		if unsavedPIN != "" {
-			return pinResult(unsavedPIN, "create_agent made the account but not its API key: "+describe("create_agent", asHQ(err))+
+			return pinResult(unsavedPIN, "create_agent made the account but not its API key: "+d.explain("create_agent", err)+
 				". Run create_agent again to finish.", true), nil
 		}
 		return nil, err
@@ -244,11 +261,11 @@ func createAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		out["replaced_account_id"] = previous
 	}
 	summary := fmt.Sprintf("Agent account %s created; its PIN and API key (%s) are stored in the %s. Next: create_org, then "+
-		"setup_payment and top_up to add funds.", quote(v.AccountID), credentials.Mask(credentials.FieldAPIKey, k.Data.APIKey), storeName(st))
+		"setup_payment and top_up to add funds.", textsafe.Quote(v.AccountID), mask.Display(credentials.FieldAPIKey, k.Data.APIKey), storeName(st))
 	if saveErr != nil {
 		summary += " WARNING: the API key could not be stored (" + saveErr.Error() + "); it works until this server stops."
 	}
-	res := okValue(out, summary)
+	res := toolkit.OKValue(out, summary)
 	if unsavedPIN != "" {
 		return withPIN(res, unsavedPIN), nil
 	}
@@ -262,11 +279,11 @@ func onboarded(v credentials.Values) bool {
 
 func alreadyOnboarded(ctx context.Context, d *Deps, v credentials.Values) *mcp.CallToolResult {
 	st := d.Store.Status(ctx)
-	return okValue(map[string]any{
+	return toolkit.OKValue(map[string]any{
 		"account_id": v.AccountID, "api_key": v.APIKey, "profile": d.Store.Profile(), "service": d.BaseURL,
 		"stored_in": st.Store, "already_onboarded": true,
 	}, fmt.Sprintf("This profile already has an agent account (%s) with an API key; nothing was created. Use it: "+
-		"list_orgs or create_org. (force=true would replace it.)", quote(v.AccountID)))
+		"list_orgs or create_org. (force=true would replace it.)", textsafe.Quote(v.AccountID)))
 }
 
 func storeName(st credentials.Status) string {
@@ -286,14 +303,14 @@ func withPIN(res *mcp.CallToolResult, pin string) *mcp.CallToolResult {
 		"safe now (e.g. MYAPI_PIN in a .env file). PIN: " + pin
 	res.Content = append([]mcp.Content{mcp.NewTextContent(warning)}, res.Content...)
 	if m, isMap := res.StructuredContent.(map[string]any); isMap {
-		m["unsaved_pin"] = pin // a key the scrubber leaves alone, on purpose
+		m["unsaved_pin"] = pin // a key the masker leaves alone, on purpose (toolkit.MaskResult)
 		m["warning"] = warning
 	}
 	return res
 }
 
 func pinResult(pin, msg string, isErr bool) *mcp.CallToolResult {
-	res := okValue(map[string]any{"error": msg}, msg)
+	res := toolkit.OKValue(map[string]any{"error": msg}, msg)
 	res.IsError = isErr
 	if pin != "" {
 		return withPIN(res, pin)
@@ -301,9 +318,9 @@ func pinResult(pin, msg string, isErr bool) *mcp.CallToolResult {
 	return res
 }
 
-func whoami(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
+func whoami(ctx context.Context, d *Deps, _ toolkit.Args) (*mcp.CallToolResult, error) {
 	out, summary := whoamiData(ctx, d)
-	return okValue(out, summary), nil
+	return toolkit.OKValue(out, summary), nil
 }
 
 // whoamiData is what the server knows of the profile, secrets masked; the
@@ -344,13 +361,18 @@ func whoamiData(ctx context.Context, d *Deps) (map[string]any, string) {
 	var summary string
 	switch {
 	case onboarded(v):
-		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, quote(v.AccountID), storeName(st))
+		summary = fmt.Sprintf("Profile %q on the %s service (%s): account %s, credentials in the %s.", st.Profile, service, d.BaseURL, textsafe.Quote(v.AccountID), storeName(st))
 	case v.PIN != "":
-		summary = fmt.Sprintf("Profile %q has account %s but no API key: call create_agent to finish onboarding.", st.Profile, quote(v.AccountID))
+		summary = fmt.Sprintf("Profile %q has account %s but no API key", st.Profile, textsafe.Quote(v.AccountID)) + d.say(
+			say(": call create_agent to finish onboarding.", "create_agent"),
+			say("; this server does not offer onboarding (--read-only or --toolsets): a server that does can finish it."))
 	case len(env) > 0:
 		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no complete stored credentials.", st.Profile, service, d.BaseURL)
 	default:
-		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no credentials: call create_agent to onboard.", st.Profile, service, d.BaseURL)
+		summary = fmt.Sprintf("Profile %q on the %s service (%s) has no credentials", st.Profile, service, d.BaseURL) + d.say(
+			say(": call create_agent to onboard.", "create_agent"),
+			say("; this server does not offer onboarding (--read-only or --toolsets): onboard with a server that does, "+
+				"or set MYAPI_API_KEY and MYAPI_PIN where this server starts."))
 	}
 	if len(env) > 0 {
 		summary += fmt.Sprintf(" The environment overrides the credential store: %s, set where this server was "+
@@ -380,7 +402,7 @@ func envOverrides(ctx context.Context, d *Deps) []string {
 	return out
 }
 
-func logout(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
+func logout(ctx context.Context, d *Deps, _ toolkit.Args) (*mcp.CallToolResult, error) {
 	if err := d.Store.Logout(ctx); err != nil {
 		return nil, err
 	}
@@ -395,10 +417,10 @@ func logout(ctx context.Context, d *Deps, _ Args) (*mcp.CallToolResult, error) {
 	if len(env) > 0 {
 		summary += " Still set in the environment: " + strings.Join(env, ", ") + "."
 	}
-	return okValue(map[string]any{"profile": d.Store.Profile(), "logged_out": true}, summary), nil
+	return toolkit.OKValue(map[string]any{"profile": d.Store.Profile(), "logged_out": true}, summary), nil
 }
 
-func login(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+func login(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResult, error) {
 	creds := hqclient.NewStaticCredentials(hqclient.Secrets{})
 	c, err := d.NewClient(creds)
 	if err != nil {
@@ -414,11 +436,11 @@ func login(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
 	if err := d.setHuman(ctx, c, a.Str("password")); err != nil {
 		return nil, err
 	}
-	return ok(r.Raw, fmt.Sprintf("Logged in as %s (human account %s); the session is held in memory only, for this "+
-		"client alone. Next: link_agent to link this agent.", quote(a.Str("email")), quote(r.Data.Subject())))
+	return toolkit.OK(r.Raw, fmt.Sprintf("Logged in as %s (human account %s); the session is held in memory only, for this "+
+		"client alone. Next: link_agent to link this agent.", textsafe.Quote(a.Str("email")), textsafe.Quote(r.Data.Subject())))
 }
 
-func linkAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+func linkAgent(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResult, error) {
 	h, err := d.humanClient(ctx)
 	if err != nil {
 		return nil, err
@@ -436,4 +458,61 @@ func linkAgent(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error
 	}
 	r, err := h.LinkAgent(ctx, pin)
 	return answer(r, err, func() string { return "Agent linked to the human account." })
+}
+
+// RemoteWhoami is whoami for the multi-tenant mode, which swaps it in:
+// the caller is whoever's API key the host sends, and nothing is stored.
+func RemoteWhoami(d *Deps) toolkit.Tool {
+	return toolkit.Tool{
+		Name: "whoami", Toolset: Account, Title: "Who am I", Output: toolkit.Object("mode", "caller"),
+		Meta: appMeta,
+		Description: "Call first. Shows the account this server acts for (from the API key your host sends), whether an agent PIN " +
+			"came with it (needed for billing and key tools), and the service. Secrets are never shown.",
+		ReadOnly: true, Idempotent: true, OpenWorld: true,
+		Handler: func(ctx context.Context, _ toolkit.Args) (*mcp.CallToolResult, error) {
+			t, ok := d.caller(ctx)
+			if !ok {
+				return nil, errors.New("no caller in the request context")
+			}
+			out := map[string]any{"mode": "remote (multi-tenant)", "service": d.BaseURL, "caller": t.Short(),
+				"credentials": "the API key (and PIN) your host sends with each request; never stored", "pin": t.HasPIN()}
+			orgs, err := t.Client().ListOrgs(ctx)
+			if err != nil {
+				return nil, err
+			}
+			out["org_count"] = len(orgs.Data)
+			summary := fmt.Sprintf("Acting for the account of the API key your host sends (caller %s); %d organizations.", t.Short(), len(orgs.Data))
+			if t.HasPIN() {
+				if id, err := t.AccountID(ctx); err == nil && id != "" {
+					out["account_id"] = id
+					summary = fmt.Sprintf("Acting for account %s (caller %s); %d organizations.", id, t.Short(), len(orgs.Data))
+				}
+				if b, err := t.Client().Balance(ctx); err == nil {
+					out["balance_cents"], out["has_payment_method"] = b.Data.BalanceCents, b.Data.HasPaymentMethod
+				} else {
+					out["pin_error"] = "the PIN was refused or the balance is unavailable"
+				}
+			} else {
+				summary += " No X-MyAPIHQ-Agent-PIN header: billing and key tools will say they need it."
+			}
+			res := mcp.NewToolResultStructured(out, summary)
+			return res, nil
+		},
+	}
+}
+
+// Caller is who a multi-tenant request acts for (remote.Tenant).
+type Caller interface {
+	Short() string // a short, non-secret name for logs and answers
+	HasPIN() bool
+	AccountID(ctx context.Context) (string, error)
+	Client() *hqclient.Client
+}
+
+// caller is the request's Caller, in the multi-tenant mode.
+func (d *Deps) caller(ctx context.Context) (Caller, bool) {
+	if d.Caller == nil {
+		return nil, false
+	}
+	return d.Caller(ctx)
 }

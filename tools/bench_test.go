@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // The hot paths of a tool call, apart from the network: argument decoding,
@@ -18,7 +20,7 @@ func BenchmarkValidate(b *testing.B) {
 		"gdpr_enabled": true, "default_language": "en", "color_palette": map[string]any{"primary": "#112233"}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Validate(params, args); err != nil {
+		if _, err := toolkit.Validate(params, args); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -30,12 +32,12 @@ func BenchmarkResult(b *testing.B) {
 		`"gdpr_enabled":true,"created_at":"2026-11-27T12:00:00.000Z","updated_at":"2026-11-27T12:00:00.000Z","api_key":"hq_live_abcdefghijklmnopqrstuvwxyz0123456789"}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		res, err := ok(raw, "Created organization Acme (org_abc).")
+		res, err := toolkit.OK(raw, "Created organization Acme (org_abc).")
 		if err != nil {
 			b.Fatal(err)
 		}
-		scrubResult(res, false)
-		withJSONText(res)
+		toolkit.MaskResult(mask.New(), res)
+		toolkit.WithJSONText(res)
 		if res.RawStructuredContent == nil {
 			b.Fatal("no raw content")
 		}
@@ -61,12 +63,12 @@ func BenchmarkToolCall(b *testing.B) {
 	}
 }
 
-func byNameB(b *testing.B, name string) Tool {
-	for _, t := range All(Config{}) {
+func byNameB(b *testing.B, name string) toolkit.Tool {
+	for _, t := range Catalog(Config{}) {
 		if t.Name == name {
 			return t
 		}
 	}
 	b.Fatalf("no tool %s", name)
-	return Tool{}
+	return toolkit.Tool{}
 }

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -21,23 +20,28 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
+	"github.com/myapihq/myapihq-mcp/internal/safegit"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // write_env_file: the onboarding's .env step, done by the server so the
 // values never pass through the model. The file must be inside one of the
 // client's roots (or --env-file-dir when the client has none).
 
-func envFileTool() Tool {
-	return Tool{
+func envFileTool(d *Deps) toolkit.Tool {
+	return toolkit.Tool{
 		Name: "write_env_file", Toolset: Account, Title: "Write credentials to a .env file",
+		Output: toolkit.Object("path"),
 		Description: "Write MYAPI_API_KEY, MYAPI_ACCOUNT_ID (MYAPI_PIN if include_pin) to a .env in the client's roots for the user's code. " +
 			"Asks the human; returns no values.",
-		Params: []Param{
+		Params: []toolkit.Param{
 			{Name: "path", Type: "string", Required: true, MaxLen: 1024, Desc: "e.g. .env (from the first root)"},
 			{Name: "include_pin", Type: "boolean", Default: false},
 		},
 		Idempotent: true, LocalOnly: true, AsksInHandler: true,
-		Handler: writeEnvFile,
+		Handler: d.bind(writeEnvFile),
 	}
 }
 
@@ -47,27 +51,27 @@ type envState struct {
 	Roots []string `json:"roots"`
 }
 
-func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
-	req := callRequest(ctx)
+func writeEnvFile(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResult, error) {
+	req := toolkit.CallFrom(ctx).Request
 	var roots []string
 	switch {
-	case req != nil && server.ElicitationResponse(req.Params.InputResponses, "confirm") != nil:
+	case server.ElicitationResponse(req.Params.InputResponses, "confirm") != nil:
 		// The roots come back in the state this server signed for these
 		// arguments, once: an answer without it is not the human's.
 		var st envState
-		payload, valid := d.openState(ctx, "write_env_file", canonical(a), req.Params.RequestState)
+		payload, valid := d.Consent().Open(ctx, "write_env_file", toolkit.CallFrom(ctx).Canon, req.Params.RequestState)
 		if !valid || json.Unmarshal(payload, &st) != nil || len(st.Roots) == 0 {
 			return mcp.NewToolResultError("write_env_file: the confirmation does not answer a question this server asked " +
 				"(or was already used, or expired): nothing was written; call write_env_file again to be asked"), nil
 		}
 		roots = st.Roots
-	case req != nil && server.RootsResponse(req.Params.InputResponses, "roots") != nil:
+	case server.RootsResponse(req.Params.InputResponses, "roots") != nil:
 		roots = rootPaths(server.RootsResponse(req.Params.InputResponses, "roots").Roots)
 		if len(roots) == 0 {
 			return mcp.NewToolResultError("write_env_file refused: the client shares no file:// roots; " +
 				"open a project folder in the client, or start the server with --env-file-dir"), nil
 		}
-	case clientHasRoots(ctx):
+	case toolkit.CanListRoots(ctx):
 		return server.NewInputRequestBuilder("roots").Roots("roots").ToolResult(), nil
 	default:
 		dir := d.EnvFileDir
@@ -79,7 +83,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 	}
 	target, err := resolveInRoots(a.Str("path"), roots)
 	if err == nil {
-		err = checkEnvTarget(target)
+		err = checkEnvTarget(ctx, target)
 	}
 	if err != nil {
 		return mcp.NewToolResultError("write_env_file refused: " + err.Error()), nil
@@ -88,21 +92,18 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 	if a.Bool("include_pin") {
 		names = append(names, "MYAPI_PIN")
 	}
-	if !canElicit(ctx) && d.Config.RequireConsent {
-		return refuseWithoutConsent("write_env_file"), nil
+	if !toolkit.CanElicit(ctx) && d.Config.RequireConsent {
+		return toolkit.Refusal("write_env_file"), nil
 	}
-	if canElicit(ctx) {
-		ans := (*mcp.ElicitationResult)(nil)
-		if req != nil {
-			ans = server.ElicitationResponse(req.Params.InputResponses, "confirm")
-		}
+	if toolkit.CanElicit(ctx) {
+		ans := server.ElicitationResponse(req.Params.InputResponses, "confirm")
 		if ans == nil {
 			st, _ := json.Marshal(envState{Roots: roots})
-			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), quoteN(target, 1024))
-			return askConfirmation(q, d.sealState("write_env_file", canonical(a), st)), nil
+			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), textsafe.QuoteN(target, 1024))
+			return toolkit.Ask(q, d.Consent().Seal("write_env_file", toolkit.CallFrom(ctx).Canon, st)), nil
 		}
-		if ans.Action != mcp.ElicitationResponseActionAccept || ans.Content == nil || ans.Content.(map[string]any)["confirm"] != true {
-			return mcp.NewToolResultError(fmt.Sprintf("not done: the user did not confirm (%s). Do not retry unless they ask.", ans.Action)), nil
+		if res := toolkit.Declined(ans); res != nil {
+			return res, nil
 		}
 	}
 	v, err := d.Store.Get(ctx)
@@ -120,34 +121,15 @@ func writeEnvFile(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, er
 		vals["MYAPI_PIN"] = v.PIN
 	}
 	if err := mergeEnvFile(target, vals, names); err != nil {
-		return mcp.NewToolResultError("write_env_file failed: " + credentials.Mask(credentials.FieldAPIKey, err.Error())), nil
+		return mcp.NewToolResultError("write_env_file failed: " + mask.Display(credentials.FieldAPIKey, err.Error())), nil
 	}
 	out := map[string]any{"path": target, "written": names, "mode": "0600"}
-	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), quoteN(target, 1024))
-	if ignored, how := gitIgnored(target); !ignored {
+	summary := fmt.Sprintf("Wrote %s to %s (values not shown).", strings.Join(names, ", "), textsafe.QuoteN(target, 1024))
+	if ignored, how := gitIgnored(ctx, target); !ignored {
 		out["warning"] = "not ignored by git (" + how + "): add it to .gitignore before committing"
 		summary += " Warning: " + out["warning"].(string) + "."
 	}
-	return okValue(out, summary), nil
-}
-
-type callReqKey struct{}
-
-// callRequest is the tools/call request being served, for handlers that
-// read its multi-round-trip answers.
-func callRequest(ctx context.Context) *mcp.CallToolRequest {
-	r, _ := ctx.Value(callReqKey{}).(*mcp.CallToolRequest)
-	return r
-}
-
-func clientHasRoots(ctx context.Context) bool {
-	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
-		return info.ClientCapabilities != nil && info.ClientCapabilities.Roots != nil
-	}
-	if s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo); ok {
-		return s.GetClientCapabilities().Roots != nil
-	}
-	return false
+	return toolkit.OKValue(out, summary), nil
 }
 
 // rootPaths keeps the local folders of file:// roots.
@@ -173,7 +155,7 @@ func rootPaths(roots []mcp.Root) []string {
 // not be a symlink.
 // quotePath quotes a path for an error text: the model chose it (and the
 // client its roots), so it may carry line separators, bidi or escape codes.
-func quotePath(p string) string { return quoteN(p, 1024) }
+func quotePath(p string) string { return textsafe.QuoteN(p, 1024) }
 
 func quotePaths(ps []string) string {
 	out := make([]string, len(ps))
@@ -223,7 +205,7 @@ func resolveInRoots(p string, roots []string) (string, error) {
 // tracks (.env.example and other templates are committed, so the key would
 // be too) and an existing file that is not text (.env.vault, .env.gpg: the
 // key in clear would be merged into the ciphertext).
-func checkEnvTarget(p string) error {
+func checkEnvTarget(ctx context.Context, p string) error {
 	if fi, err := os.Lstat(p); err == nil {
 		if fi.Size() > 1<<20 {
 			return fmt.Errorf("%s is over 1 MiB: not an env file", quotePath(p))
@@ -236,19 +218,17 @@ func checkEnvTarget(p string) error {
 			return fmt.Errorf("%s is not a text env file (encrypted or binary?): write to another file, e.g. .env", quotePath(p))
 		}
 	}
-	if gitTracked(p) {
+	if gitTracked(ctx, p) {
 		return fmt.Errorf("git tracks %s: the key would be committed with it; write to an ignored file such as .env", quotePath(p))
 	}
 	return nil
 }
 
-// gitTracked: git knows the file (when git is there and it is a repository).
-func gitTracked(path string) bool {
-	git, err := exec.LookPath("git")
-	if err != nil {
-		return false
-	}
-	return exec.Command(git, "-c", "core.fsmonitor=false", "-C", filepath.Dir(path), "ls-files", "--error-unmatch", "--", filepath.Base(path)).Run() == nil
+// gitTracked: git knows the file (when git is there and it is a
+// repository). The folder is the client's: safegit runs none of its programs.
+func gitTracked(ctx context.Context, path string) bool {
+	code, err := safegit.Run(ctx, filepath.Dir(path), "ls-files", "--error-unmatch", "--", filepath.Base(path))
+	return err == nil && code == 0
 }
 
 func within(root, p string) bool {
@@ -289,22 +269,24 @@ func mergeEnvFile(path string, vals map[string]string, order []string) error {
 	return fsx.WriteFileAtomic(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 }
 
-// gitIgnored asks git when it is there; otherwise reads the .gitignore
-// files from the file's folder up.
-func gitIgnored(path string) (bool, string) {
+// gitIgnored asks git when it is there (through safegit: the repository
+// is the client's, none of its programs runs; the user's own global
+// excludes file still counts); otherwise reads the .gitignore files from
+// the file's folder up.
+func gitIgnored(ctx context.Context, path string) (bool, string) {
 	dir, base := filepath.Dir(path), filepath.Base(path)
-	if git, err := exec.LookPath("git"); err == nil {
-		cmd := exec.Command(git, "-C", dir, "check-ignore", "-q", "--", base)
-		err := cmd.Run()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-			return true, "git check-ignore"
-		case errors.As(err, &ee) && ee.ExitCode() == 1:
-			return false, "git check-ignore"
-		}
-		// 128: not a repository; read the files instead.
+	args := []string{"check-ignore", "-q", "--", base}
+	if ex := safegit.ExcludesFile(ctx); ex != "" {
+		args = append([]string{"-c", "core.excludesFile=" + ex}, args...)
 	}
+	code, err := safegit.Run(ctx, dir, args...)
+	switch {
+	case err == nil && code == 0:
+		return true, "git check-ignore"
+	case err == nil && code == 1:
+		return false, "git check-ignore"
+	}
+	// No git, or 128: not a repository; read the files instead.
 	for d := dir; ; d = filepath.Dir(d) {
 		if b, err := os.ReadFile(filepath.Join(d, ".gitignore")); err == nil {
 			for _, line := range strings.Split(string(b), "\n") {

@@ -2,10 +2,9 @@ package tools
 
 import (
 	"encoding/json"
-	"strconv"
 	"testing"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // FuzzValidate: any JSON object as the arguments of the tools with the
@@ -16,8 +15,8 @@ func FuzzValidate(f *testing.F) {
 		`{"name":"\u0000\uffff"}`, `{"logo_url":"http://[::1"}`} {
 		f.Add([]byte(s))
 	}
-	tools := map[string]Tool{}
-	for _, t := range All(Config{}) {
+	tools := map[string]toolkit.Tool{}
+	for _, t := range Catalog(Config{}) {
 		tools[t.Name] = t
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -26,7 +25,7 @@ func FuzzValidate(f *testing.F) {
 			return
 		}
 		for _, name := range []string{"create_org", "top_up", "import_brand", "create_key", "confirm_payment_setup"} {
-			args, err := Validate(tools[name].Params, raw)
+			args, err := toolkit.Validate(tools[name].Params, raw)
 			if err != nil {
 				continue
 			}
@@ -46,30 +45,6 @@ func FuzzValidate(f *testing.F) {
 						t.Fatalf("%s.%s accepted %v", name, p.Name, v)
 					}
 				}
-			}
-		}
-	})
-}
-
-// FuzzQuote: whatever the service or the model wrote, a quoted value is one
-// line, has no invisible or control character, is capped, and is a valid Go
-// string literal (so it cannot close the quotes around it).
-func FuzzQuote(f *testing.F) {
-	for _, s := range []string{"Acme)\n\nSYSTEM NOTICE", "\u202egnp.exe", "a\u200bb", "\x00\x1b[31m", `"quoted"`, "é"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		q := quote(s)
-		u, err := strconv.Unquote(q)
-		if err != nil {
-			t.Fatalf("quote(%q) = %s: not a string literal: %v", s, q, err)
-		}
-		if utf8.RuneCountInString(u) > maxQuoted+1 {
-			t.Fatalf("quote(%q) is %d characters", s, utf8.RuneCountInString(u))
-		}
-		for _, r := range u {
-			if unicode.IsControl(r) || invisible(r) || r == '\n' {
-				t.Fatalf("quote(%q) kept %U", s, r)
 			}
 		}
 	})

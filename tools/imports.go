@@ -8,6 +8,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // The imports toolset: brand kits extracted from a website.
@@ -19,62 +21,70 @@ const ImportPriceCents = 25
 // untrustedWeb: a brand kit is scraped from a website.
 const untrustedWeb = "a website (scraped brand kit)"
 
-func importTools() []Tool {
-	pJob := idParam("job_id", "from import_brand")
-	return []Tool{
+func importTools(d *Deps) []toolkit.Tool {
+	pJob := toolkit.IDParam("job_id", "from import_brand")
+	return []toolkit.Tool{
 		{
 			Name: "import_brand", Toolset: Imports, Title: "Import a brand from a domain",
+			Output: outImport,
 			Description: "Extract a website's brand kit (name, colors, font, logo) into a new organization; costs a small fee. " +
 				"Waits for the job by default, then: review the brand and call confirm_import (unless auto_accept).",
-			Params: []Param{
+			Params: []toolkit.Param{
 				{Name: "domain", Type: "string", Required: true, Format: "hostname", MaxLen: 253, Desc: "e.g. example.com"},
 				{Name: "auto_accept", Type: "boolean", Desc: "create the org without review"},
 				{Name: "wait", Type: "boolean", Default: true, Desc: "wait for the job to finish"},
-				{Name: "max_wait_seconds", Type: "integer", Min: i64(1), Max: i64(600), Default: int64(60)},
+				{Name: "max_wait_seconds", Type: "integer", Min: toolkit.I64(1), Max: toolkit.I64(600), Default: int64(60)},
 			},
 			Destructive: true, OpenWorld: true, Untrusted: untrustedWeb, // it spends money: hosts that confirm destructive tools ask
-			Charges: func(Args) int64 { return ImportPriceCents },
-			Handler: importBrand,
+			Charges: func(toolkit.Args) int64 { return ImportPriceCents },
+			Audit:   true,
+			Handler: d.bind(importBrand),
 		},
 		{
 			Name: "get_import", Toolset: Imports, Title: "Get a brand import",
+			Meta:        appMeta,
+			Output:      outImport,
 			Description: "Status of a brand import: queued, processing, awaiting_confirmation (then confirm_import), completed or failed.",
-			Params:      []Param{pJob},
+			Params:      []toolkit.Param{pJob},
 			ReadOnly:    true, Idempotent: true, OpenWorld: true, Untrusted: untrustedWeb,
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).GetImport(ctx, a.Str("job_id"))
-				return answer(r, err, func() string { return importSummary(r.Data) })
+				return answer(r, err, func() string { return d.importSummary(r.Data) })
 			},
 		},
 		{
 			Name: "confirm_import", Toolset: Imports, Title: "Confirm a brand import",
+			Output:      outOrg,
 			Description: "Create the organization from an import awaiting confirmation, with optional field overrides.",
-			Params:      append([]Param{pJob}, brandParams()...),
+			Params:      append([]toolkit.Param{pJob}, brandParams()...),
 			OpenWorld:   true, Untrusted: untrustedWeb,
-			Handler: func(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+			Audit: true,
+			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				f, _, err := orgFields(a)
 				if err != nil {
 					return nil, err
 				}
 				r, err := d.client(ctx).ConfirmImport(ctx, a.Str("job_id"), f)
 				return answer(r, err, func() string {
-					return fmt.Sprintf("Created organization %s (%s) from the import.", quote(r.Data.Name), quote(r.Data.ID))
+					return fmt.Sprintf("Created organization %s (%s) from the import.", textsafe.Quote(r.Data.Name), textsafe.Quote(r.Data.ID))
 				})
 			},
 		},
 	}
 }
 
-func importSummary(j hqclient.ImportJob) string {
+func (d *Deps) importSummary(j hqclient.ImportJob) string {
 	switch j.Status {
 	case hqclient.ImportAwaitingConfirmation:
-		return fmt.Sprintf("Import %s of %s is ready: review the brand, then confirm_import (with overrides if needed).", quote(j.ID), quote(j.Domain))
+		return fmt.Sprintf("Import %s of %s is ready", textsafe.Quote(j.ID), textsafe.Quote(j.Domain)) + d.say(
+			say(": review the brand, then confirm_import (with overrides if needed).", "confirm_import"),
+			say(" and awaits confirmation, which this server does not offer."))
 	case hqclient.ImportCompleted:
-		return fmt.Sprintf("Import %s of %s is complete: organization %s.", quote(j.ID), quote(j.Domain), quote(j.OrgID))
+		return fmt.Sprintf("Import %s of %s is complete: organization %s.", textsafe.Quote(j.ID), textsafe.Quote(j.Domain), textsafe.Quote(j.OrgID))
 	case hqclient.ImportFailed:
-		return fmt.Sprintf("Import %s of %s failed: %s.", quote(j.ID), quote(j.Domain), quote(j.Error))
+		return fmt.Sprintf("Import %s of %s failed: %s.", textsafe.Quote(j.ID), textsafe.Quote(j.Domain), textsafe.Quote(j.Error))
 	}
-	return fmt.Sprintf("Import %s of %s is %s: call get_import later.", quote(j.ID), quote(j.Domain), quote(j.Status))
+	return fmt.Sprintf("Import %s of %s is %s: call get_import later.", textsafe.Quote(j.ID), textsafe.Quote(j.Domain), textsafe.Quote(j.Status))
 }
 
 var importSteps = map[string]int{hqclient.ImportQueued: 1, hqclient.ImportProcessing: 2}
@@ -82,36 +92,36 @@ var importSteps = map[string]int{hqclient.ImportQueued: 1, hqclient.ImportProces
 // importBrand starts the job and, unless wait=false, polls it with backoff
 // until it stops moving, the wait runs out or the call is cancelled, with
 // progress notifications when the caller asked for them.
-func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, error) {
+func importBrand(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResult, error) {
 	r, err := d.client(ctx).ImportBrand(ctx, hqclient.ImportRequest{Domain: a.Str("domain"), AutoAccept: a.Bool("auto_accept")})
 	if err != nil {
 		return nil, err
 	}
 	job := r.Data
 	if !a.Bool("wait") || job.Done() {
-		return ok(r.Raw, importSummary(job))
+		return toolkit.OK(r.Raw, d.importSummary(job))
 	}
 	deadline := time.Now().Add(time.Duration(a.Int("max_wait_seconds")) * time.Second)
 	interval := d.PollMin
 	progress(ctx, job)
 	for !job.Done() {
 		if time.Until(deadline) < interval {
-			return ok(r.Raw, fmt.Sprintf("Import %s of %s is still %s after %ds: call get_import with job_id %s later.",
-				quote(job.ID), quote(job.Domain), quote(job.Status), a.Int("max_wait_seconds"), quote(job.ID)))
+			return toolkit.OK(r.Raw, fmt.Sprintf("Import %s of %s is still %s after %ds: call get_import with job_id %s later.",
+				textsafe.Quote(job.ID), textsafe.Quote(job.Domain), textsafe.Quote(job.Status), a.Int("max_wait_seconds"), textsafe.Quote(job.ID)))
 		}
 		t := time.NewTimer(interval)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return mcp.NewToolResultError(fmt.Sprintf("stopped waiting (%v); import %s continues: call get_import", ctx.Err(), quote(job.ID))), nil
+			return mcp.NewToolResultError(fmt.Sprintf("stopped waiting (%v); import %s continues: call get_import", ctx.Err(), textsafe.Quote(job.ID))), nil
 		case <-t.C:
 		}
 		interval = min(2*interval, d.PollMax)
 		next, err := d.client(ctx).GetImport(ctx, job.ID)
 		if err != nil {
 			// The job exists and was paid for: report it, not a failure.
-			return ok(r.Raw, fmt.Sprintf("Import %s of %s is %s; checking on it failed (%s): call get_import with job_id %s later.",
-				quote(job.ID), quote(job.Domain), quote(job.Status), describe("get_import", asHQ(err)), quote(job.ID)))
+			return toolkit.OK(r.Raw, fmt.Sprintf("Import %s of %s is %s; checking on it failed (%s): call get_import with job_id %s later.",
+				textsafe.Quote(job.ID), textsafe.Quote(job.Domain), textsafe.Quote(job.Status), d.explain("get_import", err), textsafe.Quote(job.ID)))
 		}
 		r = next
 		if r.Data.Status != job.Status {
@@ -119,7 +129,7 @@ func importBrand(ctx context.Context, d *Deps, a Args) (*mcp.CallToolResult, err
 		}
 		job = r.Data
 	}
-	return ok(r.Raw, importSummary(job))
+	return toolkit.OK(r.Raw, d.importSummary(job))
 }
 
 // progress reports the job's step, if the call asked for progress.
@@ -130,5 +140,5 @@ func progress(ctx context.Context, job hqclient.ImportJob) {
 	}
 	// The service's words, quoted like a summary line's: hosts show progress
 	// to the user and to the model.
-	sendProgress(ctx, step, 3, "import "+quote(job.ID)+": "+quote(job.Status))
+	toolkit.SendProgress(ctx, step, 3, "import "+textsafe.Quote(job.ID)+": "+textsafe.Quote(job.Status))
 }

@@ -5,36 +5,36 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/myapihq/myapihq-mcp/internal/mask"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
+// TestInventory: one tool a name, every tool in a known toolset and every
+// toolset offering tools. Which tools there are is pinned by their
+// snapshots (TestToolSnapshots): adding one adds its snapshot, nothing here.
 func TestInventory(t *testing.T) {
 	t.Parallel()
-	want := map[Toolset][]string{
-		Account: {"create_agent", "whoami", "logout", "login", "register_account", "link_agent", "accept_agent_link",
-			"send_link_email", "list_linked_agents", "get_agent_balance", "get_agent_usage", "write_env_file"},
-		Keys:     {"create_key", "list_keys", "revoke_key", "rotate_key"},
-		Orgs:     {"list_orgs", "create_org", "get_org", "update_org", "delete_org", "create_webhook", "list_webhooks", "delete_webhook"},
-		Billing:  {"get_balance", "top_up", "setup_payment", "confirm_payment_setup", "get_billing_history"},
-		Imports:  {"import_brand", "get_import", "confirm_import"},
-		Services: {"list_services", "get_service_docs", "service_get", "service_write"},
-	}
-	got := map[Toolset][]string{}
 	seen := map[string]bool{}
-	for _, tool := range All(Config{}) {
+	per := map[toolkit.Toolset]int{}
+	for _, tool := range Catalog(Config{}) {
 		if seen[tool.Name] {
 			t.Fatalf("duplicate tool %s", tool.Name)
 		}
 		seen[tool.Name] = true
-		got[tool.Toolset] = append(got[tool.Toolset], tool.Name)
+		if !slices.Contains(AllToolsets, tool.Toolset) {
+			t.Errorf("%s: toolset %q is not one of AllToolsets", tool.Name, tool.Toolset)
+		}
+		per[tool.Toolset]++
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("inventory:\n got %v\nwant %v", got, want)
+	for _, ts := range AllToolsets {
+		if per[ts] == 0 {
+			t.Errorf("toolset %s has no tool", ts)
+		}
 	}
 }
 
@@ -42,7 +42,7 @@ func TestInventory(t *testing.T) {
 // agree with what the tool does.
 func TestAnnotations(t *testing.T) {
 	t.Parallel()
-	for _, tool := range All(Config{}) {
+	for _, tool := range Catalog(Config{}) {
 		an := tool.MCP().Annotations
 		if an.Title == "" || an.ReadOnlyHint == nil || an.DestructiveHint == nil || an.IdempotentHint == nil || an.OpenWorldHint == nil {
 			t.Errorf("%s: annotations not all set: %+v", tool.Name, an)
@@ -68,62 +68,54 @@ func TestAnnotations(t *testing.T) {
 	}
 }
 
-func byName(t *testing.T, name string) Tool {
+func byName(t *testing.T, name string) toolkit.Tool {
 	t.Helper()
-	for _, tool := range All(Config{}) {
+	for _, tool := range Catalog(Config{}) {
 		if tool.Name == name {
 			return tool
 		}
 	}
 	t.Fatalf("no tool %s", name)
-	return Tool{}
+	return toolkit.Tool{}
 }
 
 // TestToolSnapshots compares each tool, as tools/list shows it, with its
-// committed snapshot. UPDATE_TOOLSNAPS=1 rewrites them; the diff is then
-// reviewed like code.
+// committed snapshot; `go generate ./...` rewrites them, and the diff is
+// then reviewed like code.
 func TestToolSnapshots(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join("testdata", "toolsnaps")
-	update := os.Getenv("UPDATE_TOOLSNAPS") == "1"
 	want := map[string]bool{}
-	for _, tool := range All(Config{}) {
+	for _, tool := range Catalog(Config{}) {
 		want[tool.Name+".json"] = true
-		got, err := json.MarshalIndent(tool.MCP(), "", "  ")
+		got, err := Snapshot(tool)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, '\n')
-		path := filepath.Join(dir, tool.Name+".json")
-		if update {
-			os.MkdirAll(dir, 0o755)
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		snap, err := os.ReadFile(path)
+		snap, err := os.ReadFile(filepath.Join(dir, tool.Name+".json"))
 		if err != nil {
-			t.Errorf("%s: no snapshot (run UPDATE_TOOLSNAPS=1 go test ./tools and commit it): %v", tool.Name, err)
+			t.Errorf("%s: no snapshot (run go generate ./... and commit it): %v", tool.Name, err)
 			continue
 		}
 		if !bytes.Equal(snap, got) {
-			t.Errorf("%s changed what the model sees; if intended, run UPDATE_TOOLSNAPS=1 go test ./tools and review the diff.\n got: %s", tool.Name, got)
+			t.Errorf("%s changed what the model sees; if intended, run go generate ./... and review the diff.\n got: %s", tool.Name, got)
 		}
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		if !want[e.Name()] {
-			t.Errorf("stale snapshot %s", e.Name())
+			t.Errorf("stale snapshot %s (go generate ./... removes it)", e.Name())
 		}
 	}
 }
 
 // TestSurfaceBudget: what the model pays for the tool list in every prompt
-// (tokens ≈ compact bytes / 4; github-mcp-server spends ~680 per tool).
+// (tokens ≈ compact bytes / 4; github-mcp-server spends ~680 per tool), as
+// the catalog renders it; e2e's TestToolsListBudget measures the binary's
+// own tools/list against the same budget.
 func TestSurfaceBudget(t *testing.T) {
 	t.Parallel()
-	all := All(Config{})
+	all := Catalog(Config{})
 	list := make([]mcp.Tool, len(all))
 	for i, tool := range all {
 		list[i] = tool.MCP()
@@ -133,16 +125,16 @@ func TestSurfaceBudget(t *testing.T) {
 		}
 	}
 	b, _ := json.Marshal(map[string]any{"tools": list})
-	if tokens := len(b) / 4; tokens > 6000 || tokens/len(all) > 200 {
-		t.Fatalf("surface is %d tokens (%d per tool): budget 6000, 200 per tool", tokens, tokens/len(all))
+	if tokens := len(b) / 4; tokens > ToolsListBudget || tokens/len(all) > 200 {
+		t.Fatalf("surface is %d tokens (%d per tool): budget %d, 200 per tool", tokens, tokens/len(all), ToolsListBudget)
 	}
 }
 
 func TestValidate(t *testing.T) {
 	t.Parallel()
-	params := []Param{
+	params := []toolkit.Param{
 		{Name: "name", Type: "string", Required: true, MaxLen: 5},
-		{Name: "n", Type: "integer", Min: i64(1), Max: i64(10)},
+		{Name: "n", Type: "integer", Min: toolkit.I64(1), Max: toolkit.I64(10)},
 		{Name: "on", Type: "boolean", Default: true},
 		{Name: "site", Type: "string", Format: "uri"},
 		{Name: "mail", Type: "string", Format: "email"},
@@ -174,7 +166,7 @@ func TestValidate(t *testing.T) {
 		{map[string]any{"name": "x", "nmae": "typo"}, `unknown argument "nmae"`},
 	}
 	for _, tc := range cases {
-		a, err := Validate(params, tc.args)
+		a, err := toolkit.Validate(params, tc.args)
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("%v: %v", tc.args, err)
@@ -184,68 +176,63 @@ func TestValidate(t *testing.T) {
 			t.Errorf("typed args %v", a)
 		}
 	}
-	if _, err := Validate(nil, map[string]any{"x": 1}); err == nil || !strings.Contains(err.Error(), "takes no arguments") {
+	if _, err := toolkit.Validate(nil, map[string]any{"x": 1}); err == nil || !strings.Contains(err.Error(), "takes no arguments") {
 		t.Errorf("no-arg tool: %v", err)
 	}
 }
 
-func TestSelect(t *testing.T) {
+// TestFilters: the flags' filters over the real inventory, counts derived
+// from it.
+func TestFilters(t *testing.T) {
 	t.Parallel()
-	all := All(Config{})
-	ro, _ := Select(all, nil, true)
+	all := Catalog(Config{})
+	ro := toolkit.Keep(all, toolkit.ReadOnly)
 	for _, tool := range ro {
 		if !tool.ReadOnly {
 			t.Fatalf("read-only selection has %s", tool.Name)
 		}
 	}
-	billing, _ := Select(all, []string{"billing"}, false)
-	if len(billing) != 5 {
-		t.Fatalf("billing: %v", names(billing))
+	billingOnly, err := toolkit.InToolsets([]string{"billing"}, AllToolsets)
+	if err != nil {
+		t.Fatal(err)
 	}
-	both, _ := Select(all, []string{"billing", "keys"}, true)
-	got := names(both)
-	sort.Strings(got)
-	if strings.Join(got, ",") != "get_balance,get_billing_history,list_keys" {
-		t.Fatalf("read-only billing+keys: %v", got)
+	billing := toolkit.Keep(all, billingOnly)
+	if want := slices.DeleteFunc(slices.Clone(all), func(x toolkit.Tool) bool { return x.Toolset != Billing }); !slices.Equal(toolkit.Names(billing), toolkit.Names(want)) || len(billing) == 0 {
+		t.Fatalf("billing: %v", toolkit.Names(billing))
 	}
-	if _, err := Select(all, []string{"bogus"}, false); err == nil {
-		t.Fatal("unknown toolset accepted")
+	two, _ := toolkit.InToolsets([]string{"billing", " keys"}, AllToolsets)
+	for _, tool := range toolkit.Keep(all, two, toolkit.ReadOnly) {
+		if !tool.ReadOnly || (tool.Toolset != Billing && tool.Toolset != Keys) {
+			t.Fatalf("read-only billing+keys has %s", tool.Name)
+		}
 	}
-	if every, _ := Select(all, []string{"all"}, false); len(every) != 36 {
-		t.Fatalf("all: %d", len(every))
+	if _, err := toolkit.InToolsets([]string{"bogus"}, AllToolsets); err == nil || !strings.Contains(err.Error(), "account, keys") {
+		t.Fatalf("unknown toolset: %v", err)
+	}
+	every, _ := toolkit.InToolsets([]string{"all"}, AllToolsets)
+	none, _ := toolkit.InToolsets(nil, AllToolsets)
+	if len(toolkit.Keep(all, every)) != len(all) || len(toolkit.Keep(all, none)) != len(all) {
+		t.Fatal("all (or nothing) does not keep every tool")
+	}
+	local := toolkit.Keep(all, toolkit.NotLocalOnly)
+	for _, tool := range local {
+		if tool.LocalOnly {
+			t.Fatalf("multi-tenant selection has %s", tool.Name)
+		}
 	}
 }
 
 func TestTopUpCapIsInTheSchema(t *testing.T) {
 	t.Parallel()
-	for _, tool := range All(Config{MaxTopUpCents: 777}) {
+	for _, tool := range Catalog(Config{MaxTopUpCents: 777}) {
 		if tool.Name == "top_up" {
-			if !strings.Contains(string(Schema(tool.Params)), `"maximum":777`) || !strings.Contains(tool.Description, "$7.77") {
-				t.Fatalf("cap missing: %s / %s", Schema(tool.Params), tool.Description)
+			if !strings.Contains(string(toolkit.Schema(tool.Params)), `"maximum":777`) || !strings.Contains(tool.Description, "$7.77") {
+				t.Fatalf("cap missing: %s / %s", toolkit.Schema(tool.Params), tool.Description)
 			}
-			if _, err := Validate(tool.Params, map[string]any{"amount_cents": 778.0}); err == nil {
+			if _, err := toolkit.Validate(tool.Params, map[string]any{"amount_cents": 778.0}); err == nil {
 				t.Fatal("778 cents accepted over a 777 cap")
 			}
 		}
-	}
-}
-
-func TestScrub(t *testing.T) {
-	t.Parallel()
-	in := map[string]any{"account_id": "acct_1", "pin": "abcdefghijklmnop9876", "nested": []any{
-		map[string]any{"api_key": "hq_live_abcdefghijklmnopqrstuvwxyz00001234", "token": "eyJhbGciOi.payload.sig0000wxyz"}}}
-	out := scrub(in).(map[string]any)
-	b, _ := json.Marshal(out)
-	for _, secret := range []string{"abcdefghijklmnop9876", "hq_live_abcdefghijklmnopqrstuvwxyz00001234", "eyJhbGciOi.payload"} {
-		if strings.Contains(string(b), secret) {
-			t.Fatalf("%s survived: %s", secret, b)
-		}
-	}
-	if !strings.Contains(string(b), "••••9876") || !strings.Contains(string(b), "hq_live_…1234") || out["account_id"] != "acct_1" {
-		t.Fatalf("masked wrongly: %s", b)
-	}
-	if in["pin"] != "abcdefghijklmnop9876" {
-		t.Fatal("scrub changed its input")
 	}
 }
 
@@ -259,28 +246,27 @@ func TestResultFastPathNeverSkipsTheScrubber(t *testing.T) {
 		`{"\u0070in":"` + secret + `"}`,
 		`[{"nested":{"api_key":"` + secret + `"}}]`,
 	} {
-		res, err := ok(json.RawMessage(raw), "summary")
+		res, err := toolkit.OK(json.RawMessage(raw), "summary")
 		if err != nil {
 			t.Fatal(err)
 		}
-		scrubResult(res, false)
-		withJSONText(res)
+		toolkit.MaskResult(mask.New(), res)
+		toolkit.WithJSONText(res)
 		b, _ := json.Marshal(res)
 		if strings.Contains(string(b), secret) {
 			t.Fatalf("%s passed through: %s", raw, b)
 		}
 	}
-	res, _ := ok(json.RawMessage(`[{"id":"org_1"}]`), "summary")
-	withJSONText(res)
+	spliced, _ := toolkit.OKWith(json.RawMessage(`{"api_key":"`+secret+`"}`), "budget", 1, "summary")
+	toolkit.MaskResult(mask.New(), spliced)
+	toolkit.WithJSONText(spliced)
+	if b, _ := json.Marshal(spliced); strings.Contains(string(b), secret) {
+		t.Fatalf("a spliced answer passed through: %s", b)
+	}
+	res, _ := toolkit.OK(json.RawMessage(`[{"id":"org_1"}]`), "summary")
+	toolkit.MaskResult(mask.New(), res)
+	toolkit.WithJSONText(res)
 	if res.StructuredContent != nil || string(res.RawStructuredContent) != `{"items":[{"id":"org_1"}]}` {
 		t.Fatalf("fast path: %+v %s", res.StructuredContent, res.RawStructuredContent)
 	}
-}
-
-func names(ts []Tool) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Name
-	}
-	return out
 }

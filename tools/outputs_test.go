@@ -3,12 +3,14 @@ package tools
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -54,12 +56,21 @@ func TestOutputSchemasHold(t *testing.T) {
 	h.ok("service_get", map[string]any{"service": "mydomainapi.com", "path": "/v1/domains"})
 	h.ok("service_write", map[string]any{"service": "mydomainapi.com", "method": "POST", "path": "/v1/domains", "body": map[string]any{}})
 	h.ok("write_env_file", map[string]any{"path": ".env"})
+	called := map[string]bool{}
+	for _, r := range h.results() {
+		called[r.tool] = true
+	}
+	for _, tool := range Catalog(Config{}) { // a new read that takes no argument needs no line here
+		if tool.ReadOnly && !called[tool.Name] && !slices.ContainsFunc(tool.Params, func(p toolkit.Param) bool { return p.Required }) {
+			h.ok(tool.Name, nil)
+		}
+	}
 	h.ok("logout", nil)
 
 	schemas := map[string]*jsonschema.Schema{}
-	for _, tool := range All(Config{}) {
+	for _, tool := range Catalog(Config{}) {
 		if tool.Output == nil {
-			if !unstructured[tool.Name] {
+			if tool.Name != "service_get" && tool.Name != "service_write" { // a service may answer text, not JSON
 				t.Errorf("%s declares no outputSchema", tool.Name)
 			}
 			continue

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,22 +24,25 @@ import (
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/sandbox"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // harness is one MCP server (all tools) over an in-process client session,
 // on its own sandbox and credential file.
 type harness struct {
-	t      testing.TB
-	sb     *sandbox.Server
-	base   string
-	store  *credentials.Store
-	deps   *Deps
-	c      *client.Client
-	answer atomic.Value // "accept" | "decline": what the human says
-	asked  atomic.Int32
-	srv    *server.MCPServer
-	mu     sync.Mutex
-	seen   []seenResult // every successful structured result
+	t     testing.TB
+	sb    *sandbox.Server
+	base  string
+	store *credentials.Store
+	// credFile is the store's file (keyring mode: where a file store would be).
+	credFile string
+	deps     *Deps
+	c        *client.Client
+	answer   atomic.Value // "accept" | "decline": what the human says
+	asked    atomic.Int32
+	srv      *server.MCPServer
+	mu       sync.Mutex
+	seen     []seenResult // every successful structured result
 }
 
 type seenResult struct {
@@ -56,9 +60,12 @@ type hopts struct {
 	env      *sync.Map // MYAPI_* overrides, read on every use (nil: none)
 	protocol string    // the client's protocol version ("": mcp-go's default, 2026-07-28)
 	cfg      Config
-	budget   Budget
+	budget   toolkit.Budget
 	identity func(context.Context) (string, bool)
 	now      func() time.Time
+	// human answers the elicitations instead of the harness, for a client
+	// that declares URL mode too (elicitation.url).
+	human client.ElicitationHandler
 }
 
 func newHarness(t testing.TB, o hopts) *harness {
@@ -89,8 +96,9 @@ func newHarness(t testing.TB, o hopts) *harness {
 		s, _ := v.(string)
 		return s
 	}
+	h.credFile = filepath.Join(t.TempDir(), "credentials.json")
 	sopts := credentials.Options{Target: credentials.TargetForURL(srv.URL), Mode: credentials.ModeFile,
-		FilePath: filepath.Join(t.TempDir(), "credentials.json"), Getenv: getenv}
+		FilePath: h.credFile, Getenv: getenv}
 	if o.provider != nil {
 		sopts.Mode, sopts.Provider, sopts.Timeout = credentials.ModeKeyring, o.provider, 100*time.Millisecond
 	}
@@ -108,10 +116,14 @@ func newHarness(t testing.TB, o hopts) *harness {
 		Budget: o.budget, Identity: o.identity, Now: o.now}
 
 	s := server.NewMCPServer("test", "0", server.WithRecovery(), server.WithHooks(h.deps.Hooks()))
-	Register(s, h.deps, All(Config{}), o.readOnly)
+	h.deps.Config.ReadOnly = o.readOnly // every tool registered: the pipeline's read-only step is what is tested
+	Pipeline(h.deps).Register(s, All(h.deps))
 	h.srv = s
 	var copts []client.ClientOption
-	if !o.noElicit {
+	switch {
+	case o.human != nil:
+		copts = append(copts, client.WithElicitationHandler(o.human))
+	case !o.noElicit:
 		copts = append(copts, client.WithElicitationHandler(h))
 	}
 	if o.protocol != "" {
@@ -127,7 +139,10 @@ func newHarness(t testing.TB, o hopts) *harness {
 	}
 	init := mcp.InitializeRequest{}
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "0"}
-	if !o.noElicit {
+	switch {
+	case o.human != nil:
+		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}
+	case !o.noElicit:
 		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
 	}
 	if _, err := h.c.Initialize(ctx, init); err != nil {
@@ -182,6 +197,13 @@ func (h *harness) call(name string, args map[string]any) (*mcp.CallToolResult, m
 		}
 	}
 	return res, sc, text
+}
+
+// results are the structured results of the successful calls so far.
+func (h *harness) results() []seenResult {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.seen)
 }
 
 func (h *harness) ok(name string, args map[string]any) map[string]any {
@@ -511,14 +533,14 @@ func TestSessionEndForgetsTheHumanLogin(t *testing.T) {
 		t.Fatalf("%d logins held", count())
 	}
 	me := h.sessionID()
-	h.deps.retries().Keep(context.Background(), me, "top_up\x00{}", "k", pendingKeyTTL)
+	h.deps.Retries.Keep(context.Background(), me, "top_up\x00{}", "k", toolkit.PendingKeyTTL)
 	h.c.Close()
 	for deadline := time.Now().Add(2 * time.Second); count() != 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the closed session's login is still held")
 		}
 	}
-	if k, _ := h.deps.retries().Take(context.Background(), me, "top_up\x00{}"); k != "" {
+	if k, _ := h.deps.Retries.Take(context.Background(), me, "top_up\x00{}"); k != "" {
 		t.Fatal("the closed session's retry keys are still held")
 	}
 }

@@ -1,6 +1,8 @@
 package fsx
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,5 +47,40 @@ func TestWriteFileAtomicMissingFolder(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "f")
 	if err := WriteFileAtomic(path, []byte("x"), 0o600); err == nil {
 		t.Fatal("wrote into a folder that does not exist")
+	}
+}
+
+// TestWriteFileNewNeverReplaces: a file, a dangling symlink or a folder at
+// the path stays as it was; a new file is private and alone.
+func TestWriteFileNewNeverReplaces(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "backup.env")
+	if err := WriteFileNew(path, []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "secret" {
+		t.Fatalf("read %q", b)
+	}
+	if fi, _ := os.Stat(path); runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	link := filepath.Join(dir, "link.env")
+	if err := os.Symlink(filepath.Join(dir, "elsewhere"), link); err != nil && runtime.GOOS != "windows" {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, link, dir} {
+		if err := WriteFileNew(p, []byte("other"), 0o600); !errors.Is(err, fs.ErrExist) {
+			t.Errorf("%s: %v, want fs.ErrExist", p, err)
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != "secret" {
+		t.Fatalf("replaced: %q", b)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "elsewhere")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal("wrote through a dangling symlink")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Fatalf("temp files left beside the file: %v", entries)
 	}
 }
