@@ -27,18 +27,27 @@ func FlagTable() string {
 	var b strings.Builder
 	b.WriteString("| flag | variable | default | commands | meaning |\n|---|---|---|---|---|\n")
 	for _, f := range flagTable {
-		var cmds []string
-		name := "`--" + f.Name + "`"
+		var cmds, aliases []string
+		own := false // some command takes the row under its own name
 		for _, c := range flagCommands {
 			for _, entry := range c.rows {
 				if flag, r := binding(entry); r == f.Name {
 					cmds = append(cmds, c.name)
 					if flag != f.Name {
-						name += " (" + c.name + ": `--" + flag + "`)"
+						aliases = append(aliases, c.name+": `--"+flag+"`")
+					} else {
+						own = true
 					}
 					break
 				}
 			}
+		}
+		name := "`--" + f.Name + "`"
+		switch {
+		case !own && len(aliases) == 1: // the row's own name is no flag anywhere: the one that is typed
+			_, name, _ = strings.Cut(aliases[0], ": ")
+		case len(aliases) > 0:
+			name += " (" + strings.Join(aliases, "; ") + ")"
 		}
 		env, def := "", ""
 		if f.Env != "" {
