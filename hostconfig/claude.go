@@ -3,7 +3,8 @@ package hostconfig
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // Claude Code keeps its user-scope servers in ~/.claude.json, a file it
@@ -36,12 +37,12 @@ func (h Host) viaCLI(e Env, cli, target string, o Options, change Change) error 
 			return err
 		}
 		if out, err := e.Run(cli, "mcp", "remove", "--scope", "user", o.Name); err != nil {
-			return fmt.Errorf("%s mcp remove --scope user %s: %v: %s", h.CLI, o.Name, err, strings.TrimSpace(string(out)))
+			return fmt.Errorf("%s mcp remove --scope user %s: %v: %s", h.CLI, o.Name, err, cliSaid(out))
 		}
 	}
 	js := style{indent: "", newline: " "}.render(entry, 0)
 	if out, err := e.Run(cli, "mcp", "add-json", "--scope", "user", o.Name, js); err != nil {
-		return fmt.Errorf("%s mcp add-json --scope user %s: %v: %s", h.CLI, o.Name, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("%s mcp add-json --scope user %s: %v: %s", h.CLI, o.Name, err, cliSaid(out))
 	}
 	after, err := e.FS.ReadFile(target)
 	if err != nil {
@@ -52,6 +53,11 @@ func (h Host) viaCLI(e Env, cli, target string, o Options, change Change) error 
 	}
 	return nil
 }
+
+// cliSaid is a host command's output as one line of an error: the
+// command is not ours, so what it prints is kept to one line, its hidden
+// characters dropped.
+func cliSaid(out []byte) string { return textsafe.Line(string(out), 400) }
 
 // holds reports whether a file's servers include name running s.
 func (h Host) holds(data []byte, name string, s Server) bool {

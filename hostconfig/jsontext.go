@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // A host's file is edited as text: the member setup adds or replaces is
@@ -57,7 +59,7 @@ func parseObject(data []byte, off int) (*object, error) {
 		}
 		key := tok.(string) // inside an object, the decoder yields keys as strings
 		if seen[key] {
-			return nil, fmt.Errorf("the key %q appears twice", key)
+			return nil, fmt.Errorf("the key %s appears twice", textsafe.Quote(key))
 		}
 		seen[key] = true
 		var raw json.RawMessage

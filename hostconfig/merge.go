@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // Change is what setup does (or would do) to a host's file.
@@ -191,7 +193,14 @@ func (h Host) merged(raw json.RawMessage, s Server) ([]field, error) {
 	return out, nil
 }
 
+// describe shows an entry of the user's file, which another program may
+// have written: every hidden character is spelled out, so "now" and
+// "setup" cannot look alike when they differ.
 func describe(raw json.RawMessage) string {
+	return textsafe.Spell(describeRaw(raw))
+}
+
+func describeRaw(raw json.RawMessage) string {
 	var e struct {
 		Command *string  `json:"command"`
 		Args    []string `json:"args"`

@@ -126,6 +126,19 @@ func TestPlanRefusesToReplaceAnotherServerUnlessForced(t *testing.T) {
 	}
 }
 
+// TestConflictShowsHiddenCharacters: the entry already in the file was
+// written by someone else; a bidi override or an escape in it is spelled
+// out, so what the user reads is what runs.
+func TestConflictShowsHiddenCharacters(t *testing.T) {
+	t.Parallel()
+	old := `{"mcpServers": {"myapihq": {"command": "/opt/myapihq/myapihq-mcp\u202e\u001b[2J", "args": ["--sandbox"]}}}`
+	_, _, err := mustHost(t, "cursor").plan("/f.json", []byte(old), "myapihq", bin, false)
+	var ce *ConflictError
+	if !errors.As(err, &ce) || ce.Have != "/opt/myapihq/myapihq-mcp⟨U+202E⟩⟨U+001B⟩[2J --sandbox" || strings.ContainsAny(err.Error(), "\u202e\x1b") {
+		t.Fatalf("conflict: %q", err)
+	}
+}
+
 // TestPlanRefusesWhatItCannotReadSafely: bad JSON, JSON with comments,
 // odd shapes and duplicate keys name the file and change nothing.
 func TestPlanRefusesWhatItCannotReadSafely(t *testing.T) {
