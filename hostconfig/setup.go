@@ -24,6 +24,10 @@ type FS interface {
 	// WriteFile replaces name atomically: a host reading it at that moment
 	// sees the old file or the new one, never half of one.
 	WriteFile(name string, data []byte, perm fs.FileMode) error
+	// WriteFileNew writes a file that must not exist yet, failing with
+	// fs.ErrExist rather than replace one (a backup never overwrites an
+	// earlier backup, even written at the same moment).
+	WriteFileNew(name string, data []byte, perm fs.FileMode) error
 }
 
 // OSFS is the machine's file system.
@@ -35,6 +39,9 @@ func (OSFS) EvalSymlinks(name string) (string, error)     { return filepath.Eval
 func (OSFS) MkdirAll(name string, perm fs.FileMode) error { return os.MkdirAll(name, perm) }
 func (OSFS) WriteFile(name string, data []byte, perm fs.FileMode) error {
 	return fsx.WriteFileAtomic(name, data, perm)
+}
+func (OSFS) WriteFileNew(name string, data []byte, perm fs.FileMode) error {
+	return fsx.WriteFileNew(name, data, perm)
 }
 
 // Env is everything outside the process that setup depends on.
@@ -141,10 +148,11 @@ func backup(e Env, target string, old []byte, perm fs.FileMode) (string, error) 
 		if i > 1 {
 			name += fmt.Sprintf("-%d", i)
 		}
-		if _, err := e.FS.Stat(name); err == nil {
+		err := e.FS.WriteFileNew(name, old, perm)
+		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
-		if err := e.FS.WriteFile(name, old, perm); err != nil {
+		if err != nil {
 			return "", fmt.Errorf("cannot write the backup %s: %w (nothing was changed)", name, err)
 		}
 		return name, nil

@@ -179,11 +179,18 @@ func (m *memFS) WriteFile(name string, b []byte, _ fs.FileMode) error {
 	m.files[name] = b
 	return nil
 }
+func (m *memFS) WriteFileNew(name string, b []byte, perm fs.FileMode) error {
+	if _, ok := m.files[name]; ok {
+		return fs.ErrExist
+	}
+	return m.WriteFile(name, b, perm)
+}
 
 // failingFS fails every write: the old file must survive.
 type failingFS struct{ OSFS }
 
-func (failingFS) WriteFile(string, []byte, fs.FileMode) error { return errors.New("disk full") }
+func (failingFS) WriteFile(string, []byte, fs.FileMode) error    { return errors.New("disk full") }
+func (failingFS) WriteFileNew(string, []byte, fs.FileMode) error { return errors.New("disk full") }
 
 func TestSetupFailsWithoutHarm(t *testing.T) {
 	t.Parallel()
