@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
 // maxImageSize is the most the image may weigh.
@@ -86,14 +85,6 @@ func (p *podman) waitLog(name string, re *regexp.Regexp) []string {
 	}
 }
 
-func randomHex(t *testing.T) string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
-
 // TestImage: the archive loads; the image is scratch with the binary,
 // the CA bundle and /tmp only (no shell), runs as 65532, weighs at most
 // 40 MB, prints its version, and its default command is the multi-tenant
@@ -144,8 +135,8 @@ func TestImage(t *testing.T) {
 
 	// The default command, on its own network: it serves, as 65532, and a
 	// stop drains it to exit 0.
-	name := "myapihq-default-" + randomHex(t)[:8]
-	p.must(append(append([]string{"run", "-d", "--name", name, "--network", "none", "-e", "MYAPI_STATE_KEY=" + randomHex(t)}, runFlags...), ref)...)
+	name := "myapihq-default-" + randid.Hex(4)
+	p.must(append(append([]string{"run", "-d", "--name", name, "--network", "none", "-e", "MYAPI_STATE_KEY=" + randid.Hex(32)}, runFlags...), ref)...)
 	p.waitLog(name, regexp.MustCompile(`"addr":"\[::\]:8080".*"message":"serving multi-tenant MCP over HTTP"`))
 	if top := p.must("top", name, "user"); !strings.Contains(top, "65532") {
 		t.Errorf("the server runs as:\n%s", top)
@@ -214,8 +205,8 @@ func TestImageServesTenants(t *testing.T) {
 	sandbox := startSandbox(t, extract(t, b))
 	a, bb := onboard(t, sandbox, "alpha"), onboard(t, sandbox, "beta")
 
-	name := "myapihq-tenants-" + randomHex(t)[:8]
-	p.must(append(append([]string{"run", "-d", "--name", name, "--network", "host", "-e", "MYAPI_STATE_KEY=" + randomHex(t)}, runFlags...),
+	name := "myapihq-tenants-" + randid.Hex(4)
+	p.must(append(append([]string{"run", "-d", "--name", name, "--network", "host", "-e", "MYAPI_STATE_KEY=" + randid.Hex(32)}, runFlags...),
 		ref, "http", "--multi-tenant", "--addr", "127.0.0.1:0", "--base-url", sandbox)...)
 	addr := p.waitLog(name, regexp.MustCompile(`"addr":"(127\.0\.0\.1:\d+)".*"message":"serving multi-tenant MCP over HTTP"`))[1]
 	for _, path := range []string{"/healthz", "/readyz"} {
