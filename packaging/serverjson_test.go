@@ -121,11 +121,23 @@ func checkServerJSON(t *testing.T, path string) serverJSON {
 			t.Errorf("unexpected package %s", p.RegistryType)
 		}
 	}
-	if !types["mcpb"] || !types["oci"] || len(s.Remotes) != 1 || s.Remotes[0].Type != "streamable-http" {
-		t.Errorf("%s: packages %v, remotes %+v", path, types, s.Remotes)
+	if !types["mcpb"] || !types["oci"] {
+		t.Errorf("%s: packages %v", path, types)
+	}
+	// The remote mode serves OAuth: a host that connects by URL needs no
+	// header (it finds the sign-in from the 401), so the first remote has
+	// none; headless callers send the API key, so a second, at the same
+	// URL, carries the secret headers.
+	if len(s.Remotes) != 2 || s.Remotes[0].URL != s.Remotes[1].URL || len(s.Remotes[0].Headers) != 0 {
+		t.Errorf("%s: remotes %+v: want the URL alone (OAuth), then the same URL with the API key headers", path, s.Remotes)
 	}
 	for _, r := range s.Remotes {
-		secretAuth(t, "the remote", r.Headers)
+		if r.Type != "streamable-http" {
+			t.Errorf("%s: remote %+v is not streamable HTTP", path, r)
+		}
+	}
+	if len(s.Remotes) == 2 {
+		secretAuth(t, "the headless remote", s.Remotes[1].Headers)
 	}
 	return s
 }
