@@ -137,7 +137,7 @@ func TestImage(t *testing.T) {
 	// stop drains it to exit 0.
 	name := "myapihq-default-" + randid.Hex(4)
 	p.must(append(append([]string{"run", "-d", "--name", name, "--network", "none", "-e", "MYAPI_STATE_KEY=" + randid.Hex(32)}, runFlags...), ref)...)
-	p.waitLog(name, regexp.MustCompile(`"addr":"\[::\]:8080".*"message":"serving multi-tenant MCP over HTTP"`))
+	p.waitLog(name, regexp.MustCompile(`"addr":"\[::\]:8080","mode":"multi-tenant".*"message":"serving MCP over HTTP"`))
 	if top := p.must("top", name, "user"); !strings.Contains(top, "65532") {
 		t.Errorf("the server runs as:\n%s", top)
 	}
@@ -208,7 +208,7 @@ func TestImageServesTenants(t *testing.T) {
 	name := "myapihq-tenants-" + randid.Hex(4)
 	p.must(append(append([]string{"run", "-d", "--name", name, "--network", "host", "-e", "MYAPI_STATE_KEY=" + randid.Hex(32)}, runFlags...),
 		ref, "http", "--multi-tenant", "--addr", "127.0.0.1:0", "--base-url", sandbox)...)
-	addr := p.waitLog(name, regexp.MustCompile(`"addr":"(127\.0\.0\.1:\d+)".*"message":"serving multi-tenant MCP over HTTP"`))[1]
+	addr := p.waitLog(name, regexp.MustCompile(`"addr":"(127\.0\.0\.1:\d+)","mode":"multi-tenant".*"message":"serving MCP over HTTP"`))[1]
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {

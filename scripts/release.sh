@@ -141,12 +141,16 @@ cp "$linux_amd64" "$root/myapihq-mcp"
 cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
 chmod 755 "$root/myapihq-mcp" && chmod 644 "$root/etc/ssl/certs/ca-certificates.crt" && chmod 1777 "$root/tmp"
 image=$image_repo:$version
+# A store of this run's own, removed with $work: the archive in dist/ is the
+# release's image, and runs (CI's, every test run) leave no image or build
+# cache behind in the machine's store.
+store=(--root "$work/store/root" --runroot "$work/store/run" --storage-driver vfs)
 # --timestamp: the commit's time for the image and its files, so that the
 # same commit makes the same image.
-podman build -q --timestamp "$commit_epoch" --build-arg "VERSION=$version" -f Dockerfile -t "$image" "$ctx"
+podman "${store[@]}" build -q --timestamp "$commit_epoch" --build-arg "VERSION=$version" -f Dockerfile -t "$image" "$ctx"
 image_file=dist/myapihq-mcp_${version}_image.tar
-podman save -q -o "$image_file" "$image"
-podman image inspect "$image" --format 'image {{.Id}}: {{.Size}} bytes, user {{.Config.User}}'
+podman "${store[@]}" save -q -o "$image_file" "$image"
+podman "${store[@]}" image inspect "$image" --format 'image {{.Id}}: {{.Size}} bytes, user {{.Config.User}}'
 
 stage "server.json for the MCP Registry"
 node scripts/release/fill.mjs server packaging/server.json "$version" "$mcpb_file" >dist/server.json
