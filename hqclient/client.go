@@ -277,6 +277,9 @@ func (c *Client) send(ctx context.Context, rq request) (*rawResponse, error) {
 		resp, err := c.attempt(ctx, rq, body, key, authz, attempt)
 		if err == nil {
 			resp.attempts = attempt
+			if resp.replayed {
+				noteReplay(ctx)
+			}
 			return resp, nil
 		}
 		e, _ := AsError(err)
