@@ -23,8 +23,19 @@ import (
 // arguments: the question carries a requestState signed over the tool, its
 // canonical arguments, a single-use nonce and an expiry, and an answer
 // comes back with it. An answer without that state (pre-filled by the
-// client or the model), with another call's, a stale or a used one, is
-// ignored: the human is asked.
+// client or the model), with another call's or another caller's, a stale
+// or a used one, is ignored: the human is asked.
+//
+// At most once, everywhere: the nonce store (memory, or Redis shared by
+// the replicas) is only the fast path. What it remembers can be lost — a
+// replica that never saw the answer, a restart, a Redis restarted, flushed
+// or evicted — and within the state's validity the same state and answer
+// would then pass again. So an accepted answer also fixes the write's
+// Idempotency-Key (IdempotencyKey, from the nonce): however often the
+// answer passes, the service sees the same request under the same key and
+// answers it from its idempotency record instead of acting again. No store
+// of ours has to survive for that; the service's record must outlive a
+// question (ConsentTTL), which docs/api.md states and the sandbox keeps.
 
 // ConsentTTL: how long a question stays answerable.
 const ConsentTTL = 10 * time.Minute
@@ -70,7 +81,7 @@ func NewConsent(c Consent) *Consent {
 // consentState is what requestState carries (signed).
 type consentState struct {
 	Tool    string          `json:"t"`
-	Args    string          `json:"a"` // hex SHA-256 of the canonical arguments
+	Args    string          `json:"a"` // hex SHA-256 of the canonical arguments and the caller (boundTo)
 	Nonce   string          `json:"n"`
 	Until   int64           `json:"u"`           // unix seconds
 	Payload json.RawMessage `json:"p,omitempty"` // what a handler carries to its next round
@@ -96,21 +107,49 @@ func (k *Consent) Decide(ctx context.Context, c *Call) *mcp.CallToolResult {
 		c.Consent = ConsentHostPolicy
 		return nil
 	}
-	if _, valid := k.Open(ctx, c.Tool.Name, c.Canon, c.Request.Params.RequestState); !valid {
+	bound := boundTo(c)
+	st, valid := k.open(ctx, c.Tool.Name, bound, c.Request.Params.RequestState)
+	if !valid {
 		c.Consent = ConsentAsked
-		return Ask(c.Tool.Confirm(c.Args), k.Seal(c.Tool.Name, c.Canon, nil))
+		return Ask(c.Tool.Confirm(c.Args), k.Seal(c.Tool.Name, bound, nil))
 	}
 	ans := server.ElicitationResponse(c.Request.Params.InputResponses, "confirm")
 	if ans == nil {
 		c.Consent = ConsentAsked
-		return Ask(c.Tool.Confirm(c.Args), k.Seal(c.Tool.Name, c.Canon, nil))
+		return Ask(c.Tool.Confirm(c.Args), k.Seal(c.Tool.Name, bound, nil))
 	}
 	if res := Declined(ans); res != nil {
 		c.Consent = ConsentDeclined
 		return res
 	}
-	c.Consent = ConsentAccepted
+	c.Consent, c.Key = ConsentAccepted, k.IdempotencyKey(st.Nonce)
 	return nil
+}
+
+// boundTo is what a question's answer is bound to besides the tool: the
+// call's canonical arguments and, where the transport names callers, the
+// caller. Another tenant holding the state and the answer (a proxy's log,
+// a shared host) is asked its own question: at the service, its account's
+// idempotency record is not the asker's, so the key alone would not stop
+// it.
+func boundTo(c *Call) string {
+	if !c.Known {
+		return c.Canon
+	}
+	return c.Canon + "\x00" + c.Client
+}
+
+// IdempotencyKey is the Idempotency-Key of the write an answered question
+// allows: an HMAC of its nonce under the state key, so every replica
+// derives the same key from the same answer, and nobody without the state
+// key can derive it from the state, which the client can read (a key names
+// a stored answer at the service, replayed to whoever sends it in the
+// account).
+func (k *Consent) IdempotencyKey(nonce string) string {
+	m := hmac.New(sha256.New, k.Key)
+	m.Write([]byte("myapihq-mcp consent idempotency v1\x00"))
+	m.Write([]byte(nonce))
+	return "idem_" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // Declined is the "not done" result for an answer other than an accepted
@@ -164,27 +203,35 @@ func (k *Consent) mac(body []byte) []byte {
 // expired, and its nonce was not used before (using it now). It returns
 // the state's payload.
 func (k *Consent) Open(ctx context.Context, tool, canon, state string) (json.RawMessage, bool) {
+	st, valid := k.open(ctx, tool, canon, state)
+	return st.Payload, valid
+}
+
+func (k *Consent) open(ctx context.Context, tool, canon, state string) (consentState, bool) {
 	var st consentState
 	b64body, b64sig, found := strings.Cut(state, ".")
 	if !found {
-		return nil, false
+		return st, false
 	}
 	enc := base64.RawURLEncoding
 	body, err1 := enc.DecodeString(b64body)
 	sig, err2 := enc.DecodeString(b64sig)
 	if err1 != nil || err2 != nil || !hmac.Equal(sig, k.mac(body)) || json.Unmarshal(body, &st) != nil {
-		return nil, false
+		return consentState{}, false
 	}
 	until := time.Unix(st.Until, 0)
 	if st.Tool != tool || !hmac.Equal([]byte(st.Args), []byte(argsDigest(canon))) || k.Now().After(until) {
-		return nil, false
+		return consentState{}, false
 	}
 	first, err := k.Nonces.Use(ctx, st.Nonce, until)
 	if err != nil {
 		k.Log.Warn().Err(err).Msg("nonce store: use failed; asking again")
-		return nil, false
+		return consentState{}, false
 	}
-	return st.Payload, first
+	if !first {
+		return consentState{}, false
+	}
+	return st, true
 }
 
 // CanElicit: whether this request's client can answer an elicitation.
