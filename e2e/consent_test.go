@@ -16,15 +16,14 @@ import (
 // elicit, and returns its result.
 func modernCall(t *testing.T, url, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
 	t.Helper()
-	params := map[string]any{"name": tool, "arguments": args}
-	if state != "" {
-		params["requestState"] = state
-	}
-	if answer != nil {
-		params["inputResponses"] = map[string]any{"confirm": answer}
-	}
-	v := modernMeta(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
-	v["params"].(map[string]any)["_meta"].(map[string]any)["io.modelcontextprotocol/clientCapabilities"] = map[string]any{"elicitation": map[string]any{}}
+	return modernCallAs(t, url, nil, tool, args, state, answer)
+}
+
+// modernCallAs is modernCall with the caller's headers (a tenant's
+// credentials).
+func modernCallAs(t *testing.T, url string, headers map[string]string, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
+	t.Helper()
+	v := modernToolCall(1, tool, args, state, answer)
 	b, _ := json.Marshal(v)
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
@@ -32,6 +31,9 @@ func modernCall(t *testing.T, url, tool string, args map[string]any, state strin
 	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
 	req.Header.Set("Mcp-Method", "tools/call")
 	req.Header.Set("Mcp-Name", tool)
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +54,21 @@ func modernCall(t *testing.T, url, tool string, args map[string]any, state strin
 		t.Fatalf("%s: %s %s", tool, resp.Status, body)
 	}
 	return m.Result
+}
+
+// modernToolCall is a 2026-07-28 tools/call from a client that can
+// elicit, carrying a question's state and its answer when given.
+func modernToolCall(id int, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
+	params := map[string]any{"name": tool, "arguments": args}
+	if state != "" {
+		params["requestState"] = state
+	}
+	if answer != nil {
+		params["inputResponses"] = map[string]any{"confirm": answer}
+	}
+	v := modernMeta(map[string]any{"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params})
+	v["params"].(map[string]any)["_meta"].(map[string]any)["io.modelcontextprotocol/clientCapabilities"] = map[string]any{"elicitation": map[string]any{}}
+	return v
 }
 
 var accept = map[string]any{"action": "accept", "content": map[string]any{"confirm": true}}

@@ -25,11 +25,7 @@ import (
 // one tenant: modern era unless legacy.
 func remoteClient(t *testing.T, u string, tn tenant, legacy bool, opts ...client.ClientOption) *client.Client {
 	t.Helper()
-	h := map[string]string{"Authorization": "Bearer " + tn.key}
-	if tn.pin != "" {
-		h["X-MyAPIHQ-Agent-PIN"] = tn.pin
-	}
-	tr, err := transport.NewStreamableHTTP(u, transport.WithHTTPHeaders(h))
+	tr, err := transport.NewStreamableHTTP(u, transport.WithHTTPHeaders(tn.headers()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +56,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // remoteClientVia is remoteClient over a given HTTP client (modern era).
 func remoteClientVia(t *testing.T, u string, tn tenant, hc *http.Client, opts ...client.ClientOption) *client.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP(u, transport.WithHTTPBasicClient(hc),
-		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + tn.key, "X-MyAPIHQ-Agent-PIN": tn.pin}))
+	tr, err := transport.NewStreamableHTTP(u, transport.WithHTTPBasicClient(hc), transport.WithHTTPHeaders(tn.headers()))
 	if err != nil {
 		t.Fatal(err)
 	}
