@@ -12,9 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,6 +173,9 @@ func Build(cfg Config, mode Mode) (*App, error) {
 		return nil, err
 	}
 	d.Offer(a.Tools)
+	if a.Metrics != nil {
+		a.Metrics.Offer(slices.Collect(maps.Keys(d.Offered))) // the only tool labels /metrics shows
+	}
 	a.Pipeline = a.pipeline(d)
 	opts := []server.ServerOption{
 		server.WithInstructions(instructions(mode, d)),

@@ -159,6 +159,16 @@ var flagTable = []Flag{
 	{Name: "pinned-sessions", Env: "MYAPI_PINNED_SESSIONS", Default: "false", Bool: true,
 		Help: "multi-tenant: the load balancer pins MCP sessions, so legacy-era clients may be asked for consent",
 		Set:  func(s *Settings, v string) error { return setBool(&s.Config.HTTP.PinnedSessions, v) }},
+	{Name: "metrics-addr", Env: "MYAPI_METRICS_ADDR", Help: "multi-tenant: serve /metrics on this address instead of beside /mcp (a port the ingress does not expose; beyond loopback it needs --allow-remote)",
+		Set: func(s *Settings, v string) error {
+			if v == "" {
+				s.Config.HTTP.MetricsAddr = ""
+				return nil
+			}
+			return setAddr(&s.Config.HTTP.MetricsAddr, v)
+		}},
+	{Name: "metrics-token", Env: "MYAPI_METRICS_TOKEN", Secret: true, Help: "multi-tenant: /metrics needs Authorization: Bearer <token> (32+ characters); pass it in the variable, a flag shows in the process list",
+		Set: func(s *Settings, v string) error { s.Config.HTTP.MetricsToken = v; return nil }},
 
 	// The standalone sandbox command's alone.
 	{Name: "sandbox-addr", Env: "MYAPI_SANDBOX_ADDR", Default: sandbox.DefaultAddr, Help: "address to listen on (port 0 picks a free one); beyond loopback it needs --allow-remote",
@@ -211,7 +221,7 @@ var (
 	ServerFlags  = append(append([]string{}, ServiceFlags...), "sandbox-faults", "sandbox-import-delay", "sandbox-allow-private-webhooks",
 		"service-url", "env-file-dir", "log-level", "log-file", "toolsets", "read-only", "max-topup-cents", "max-spend-cents", "require-consent")
 	HTTPFlags = []string{"addr", "http-token", "allowed-origins", "allow-remote", "http-session-idle", "multi-tenant", "redis", "drain-grace",
-		"tenant-rps", "tenant-concurrency", "pinned-sessions"}
+		"tenant-rps", "tenant-concurrency", "pinned-sessions", "metrics-addr", "metrics-token"}
 	SandboxFlags = []string{"addr=sandbox-addr", "state=sandbox-state", "token-ttl=sandbox-token-ttl", "import-delay=sandbox-import-delay",
 		"rate-limit=sandbox-rate-limit", "faults=sandbox-faults", "allow-private-webhooks=sandbox-allow-private-webhooks",
 		"allow-remote=sandbox-allow-remote"}

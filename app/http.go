@@ -46,6 +46,11 @@ type HTTPConfig struct {
 	TenantRPS         int           // requests per second per API key (DefaultTenantRPS; < 0 none)
 	TenantConcurrency int           // tool calls in flight per API key and replica (DefaultTenantConcurrency; < 0 none)
 	PinnedSessions    bool          // the balancer pins MCP sessions: legacy clients may be asked consent
+	// /metrics (metrics.go): beside /mcp unless MetricsAddr names a
+	// listener of its own; readable by anyone who reaches it unless
+	// MetricsToken is set.
+	MetricsAddr  string
+	MetricsToken string
 }
 
 // MinTokenLength: a shorter bearer token could be guessed.
@@ -128,13 +133,10 @@ func guard(next http.Handler, hc HTTPConfig) http.Handler {
 			http.Error(w, "origin not allowed: add it with --allowed-origins", http.StatusForbidden)
 			return
 		}
-		if hc.Token != "" {
-			got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if subtle.ConstantTimeCompare([]byte(got), []byte(hc.Token)) != 1 {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="myapihq-mcp"`)
-				http.Error(w, "missing or wrong bearer token", http.StatusUnauthorized)
-				return
-			}
+		if hc.Token != "" && !bearerIs(r, hc.Token) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="myapihq-mcp"`)
+			http.Error(w, "missing or wrong bearer token", http.StatusUnauthorized)
+			return
 		}
 		select {
 		case slots <- struct{}{}:
@@ -149,6 +151,12 @@ func guard(next http.Handler, hc HTTPConfig) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bearerIs: the request's bearer is token, compared in constant time.
+func bearerIs(r *http.Request, token string) bool {
+	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
 }
 
 // readBody reads the whole request body up front, under a deadline and the
@@ -260,6 +268,14 @@ func (a *App) ServeHTTP(ctx context.Context) error {
 	fmt.Fprintf(a.Config.Stderr, "%s over streamable HTTP on %s/mcp%s\n", what, base, note)
 	a.Log.Info().Str("addr", ln.Addr().String()).Str("mode", a.Mode.String()).Bool("token", hc.Token != "").Bool("redis", a.Redis != nil).
 		Str("base_url", a.BaseURL).Int("tools", len(a.Tools)).Msg("serving MCP over HTTP")
+	if a.Mode == MultiTenant && hc.MetricsAddr != "" {
+		stop, err := a.serveMetrics(hc.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop() // after the drain: a scraper sees it through
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

@@ -23,14 +23,33 @@ func modernCall(t *testing.T, url, tool string, args map[string]any, state strin
 // credentials).
 func modernCallAs(t *testing.T, url string, headers map[string]string, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
 	t.Helper()
-	v := modernToolCall(1, tool, args, state, answer)
+	status, body := postModern(t, url, headers, modernToolCall(1, tool, args, state, answer))
+	var m struct {
+		Result map[string]any `json:"result"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil || m.Result == nil {
+		t.Fatalf("%s: %d %s", tool, status, body)
+	}
+	return m.Result
+}
+
+// postModern posts one 2026-07-28 request to url and returns the status
+// and the JSON-RPC answer (from an event stream too).
+func postModern(t *testing.T, url string, headers map[string]string, v map[string]any) (int, []byte) {
+	t.Helper()
 	b, _ := json.Marshal(v)
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
-	req.Header.Set("Mcp-Method", "tools/call")
-	req.Header.Set("Mcp-Name", tool)
+	if method, _ := v["method"].(string); method != "" {
+		req.Header.Set("Mcp-Method", method)
+	}
+	if params, _ := v["params"].(map[string]any); params != nil {
+		if name, _ := params["name"].(string); name != "" && !strings.ContainsAny(name, "\r\n") {
+			req.Header.Set("Mcp-Name", name)
+		}
+	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
@@ -42,18 +61,12 @@ func modernCallAs(t *testing.T, url string, headers map[string]string, tool stri
 	body, _ := io.ReadAll(resp.Body)
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		for _, line := range strings.Split(string(body), "\n") {
-			if data, ok := strings.CutPrefix(line, "data: "); ok && strings.Contains(data, `"result"`) {
+			if data, ok := strings.CutPrefix(line, "data: "); ok && (strings.Contains(data, `"result"`) || strings.Contains(data, `"error"`)) {
 				body = []byte(data)
 			}
 		}
 	}
-	var m struct {
-		Result map[string]any `json:"result"`
-	}
-	if err := json.Unmarshal(body, &m); err != nil || m.Result == nil {
-		t.Fatalf("%s: %s %s", tool, resp.Status, body)
-	}
-	return m.Result
+	return resp.StatusCode, body
 }
 
 // modernToolCall is a 2026-07-28 tools/call from a client that can

@@ -519,7 +519,8 @@ func TestRemotePinnedSessionsAskLegacyClients(t *testing.T) {
 
 // The Secret's placeholder is public: a replica started with it would sign
 // consent questions anyone can forge, so it does not start (nor with a
-// short key, nor beyond loopback without --allow-remote).
+// short key or metrics token, nor beyond loopback without --allow-remote,
+// /metrics' own listener included).
 func TestRemoteRefusesAWeakStart(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -532,6 +533,8 @@ func TestRemoteRefusesAWeakStart(t *testing.T) {
 		{[]string{"MYAPI_STATE_KEY=short"}, nil, "at least 32"},
 		{nil, []string{"--addr", "0.0.0.0:0"}, "--allow-remote"},
 		{nil, []string{"--http-token", "0123456789abcdef0123456789abcdef"}, "--http-token cannot be used"},
+		{[]string{"MYAPI_METRICS_TOKEN=short"}, nil, "MYAPI_METRICS_TOKEN is 5 characters"},
+		{nil, []string{"--metrics-addr", "0.0.0.0:0"}, "--allow-remote"},
 	} {
 		args := append([]string{"http", "--multi-tenant", "--base-url", "http://127.0.0.1:9"}, c.args...)
 		if _, errs, code := cliEnv(t, e, c.env, args...); code != 2 || !strings.Contains(errs, c.want) {

@@ -37,20 +37,24 @@ type Gate struct {
 	// Streams allows the GET stream for server-initiated messages: only
 	// with pinned sessions is there anything to send on it. Stateless, an
 	// open stream would only hold a connection a drain must wait for.
-	Streams  bool
+	Streams bool
+	// Scrape serves GET /metrics beside /mcp (nil: not on this listener).
+	Scrape   http.Handler
 	draining atomic.Bool
 }
 
 // Drain turns /readyz false; serving goes on.
 func (g *Gate) Drain() { g.draining.Store(true) }
 
-// Handler routes /healthz, /readyz, /metrics, and everything else to mcp
-// once the caller is known.
+// Handler routes /healthz, /readyz, /metrics (Scrape), and everything
+// else to mcp once the caller is known.
 func (g *Gate) Handler(mcp http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", g.readyz)
-	mux.Handle("GET /metrics", g.Metrics.Handler())
+	if g.Scrape != nil {
+		mux.Handle("GET /metrics", g.Scrape)
+	}
 	mux.Handle("/", g.mcp(mcp))
 	return mux
 }
@@ -95,7 +99,7 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 		ev := zerolog.Dict()
 		var tenant *Tenant
 		defer func() {
-			g.Metrics.HTTPRequests.WithLabelValues(strconv.Itoa(sw.code)).Inc()
+			g.Metrics.HTTPRequest(sw.code)
 			e := g.Log.Info().Str("request_id", rid).Str("http_method", r.Method).Int("status", sw.code).
 				Dur("took", time.Since(start)).Dict("rpc", ev)
 			if tenant != nil {
@@ -143,14 +147,14 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 		if ok, after, err := g.Rate.Allow(ctx, tenant.Hash); err != nil {
 			g.Log.Warn().Str("request_id", rid).Err(err).Msg("rate limiter unavailable; allowing")
 		} else if !ok {
-			g.Metrics.Limited.WithLabelValues("rate").Inc()
+			g.Metrics.Limited(metrics.LimitRate)
 			limited(sw, p.ID, "rate", after, "too many requests for this API key")
 			return
 		}
 		if p.Method == "tools/call" {
 			release, ok := g.Concurrency.Acquire(tenant.Hash)
 			if !ok {
-				g.Metrics.Limited.WithLabelValues("concurrency").Inc()
+				g.Metrics.Limited(metrics.LimitConcurrency)
 				limited(sw, p.ID, "concurrency", time.Second,
 					fmt.Sprintf("too many tool calls in flight for this API key (at most %d)", g.Concurrency.Max))
 				return
