@@ -144,10 +144,17 @@ func Build(cfg Config, mode Mode) (*App, error) {
 			a.Close() // what was started before the failure
 		}
 	}()
-	if mode == MultiTenant {
+	switch {
+	case mode == MultiTenant:
+		if cfg.HTTP.StateKey == "" {
+			cfg.HTTP.StateKey = os.Getenv("MYAPI_STATE_KEY")
+			a.Config = cfg
+		}
 		if err := checkMultiTenant(cfg.HTTP); err != nil {
 			return nil, err
 		}
+	case cfg.HTTP.OAuth:
+		return nil, configError("--oauth serves the multi-tenant mode: add --multi-tenant (a single-user server has no one to sign in)")
 	}
 	if err := a.openLog(); err != nil {
 		return nil, err
@@ -175,6 +182,11 @@ func Build(cfg Config, mode Mode) (*App, error) {
 	d.Offer(a.Tools)
 	if a.Metrics != nil {
 		a.Metrics.Offer(slices.Collect(maps.Keys(d.Offered))) // the only tool labels /metrics shows
+	}
+	if mode == MultiTenant && cfg.HTTP.OAuth {
+		if err := a.openOAuth(d); err != nil { // oauth.go: the gate's routes, tokens and scopes
+			return nil, err
+		}
 	}
 	a.Pipeline = a.pipeline(d)
 	opts := []server.ServerOption{
@@ -206,11 +218,15 @@ func Build(cfg Config, mode Mode) (*App, error) {
 
 // pipeline is the steps every call of this mode takes: the tools' own
 // (tools.Pipeline), and the multi-tenant mode's metrics, legacy-era
-// consent guard and per-caller client.
+// consent guard and per-caller client, and with --oauth the check of the
+// caller's scopes before anything else is done with the call.
 func (a *App) pipeline(d *tools.Deps) toolkit.Pipeline {
 	p := tools.Pipeline(d)
 	if a.Mode == MultiTenant {
 		p = p.Insert(toolkit.StepReadOnly, a.metricsStep(), a.legacyConsentGuard()).Insert(toolkit.StepRefuse, d.CallerClient())
+		if a.Config.HTTP.OAuth {
+			p = p.Insert(toolkit.StepValidate, toolkit.Scoping(grantedScopes, toolScope))
+		}
 	}
 	return p
 }

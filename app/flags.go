@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/oauth"
 	"github.com/myapihq/myapihq-mcp/sandbox"
 	"github.com/myapihq/myapihq-mcp/toolkit"
 	"github.com/myapihq/myapihq-mcp/tools"
@@ -128,15 +130,7 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { return setBool(&s.Config.HTTP.AllowRemote, v) }},
 	{Name: "http-session-idle", Kind: "duration", Env: "MYAPI_HTTP_SESSION_IDLE", Default: DefaultSessionIdleTTL.String(),
 		Help: "end an HTTP session unused this long, with its human login and retry keys (> 0)",
-		Set: func(s *Settings, v string) error {
-			if err := setDuration(&s.Config.HTTP.SessionIdleTTL, v); err != nil {
-				return err
-			}
-			if s.Config.HTTP.SessionIdleTTL <= 0 {
-				return errors.New("must be more than 0")
-			}
-			return nil
-		}},
+		Set:  func(s *Settings, v string) error { return setPositiveDuration(&s.Config.HTTP.SessionIdleTTL, v) }},
 	// The multi-tenant mode (remote.go).
 	{Name: "multi-tenant", Env: "MYAPI_MULTI_TENANT", Default: "false", Bool: true, Help: "serve many tenants: credentials come with each request, none is stored",
 		Set: func(s *Settings, v string) error { return setBool(&s.Config.HTTP.MultiTenant, v) }},
@@ -170,19 +164,51 @@ var flagTable = []Flag{
 	{Name: "metrics-token", Env: "MYAPI_METRICS_TOKEN", Secret: true, Help: "multi-tenant: /metrics needs Authorization: Bearer <token> (32+ characters); pass it in the variable, a flag shows in the process list",
 		Set: func(s *Settings, v string) error { s.Config.HTTP.MetricsToken = v; return nil }},
 
+	// The multi-tenant mode as its own OAuth authorization server (oauth.go, docs/oauth.md).
+	{Name: "oauth", Env: "MYAPI_OAUTH", Default: "false", Bool: true,
+		Help: "multi-tenant: be an OAuth 2.1 authorization server, so hosts can connect by URL and sign in (needs --public-url)",
+		Set:  func(s *Settings, v string) error { return setBool(&s.Config.HTTP.OAuth, v) }},
+	{Name: "public-url", Env: "MYAPI_PUBLIC_URL", Help: "with --oauth: the https URL hosts reach (the issuer; /mcp under it is the resource); plain http only on loopback",
+		Set: func(s *Settings, v string) error {
+			if v == "" {
+				s.Config.HTTP.PublicURL = ""
+				return nil
+			}
+			u, err := oauth.CheckPublicURL(v)
+			if err != nil {
+				return errors.New(strings.TrimPrefix(err.Error(), "--public-url: "))
+			}
+			s.Config.HTTP.PublicURL = u
+			return nil
+		}},
+	{Name: "api-key-bearer", Env: "MYAPI_API_KEY_BEARER", Default: "true", Bool: true,
+		Help: "with --oauth: still accept a raw API key as the bearer (with the PIN header), for headless callers",
+		Set:  func(s *Settings, v string) error { return setBool(&s.Config.HTTP.APIKeyBearer, v) }},
+	{Name: "oauth-access-ttl", Kind: "duration", Env: "MYAPI_OAUTH_ACCESS_TTL", Default: oauth.DefaultAccessTTL.String(), Help: "with --oauth: lifetime of access tokens (> 0)",
+		Set: func(s *Settings, v string) error { return setPositiveDuration(&s.Config.HTTP.OAuthAccessTTL, v) }},
+	{Name: "oauth-refresh-ttl", Kind: "duration", Env: "MYAPI_OAUTH_REFRESH_TTL", Default: oauth.DefaultRefreshTTL.String(), Help: "with --oauth: a connection unused this long ends (> 0)",
+		Set: func(s *Settings, v string) error { return setPositiveDuration(&s.Config.HTTP.OAuthRefreshTTL, v) }},
+	{Name: "trusted-proxies", Env: "MYAPI_TRUSTED_PROXIES", Help: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the client (sign-in limits per address)",
+		Set: func(s *Settings, v string) error {
+			s.Config.HTTP.TrustedProxies = nil
+			for _, c := range splitList(v) {
+				p, err := netip.ParsePrefix(c)
+				if err != nil {
+					return errors.New("want CIDRs such as 10.0.0.0/8")
+				}
+				s.Config.HTTP.TrustedProxies = append(s.Config.HTTP.TrustedProxies, p)
+			}
+			return nil
+		}},
+	{Name: "oauth-allow-private-client-metadata", Env: "MYAPI_OAUTH_ALLOW_PRIVATE_CLIENT_METADATA", Default: "false", Bool: true,
+		Help: "tests only: fetch client metadata documents from loopback and private addresses, and over http",
+		Set:  func(s *Settings, v string) error { return setBool(&s.Config.HTTP.OAuthAllowPrivateClientDoc, v) }},
+
 	// The standalone sandbox command's alone.
 	{Name: "sandbox-addr", Env: "MYAPI_SANDBOX_ADDR", Default: sandbox.DefaultAddr, Help: "address to listen on (port 0 picks a free one); beyond loopback it needs --allow-remote",
 		Set: func(s *Settings, v string) error { return setAddr(&s.Config.SandboxConfig.Addr, v) }},
 	{Name: "sandbox-token-ttl", Kind: "duration", Env: "MYAPI_SANDBOX_TOKEN_TTL", Default: sandbox.DefaultTokenTTL.String(), Help: "lifetime of issued JWTs (> 0)",
-		Set: func(s *Settings, v string) error {
-			if err := setDuration(&s.Config.SandboxConfig.TokenTTL, v); err != nil {
-				return err
-			}
-			if s.Config.SandboxConfig.TokenTTL == 0 {
-				return errors.New("must be more than 0")
-			}
-			return nil
-		}},
+		Set: func(s *Settings, v string) error { return setPositiveDuration(&s.Config.SandboxConfig.TokenTTL, v) }},
 	{Name: "sandbox-rate-limit", Kind: "float", Env: "MYAPI_SANDBOX_RATE_LIMIT", Default: strconv.Itoa(sandbox.DefaultRateLimit), Help: "requests per second per credential (negative: off)",
 		Set: func(s *Settings, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
@@ -221,7 +247,8 @@ var (
 	ServerFlags  = append(append([]string{}, ServiceFlags...), "sandbox-faults", "sandbox-import-delay", "sandbox-allow-private-webhooks",
 		"service-url", "env-file-dir", "log-level", "log-file", "toolsets", "read-only", "max-topup-cents", "max-spend-cents", "require-consent")
 	HTTPFlags = []string{"addr", "http-token", "allowed-origins", "allow-remote", "http-session-idle", "multi-tenant", "redis", "drain-grace",
-		"tenant-rps", "tenant-concurrency", "pinned-sessions", "metrics-addr", "metrics-token"}
+		"tenant-rps", "tenant-concurrency", "pinned-sessions", "metrics-addr", "metrics-token", "oauth", "public-url", "api-key-bearer",
+		"oauth-access-ttl", "oauth-refresh-ttl", "trusted-proxies", "oauth-allow-private-client-metadata"}
 	SandboxFlags = []string{"addr=sandbox-addr", "state=sandbox-state", "token-ttl=sandbox-token-ttl", "import-delay=sandbox-import-delay",
 		"rate-limit=sandbox-rate-limit", "faults=sandbox-faults", "allow-private-webhooks=sandbox-allow-private-webhooks",
 		"allow-remote=sandbox-allow-remote"}
@@ -392,6 +419,17 @@ func setDuration(p *time.Duration, v string) error {
 		return errors.New(`want a duration such as "0", "500ms" or "2s"`)
 	}
 	*p = d
+	return nil
+}
+
+// setPositiveDuration is setDuration that refuses 0.
+func setPositiveDuration(p *time.Duration, v string) error {
+	if err := setDuration(p, v); err != nil {
+		return err
+	}
+	if *p == 0 {
+		return errors.New("must be more than 0")
+	}
 	return nil
 }
 

@@ -41,6 +41,9 @@ func TestFlagAndVariableShareOneParser(t *testing.T) {
 		{"service-url", "MYAPI_SERVICE_URLS", "nohost"},
 		{"redis", "MYAPI_REDIS_URL", "http://x"},
 		{"drain-grace", "MYAPI_DRAIN_GRACE", "soon"},
+		{"public-url", "MYAPI_PUBLIC_URL", "http://mcp.example.com"},
+		{"oauth-access-ttl", "MYAPI_OAUTH_ACCESS_TTL", "0"},
+		{"trusted-proxies", "MYAPI_TRUSTED_PROXIES", "10.0.0.1"},
 	} {
 		if _, err := parse(t, nil, "--"+c.flag+"="+c.bad); err == nil || !strings.Contains(err.Error(), "--"+c.flag) {
 			t.Errorf("--%s=%s: %v", c.flag, c.bad, err)

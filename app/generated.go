@@ -57,11 +57,13 @@ func toolsSection() string {
 func pipelineSection() string {
 	var b strings.Builder
 	for _, m := range []Mode{Stdio, MultiTenant} {
+		a := &App{Mode: m}
 		what := "stdio and http (the profile's account)"
 		if m == MultiTenant {
-			what = "http --multi-tenant (each request's account)"
+			a.Config.HTTP.OAuth = true
+			what = "http --multi-tenant (each request's account; the scope step only with --oauth)"
 		}
-		fmt.Fprintf(&b, "%s:\n\n```\n%s```\n\n", what, (&App{Mode: m}).pipeline(&tools.Deps{}))
+		fmt.Fprintf(&b, "%s:\n\n```\n%s```\n\n", what, a.pipeline(&tools.Deps{}))
 	}
 	return b.String()
 }

@@ -10,7 +10,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,6 +53,20 @@ type HTTPConfig struct {
 	// MetricsToken is set.
 	MetricsAddr  string
 	MetricsToken string
+
+	// StateKey signs consent questions and seals OAuth grants, the same on
+	// every replica: MYAPI_STATE_KEY, read by Build from the environment
+	// only (a secret on the command line shows in the process list).
+	StateKey string
+
+	// The multi-tenant mode as its own OAuth authorization server (oauth.go).
+	OAuth                      bool
+	PublicURL                  string         // the URL hosts reach: issuer, and resource with /mcp
+	APIKeyBearer               bool           // with OAuth, raw API key bearers are still accepted
+	OAuthAccessTTL             time.Duration  // oauth.DefaultAccessTTL
+	OAuthRefreshTTL            time.Duration  // oauth.DefaultRefreshTTL
+	TrustedProxies             []netip.Prefix // balancers whose X-Forwarded-For names the client
+	OAuthAllowPrivateClientDoc bool           // tests: client metadata documents on loopback and http
 }
 
 // MinTokenLength: a shorter bearer token could be guessed.
@@ -83,12 +99,18 @@ func (a *App) Handler() http.Handler {
 	if a.Mode == MultiTenant {
 		opts := []server.StreamableHTTPOption{server.WithEndpointPath("/mcp")}
 		if hc.PinnedSessions {
-			// Sessions live in one replica; the balancer sends each back to it.
-			opts = append(opts, server.WithStateful(true))
+			// Sessions live in one replica; the balancer sends each back to
+			// it. Each is bound to the caller that opened it (boundsessions.go).
+			opts = append(opts, server.WithSessionIdManagerResolver(newTenantSessions(newSessionIDs(MaxHTTPSessions, &a.Log))),
+				server.WithSessionIdleTTL(sessionIdleTTL(hc)))
 		} else {
 			opts = append(opts, server.WithStateLess(true))
 		}
-		return guard(a.Gate.Handler(server.NewStreamableHTTPServer(a.MCP, opts...)), HTTPConfig{AllowedOrigins: hc.AllowedOrigins})
+		origins := hc.AllowedOrigins
+		if a.Gate.OAuth != nil {
+			origins = append(slices.Clip(origins), a.Gate.OAuth.Issuer()) // the sign-in pages post to their own origin
+		}
+		return guard(a.Gate.Handler(server.NewStreamableHTTPServer(a.MCP, opts...)), HTTPConfig{AllowedOrigins: origins})
 	}
 	// One process knows every live session: its ids are its own.
 	mcpHandler := server.NewStreamableHTTPServer(a.MCP, server.WithEndpointPath("/mcp"), server.WithSessionIdleTTL(sessionIdleTTL(hc)),
@@ -266,8 +288,11 @@ func (a *App) ServeHTTP(ctx context.Context) error {
 		what, srv.IdleTimeout = "MCP (multi-tenant)", 90*time.Second
 	}
 	fmt.Fprintf(a.Config.Stderr, "%s over streamable HTTP on %s/mcp%s\n", what, base, note)
+	if a.Gate != nil && a.Gate.OAuth != nil {
+		fmt.Fprintf(a.Config.Stderr, "OAuth: hosts connect to %s/mcp and sign in there\n", a.Gate.OAuth.Issuer())
+	}
 	a.Log.Info().Str("addr", ln.Addr().String()).Str("mode", a.Mode.String()).Bool("token", hc.Token != "").Bool("redis", a.Redis != nil).
-		Str("base_url", a.BaseURL).Int("tools", len(a.Tools)).Msg("serving MCP over HTTP")
+		Bool("oauth", hc.OAuth).Str("base_url", a.BaseURL).Int("tools", len(a.Tools)).Msg("serving MCP over HTTP")
 	if a.Mode == MultiTenant && hc.MetricsAddr != "" {
 		stop, err := a.serveMetrics(hc.MetricsAddr)
 		if err != nil {

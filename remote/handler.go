@@ -15,9 +15,11 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/internal/mask"
 	"github.com/myapihq/myapihq-mcp/internal/randid"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/metrics"
+	"github.com/myapihq/myapihq-mcp/oauth"
 )
 
 // CodeLimited is the JSON-RPC error code of a per-tenant limit; data says
@@ -39,7 +41,16 @@ type Gate struct {
 	// open stream would only hold a connection a drain must wait for.
 	Streams bool
 	// Scrape serves GET /metrics beside /mcp (nil: not on this listener).
-	Scrape   http.Handler
+	Scrape http.Handler
+	// OAuth, when set, is the authorization server at this origin: its
+	// routes are served beside /mcp, a bearer that is one of its tokens is
+	// resolved by it into the credentials it stands for, and a 401 points
+	// at its metadata. APIKeys keeps raw API key bearers accepted too.
+	OAuth   *oauth.Server
+	APIKeys bool
+	// ScopeOf is the scope each tool needs (oauth.ScopeFor); an OAuth
+	// caller's tools/call outside its scopes is answered 403.
+	ScopeOf  func(tool string) string
 	draining atomic.Bool
 }
 
@@ -54,6 +65,12 @@ func (g *Gate) Handler(mcp http.Handler) http.Handler {
 	mux.HandleFunc("GET /readyz", g.readyz)
 	if g.Scrape != nil {
 		mux.Handle("GET /metrics", g.Scrape)
+	}
+	if g.OAuth != nil {
+		h := g.OAuth.Handler()
+		for _, p := range g.OAuth.Paths() {
+			mux.Handle(p, h)
+		}
 	}
 	mux.Handle("/", g.mcp(mcp))
 	return mux
@@ -104,6 +121,9 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 				Dur("took", time.Since(start)).Dict("rpc", ev)
 			if tenant != nil {
 				e = e.Str("tenant", tenant.Short())
+				if tenant.OAuthClient != "" {
+					e = e.Str("oauth_client", mask.URLs(textsafe.Line(tenant.OAuthClient, 64)))
+				}
 			}
 			e.Msg("request")
 		}()
@@ -113,19 +133,15 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			http.Error(sw, "this stateless server has no stream to offer: POST requests only", http.StatusMethodNotAllowed)
 			return
 		}
-		key, pin, err := FromRequest(r)
-		if err == nil {
-			tenant, err = g.Tenants.Resolve(r.Context(), key, pin)
-		}
+		tenant, err := g.caller(r)
 		if err != nil {
-			if errors.Is(err, ErrBadCredentials) {
-				sw.Header().Set("WWW-Authenticate", `Bearer realm="myapihq-mcp", error="invalid_token", error_description="send a MyAPIHQ API key"`)
-				http.Error(sw, err.Error(), http.StatusUnauthorized)
+			if errors.Is(err, ErrBadCredentials) || errors.Is(err, oauth.ErrInvalidToken) {
+				g.unauthorized(sw, r, err)
 				return
 			}
-			g.Log.Warn().Str("request_id", rid).Err(err).Msg("could not check the API key")
+			g.Log.Warn().Str("request_id", rid).Err(err).Msg("could not check the caller's credentials")
 			sw.Header().Set("Retry-After", "1")
-			http.Error(sw, "cannot check the API key with MyAPIHQ now: retry shortly", http.StatusServiceUnavailable)
+			http.Error(sw, "cannot check the credentials now: retry shortly", http.StatusServiceUnavailable)
 			return
 		}
 		ctx := WithTenant(r.Context(), tenant)
@@ -142,6 +158,10 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			ev.Str("method", textsafe.Line(p.Method, 64))
 			if p.Params.Name != "" && p.Method == "tools/call" {
 				ev.Str("tool", textsafe.Line(p.Params.Name, 64))
+			}
+			if need := g.scopeMissing(tenant, body, p); need != "" {
+				g.forbidden(sw, tenant, p.ID, need)
+				return
 			}
 		}
 		if ok, after, err := g.Rate.Allow(ctx, tenant.Hash); err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
@@ -58,4 +59,26 @@ func TestServiceSecretsAreTheCallersOwn(t *testing.T) {
 
 func hasSecret(list []mask.Secret, v string) bool {
 	return slices.ContainsFunc(list, func(s mask.Secret) bool { return s.Value == v })
+}
+
+// TestResolveErrorsCarryNoKey: an answer that is neither yes nor no is
+// logged by the gate; a service that echoes the key it was sent does not
+// put it in that log line.
+func TestResolveErrorsCarryNoKey(t *testing.T) {
+	t.Parallel()
+	hq := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(`{"message":"cannot serve ` + r.Header.Get("Authorization") + `"}`))
+	}))
+	defer hq.Close()
+	ts := &Tenants{NewClient: func(c hqclient.Credentials) (*hqclient.Client, error) {
+		return hqclient.New(hqclient.Options{BaseURL: hq.URL, Credentials: c, MaxAttempts: 1})
+	}}
+	_, err := ts.Resolve(context.Background(), "plain-key-of-carol-0003", "")
+	if err == nil || strings.Contains(err.Error(), "plain-key-of-carol-0003") || !strings.Contains(err.Error(), "cannot serve") {
+		t.Fatalf("%v", err)
+	}
+	if _, isHQ := hqclient.AsError(err); !isHQ {
+		t.Error("the masked error no longer says it came from MyAPIHQ")
+	}
 }

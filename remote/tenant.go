@@ -24,11 +24,15 @@ import (
 // long as the request and the per-replica caches below, and the hash that
 // names it everywhere else (logs, limits, Redis keys).
 type Tenant struct {
-	Hash   string // hex SHA-256 of the API key
-	key    string
-	pin    string
-	client *hqclient.Client
-	creds  *credentials // the client's: it holds the JWT minted from the PIN
+	Hash string // hex SHA-256 of the API key
+	// Scopes bound an OAuth caller (oauth.ScopeFor each tool); nil for an
+	// API key bearer, which may call every tool.
+	Scopes      []string
+	OAuthClient string // the OAuth client id, for logs ("" for an API key)
+	key         string
+	pin         string
+	client      *hqclient.Client
+	creds       *credentials // the client's: it holds the JWT minted from the PIN
 }
 
 // Short is the hash prefix logs show.
@@ -224,7 +228,8 @@ func (ts *Tenants) Resolve(ctx context.Context, key, pin string) (*Tenant, error
 		return nil, ErrBadCredentials
 	}
 	if err != nil {
-		return nil, err
+		// The gate logs it: a broken or hostile service may echo the key.
+		return nil, mask.New(mask.Secret{Kind: mask.Key, Value: key}, mask.Secret{Kind: mask.PIN, Value: pin}).Err(err)
 	}
 	ts.remember(kh, true, ts.ValidFor)
 	return t, nil

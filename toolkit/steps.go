@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -20,6 +21,7 @@ import (
 // Step names, for Pipeline.Insert and Without.
 const (
 	StepReadOnly    = "read-only"
+	StepScope       = "scope"
 	StepValidate    = "validate"
 	StepIdentity    = "identity"
 	StepRefuse      = "refuse"
@@ -38,6 +40,22 @@ func ReadOnlyGuard(readOnly bool) Step {
 		Run: func(ctx context.Context, c *Call, next Next) (*mcp.CallToolResult, error) {
 			if readOnly && !c.Tool.ReadOnly {
 				return mcp.NewToolResultError(fmt.Sprintf("%s is disabled: the server runs with --read-only", c.Tool.Name)), nil
+			}
+			return next(ctx, c)
+		}}
+}
+
+// Scoping refuses a tool outside what the caller was allowed: granted is
+// the caller's scopes (limited false: a caller no scope binds, as an API
+// key's bearer), need the one scope a tool needs, read from its fields.
+func Scoping(granted func(context.Context) (scopes []string, limited bool), need func(*Tool) string) Step {
+	return Step{Name: StepScope, What: "refuse a tool outside the caller's OAuth scopes (--oauth; the gate answers 403 first)",
+		Run: func(ctx context.Context, c *Call, next Next) (*mcp.CallToolResult, error) {
+			if scopes, limited := granted(ctx); limited {
+				if n := need(c.Tool); n != "" && !slices.Contains(scopes, n) {
+					return mcp.NewToolResultError(fmt.Sprintf("%s needs the %s scope, which this connection was not allowed: "+
+						"sign in again from the host and allow it.", c.Tool.Name, n)), nil
+				}
 			}
 			return next(ctx, c)
 		}}

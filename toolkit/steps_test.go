@@ -64,6 +64,32 @@ func TestReadOnlyGuard(t *testing.T) {
 	}
 }
 
+func TestScopingStep(t *testing.T) {
+	t.Parallel()
+	need := func(t *Tool) string { // the mapping app reads from the tool table
+		if t.ReadOnly {
+			return "read"
+		}
+		return "write"
+	}
+	readOnly := func(context.Context) ([]string, bool) { return []string{"read"}, true }
+	res, _, ran, _ := run(t, Scoping(readOnly, need), write, nil, nil)
+	if ran || !res.IsError || !strings.Contains(text(res), "top_up needs the write scope") {
+		t.Fatalf("a write ran on a read-only grant: %v %s", ran, text(res))
+	}
+	if _, _, ran, _ := run(t, Scoping(readOnly, need), read, nil, nil); !ran {
+		t.Fatal("a read was refused on a read grant")
+	}
+	none := func(context.Context) ([]string, bool) { return []string{}, true }
+	if _, _, ran, _ := run(t, Scoping(none, need), read, nil, nil); ran {
+		t.Fatal("a grant of no scope ran a tool")
+	}
+	unbound := func(context.Context) ([]string, bool) { return nil, false }
+	if _, _, ran, _ := run(t, Scoping(unbound, need), write, nil, nil); !ran {
+		t.Fatal("a caller no scope binds (an API key) was refused")
+	}
+}
+
 func TestValidationStep(t *testing.T) {
 	t.Parallel()
 	res, _, ran, _ := run(t, Validation(), write, map[string]any{"amount_cents": "lots"}, nil)

@@ -5,7 +5,7 @@ import "testing"
 func TestLoopback(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]bool{"localhost": true, "LOCALHOST": true, "127.0.0.1": true, "127.8.9.1": true, "::1": true,
-		"[::1]": true, "0.0.0.0": false, "10.0.0.1": false, "example.com": false, "": false, "localhost.evil.com": false} {
+		"[::1]": true, "::ffff:127.0.0.1": true, "0.0.0.0": false, "10.0.0.1": false, "example.com": false, "": false, "localhost.evil.com": false} {
 		if got := Host(in); got != want {
 			t.Errorf("Host(%q) = %v", in, got)
 		}

@@ -295,6 +295,28 @@ func unescape(s string) string {
 	})
 }
 
+// Err is err with its message masked (Text, then URLs), still wrapping
+// err for errors.Is and As: for an error a log line prints, whose text a
+// service or a URL someone gave may have written.
+func (m *Masker) Err(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := URLs(m.Text(err.Error()))
+	if msg == err.Error() {
+		return err
+	}
+	return &maskedError{msg: msg, err: err}
+}
+
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
+
 // userInfo matches the user info of a URL (scheme://user:password@).
 var userInfo = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s"']*@`) })
 

@@ -3,6 +3,8 @@ package mask
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -158,4 +160,20 @@ func FuzzMask(f *testing.F) {
 			t.Fatalf("clean text %q changed: %q", around, m.Text(around))
 		}
 	})
+}
+
+func TestErr(t *testing.T) {
+	t.Parallel()
+	base := errors.New("POST /hq/agent/login: 401 wrong password s3cret-passw0rd for https://u:p@hq.example/x")
+	err := fmt.Errorf("sign-in: %w", base)
+	got := New(Secret{Kind: PIN, Value: "s3cret-passw0rd"}).Err(err)
+	if msg := got.Error(); strings.Contains(msg, "s3cret-passw0rd") || strings.Contains(msg, "u:p@") || !strings.Contains(msg, "wrong password") {
+		t.Errorf("Err: %q", msg)
+	}
+	if !errors.Is(got, base) {
+		t.Error("the masked error no longer wraps its cause")
+	}
+	if clean := errors.New("timeout"); New().Err(clean) != clean || New().Err(nil) != nil {
+		t.Error("an error with nothing to mask was changed")
+	}
 }
