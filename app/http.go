@@ -48,6 +48,10 @@ type HTTPConfig struct {
 	TenantRPS         int           // requests per second per API key (DefaultTenantRPS; < 0 none)
 	TenantConcurrency int           // tool calls in flight per API key and replica (DefaultTenantConcurrency; < 0 none)
 	PinnedSessions    bool          // the balancer pins MCP sessions: legacy clients may be asked consent
+	// UnknownKeysPerAddress: keys the HQ refused (or is checking) per
+	// client address and minute before the others are answered 429
+	// without asking it (remote.DefaultStrangers; < 0 none).
+	UnknownKeysPerAddress int
 	// /metrics (metrics.go): beside /mcp unless MetricsAddr names a
 	// listener of its own; readable by anyone who reaches it unless
 	// MetricsToken is set.

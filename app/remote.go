@@ -127,9 +127,13 @@ func (a *App) buildTenants(d *tools.Deps) error {
 		// count once whichever replica serves them.
 		d.Retries, d.Nonces = rd, rd
 	}
-	a.Gate = &remote.Gate{Tenants: &remote.Tenants{NewClient: newClient}, Rate: rate,
+	// Before a caller is known it costs the HQ little: unknown keys are
+	// checked within a budget per address, and a tenant's mints within
+	// one per key.
+	tenants := &remote.Tenants{NewClient: newClient, Strangers: &remote.Strangers{Max: hc.UnknownKeysPerAddress}, Mints: &remote.Mints{}}
+	a.Gate = &remote.Gate{Tenants: tenants, Rate: rate,
 		Concurrency: &remote.Concurrency{Max: hc.TenantConcurrency}, Metrics: a.Metrics, Log: a.Log, Ready: ready,
-		Streams: hc.PinnedSessions}
+		Streams: hc.PinnedSessions, TrustedProxies: hc.TrustedProxies}
 	if hc.MetricsAddr == "" {
 		a.Gate.Scrape = a.scrapeHandler()
 	}

@@ -44,6 +44,7 @@ const (
 	LimitRate        = "rate"
 	LimitConcurrency = "concurrency"
 	LimitScope       = "scope"
+	LimitUnknownKeys = "unknown_keys" // keys the HQ does not know, from one address, before it is asked
 )
 
 // UnknownTool is the tool label of a name the server does not offer.
@@ -52,7 +53,7 @@ const UnknownTool = "unknown"
 var (
 	outcomes = set(OutcomeOK, OutcomeToolError, OutcomeError, OutcomeInputRequired)
 	consents = set(ConsentAsked, ConsentAccept, ConsentDecline, ConsentCancel, ConsentInvalid, ConsentRefusedLegacy)
-	limits   = set(LimitRate, LimitConcurrency, LimitScope)
+	limits   = set(LimitRate, LimitConcurrency, LimitScope, LimitUnknownKeys)
 )
 
 func set(vs ...string) map[string]bool {
@@ -103,7 +104,7 @@ func New() *Metrics {
 		consent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "myapihq_mcp_consent_total",
 			Help: "Consent questions: asked, accept, decline, cancel, invalid (an answer with another action), refused_legacy."}, []string{"outcome"}),
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "myapihq_mcp_limited_total",
-			Help: "Requests refused by a limit: rate, concurrency (per tenant), scope (OAuth)."}, []string{"reason"}),
+			Help: "Requests refused by a limit: rate, concurrency (per tenant), scope (OAuth), unknown_keys (per address, before the HQ is asked)."}, []string{"reason"}),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "myapihq_mcp_http_requests_total",
 			Help: "MCP endpoint requests by HTTP status code."}, []string{"code"}),
 	}

@@ -32,7 +32,7 @@ func (g *Gate) caller(r *http.Request) (*Tenant, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := g.Tenants.Resolve(r.Context(), a.Key, a.PIN)
+		t, err := g.Tenants.Resolve(r.Context(), a.Key, a.PIN, g.clientAddr(r))
 		if errors.Is(err, ErrBadCredentials) {
 			// The grant's key was revoked at MyAPIHQ: the token is worth
 			// nothing now (the next refresh ends the grant).
@@ -57,7 +57,7 @@ func (g *Gate) caller(r *http.Request) (*Tenant, error) {
 	if err != nil {
 		return nil, err
 	}
-	return g.Tenants.Resolve(r.Context(), key, pin)
+	return g.Tenants.Resolve(r.Context(), key, pin, g.clientAddr(r))
 }
 
 // unauthorized is the 401: with OAuth, the challenge names the resource

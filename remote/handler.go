@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -50,8 +51,11 @@ type Gate struct {
 	APIKeys bool
 	// ScopeOf is the scope each tool needs (oauth.ScopeFor); an OAuth
 	// caller's tools/call outside its scopes is answered 403.
-	ScopeOf  func(tool string) string
-	draining atomic.Bool
+	ScopeOf func(tool string) string
+	// TrustedProxies are the balancers whose X-Forwarded-For names the
+	// client, for the limits per address (--trusted-proxies).
+	TrustedProxies []netip.Prefix
+	draining       atomic.Bool
 }
 
 // Drain turns /readyz false; serving goes on.
@@ -134,6 +138,14 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			return
 		}
 		tenant, err := g.caller(r)
+		var stranger *StrangerError
+		if errors.As(err, &stranger) {
+			// Made-up keys from this address: no HQ call until it cools.
+			g.Metrics.Limited(metrics.LimitUnknownKeys)
+			limited(sw, http.StatusTooManyRequests, nil, "unknown_keys", stranger.RetryAfter,
+				"too many API keys MyAPIHQ does not know came from this address")
+			return
+		}
 		if err != nil {
 			if errors.Is(err, ErrBadCredentials) || errors.Is(err, oauth.ErrInvalidToken) {
 				g.unauthorized(sw, r, err)
@@ -168,14 +180,14 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			g.Log.Warn().Str("request_id", rid).Err(err).Msg("rate limiter unavailable; allowing")
 		} else if !ok {
 			g.Metrics.Limited(metrics.LimitRate)
-			limited(sw, p.ID, "rate", after, "too many requests for this API key")
+			limited(sw, http.StatusOK, p.ID, "rate", after, "too many requests for this API key")
 			return
 		}
 		if p.Method == "tools/call" {
 			release, ok := g.Concurrency.Acquire(tenant.Hash)
 			if !ok {
 				g.Metrics.Limited(metrics.LimitConcurrency)
-				limited(sw, p.ID, "concurrency", time.Second,
+				limited(sw, http.StatusOK, p.ID, "concurrency", time.Second,
 					fmt.Sprintf("too many tool calls in flight for this API key (at most %d)", g.Concurrency.Max))
 				return
 			}
@@ -185,8 +197,13 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 	})
 }
 
-// limited answers a JSON-RPC error that says when to retry.
-func limited(w http.ResponseWriter, id json.RawMessage, reason string, after time.Duration, msg string) {
+// clientAddr is the address a request comes from, as limits count it:
+// the peer, or behind a trusted balancer the address it saw.
+func (g *Gate) clientAddr(r *http.Request) string { return oauth.ClientAddr(r, g.TrustedProxies) }
+
+// limited answers, with status, a JSON-RPC error that says when to retry
+// (a per-tenant limit is a JSON-RPC error of a request that was read: 200).
+func limited(w http.ResponseWriter, status int, id json.RawMessage, reason string, after time.Duration, msg string) {
 	if len(id) == 0 {
 		id = json.RawMessage("null")
 	}
@@ -196,6 +213,7 @@ func limited(w http.ResponseWriter, id json.RawMessage, reason string, after tim
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": id, "error": map[string]any{
 		"code": CodeLimited, "message": fmt.Sprintf("%s: retry after %ds", msg, secs),
 		"data": map[string]any{"reason": reason, "retryAfterMs": after.Milliseconds()},
