@@ -23,7 +23,7 @@ func modernCall(t *testing.T, url, tool string, args map[string]any, state strin
 // credentials).
 func modernCallAs(t *testing.T, url string, headers map[string]string, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
 	t.Helper()
-	status, body := postModern(t, url, headers, modernToolCall(1, tool, args, state, answer))
+	status, body := postModern(t, nil, url, headers, modernToolCall(1, tool, args, state, answer))
 	var m struct {
 		Result map[string]any `json:"result"`
 	}
@@ -33,9 +33,10 @@ func modernCallAs(t *testing.T, url string, headers map[string]string, tool stri
 	return m.Result
 }
 
-// postModern posts one 2026-07-28 request to url and returns the status
-// and the JSON-RPC answer (from an event stream too).
-func postModern(t *testing.T, url string, headers map[string]string, v map[string]any) (int, []byte) {
+// postModern posts one 2026-07-28 request to url with hc (nil: the
+// default client) and returns the status and the JSON-RPC answer (from an
+// event stream too).
+func postModern(t *testing.T, hc *http.Client, url string, headers map[string]string, v map[string]any) (int, []byte) {
 	t.Helper()
 	b, _ := json.Marshal(v)
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
@@ -53,7 +54,10 @@ func postModern(t *testing.T, url string, headers map[string]string, v map[strin
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

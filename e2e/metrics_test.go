@@ -59,10 +59,10 @@ func TestMetricsCarryNoTenantText(t *testing.T) {
 	metricsURL := fmt.Sprintf("http://127.0.0.1:%d/metrics", r.port)
 
 	answer := func(tool, action string) {
-		postModern(t, r.url(), tn.headers(), modernToolCall(1, tool, map[string]any{}, "", map[string]any{"action": action, "content": map[string]any{"confirm": true}}))
+		postModern(t, nil, r.url(), tn.headers(), modernToolCall(1, tool, map[string]any{}, "", map[string]any{"action": action, "content": map[string]any{"confirm": true}}))
 	}
 	call := func(tool string) {
-		postModern(t, r.url(), tn.headers(), modernToolCall(1, tool, map[string]any{}, "", nil))
+		postModern(t, nil, r.url(), tn.headers(), modernToolCall(1, tool, map[string]any{}, "", nil))
 	}
 	hostile := func(i int) {
 		action := fmt.Sprintf("h0stile-%d-%s", i, randid.Hex(4))

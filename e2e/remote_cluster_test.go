@@ -2,8 +2,8 @@ package e2e
 
 // The remote mode's proving ground: replicas of the built binary behind a
 // real haproxy (round robin, no stickiness), a real redis-server, and one
-// standalone sandbox reached through a proxy that can commit a write and
-// then drop its answer.
+// standalone sandbox reached through a proxy that counts what it passes
+// and can commit a write, then drop its answer.
 
 import (
 	"bufio"
@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -87,6 +88,35 @@ type cluster struct {
 	lbPort               int // haproxy's, chosen first: replicas may need their public URL
 	replicas             []*replica
 	dropOrgs             atomic.Bool // POST /hq/orgs commits, then the answer is lost
+	hq                   hqLog       // what the proxy passed to the HQ
+}
+
+// hqLog is every request the proxy passed to the HQ: method, path and
+// bearer (kept in the test's memory only).
+type hqLog struct {
+	mu   sync.Mutex
+	seen []hqRequest
+}
+
+type hqRequest struct{ method, path, bearer string }
+
+func (l *hqLog) add(r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seen = append(l.seen, hqRequest{r.Method, r.URL.Path, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")})
+}
+
+// count is how many requests so far match.
+func (l *hqLog) count(match func(hqRequest) bool) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.seen {
+		if match(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // needTools skips, saying why, when the engines are not installed
@@ -120,6 +150,7 @@ func (c *cluster) startDropProxy(target string) string {
 	u, _ := url.Parse(target)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.hq.add(r)
 		if c.dropOrgs.Load() && r.Method == http.MethodPost && r.URL.Path == "/hq/orgs" {
 			rec := &discard{h: http.Header{}}
 			rp.ServeHTTP(rec, r) // the sandbox commits it
