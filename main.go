@@ -82,6 +82,8 @@ var examples = map[string]string{
   myapihq-mcp tools --markdown --toolsets orgs
   myapihq-mcp tools --json --read-only`,
 	"demo": `  myapihq-mcp demo`,
+	"audit": `  myapihq-mcp audit --since 24h
+  myapihq-mcp audit --json --since 2026-12-01 | jq '.[] | select(.outcome != "done")'`,
 }
 
 const rootExamples = `  myapihq-mcp --sandbox                       # everything offline, state kept between sessions
@@ -182,6 +184,17 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		},
 	}
 
+	auditCmd := &cobra.Command{
+		Use:     "audit",
+		Short:   "Show what the agent did with money and deletions, and how the human approved it",
+		Example: examples["audit"],
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return app.ShowAudit(cmd.Context(), app.AuditOptions{JSON: s.Output.JSON, Since: s.Output.Since}, stdout, stderr)
+		},
+	}
+	app.Bind(auditCmd.Flags(), s, app.AuditFlags...)
+
 	versionCmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
@@ -189,7 +202,7 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, "myapihq-mcp", s.Config.Version) },
 	}
 
-	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, app.NewIO(stdin, stdout, stderr)), toolsCmd, demo, versionCmd)
+	root.AddCommand(stdio, httpCmd, sandboxCmd, newAuth(s, app.NewIO(stdin, stdout, stderr)), toolsCmd, auditCmd, demo, versionCmd)
 	root.SetHelpCommand(&cobra.Command{
 		Use:   "help [command]",
 		Short: "Help about any command",

@@ -26,6 +26,7 @@ import (
 	"github.com/myapihq/myapihq-mcp/budget"
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/icons"
 	"github.com/myapihq/myapihq-mcp/metrics"
 	"github.com/myapihq/myapihq-mcp/prompts"
 	"github.com/myapihq/myapihq-mcp/remote"
@@ -169,8 +170,10 @@ func Build(cfg Config, mode Mode) (*App, error) {
 	a.Deps = d
 	if mode == MultiTenant {
 		err = a.buildTenants(d) // remote.go: the gate, per-caller clients and state shared by replicas
+		d.Trail = a.remoteTrail(d.Identity)
 	} else {
 		err = a.buildProfile(d, tgt)
+		d.Trail = a.localTrail()
 	}
 	if err != nil {
 		return nil, err
@@ -196,6 +199,10 @@ func Build(cfg Config, mode Mode) (*App, error) {
 		server.WithResourceCapabilities(false, false),
 		server.WithLogging(), // elicitation is the client's capability: the server advertises none, and asks anyway
 		server.WithRecovery(),
+		server.WithIcons(icons.Server()...), // light and dark, in initialize (not on each tool: tools/list is in every prompt)
+		server.WithCompletions(),
+		server.WithResourceCompletionProvider(d.Completions()),
+		server.WithPromptCompletionProvider(d.Completions()),
 	}
 	if mode != MultiTenant {
 		// Over HTTP sessions come and go for the life of the server: a
@@ -208,6 +215,8 @@ func Build(cfg Config, mode Mode) (*App, error) {
 	if mode != MultiTenant {
 		tools.RegisterResources(a.MCP, d) // this profile's account, as whoami sees it
 	}
+	// The MCP App and the caller's audit trail, in every mode.
+	tools.RegisterAppResources(a.MCP, d)
 	if d.Door, err = a.openDoor(); err != nil { // door.go
 		return nil, err
 	}
@@ -218,12 +227,13 @@ func Build(cfg Config, mode Mode) (*App, error) {
 
 // pipeline is the steps every call of this mode takes: the tools' own
 // (tools.Pipeline), and the multi-tenant mode's metrics, legacy-era
-// consent guard and per-caller client, and with --oauth the check of the
-// caller's scopes before anything else is done with the call.
+// consent guard (after the audit step, which records its refusals) and
+// per-caller client, and with --oauth the check of the caller's scopes
+// before anything else is done with the call.
 func (a *App) pipeline(d *tools.Deps) toolkit.Pipeline {
 	p := tools.Pipeline(d)
 	if a.Mode == MultiTenant {
-		p = p.Insert(toolkit.StepReadOnly, a.metricsStep(), a.legacyConsentGuard()).Insert(toolkit.StepRefuse, d.CallerClient())
+		p = p.Insert(toolkit.StepReadOnly, a.metricsStep()).Insert(toolkit.StepRefuse, a.legacyConsentGuard(), d.CallerClient())
 		if a.Config.HTTP.OAuth {
 			p = p.Insert(toolkit.StepValidate, toolkit.Scoping(grantedScopes, toolScope))
 		}
@@ -316,6 +326,7 @@ func (a *App) resolveService() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	opts.Audit = consoleAudit // the console shows what this server did
 	run, err := sandbox.Start("127.0.0.1:0", opts)
 	if err != nil {
 		return "", err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/myapihq/myapihq-mcp/audit"
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
@@ -116,10 +117,14 @@ func AuthLogout(ctx context.Context, cfg Config, yes bool, std IO) error {
 		fmt.Fprintf(std.Err, "Delete %s?\n%s; back them up first with `%s`.\nType yes to delete: ", what, warning, backup)
 		answer, _ := bufio.NewReader(std.In).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(answer)); a != "yes" && a != "y" {
+			recordFlag(ctx, cfg, s.Profile(), "logout", audit.Declined, "not confirmed at the terminal", nil, std.Err)
 			return errors.New("not confirmed: nothing was deleted")
 		}
 	}
-	if err := s.Logout(ctx); err != nil {
+	err = s.Logout(ctx)
+	outcome, detail := cliOutcome(err)
+	recordFlag(ctx, cfg, s.Profile(), "logout", outcome, detail, nil, std.Err)
+	if err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
 	fmt.Fprintf(std.Out, "Deleted %s.\n", what)
@@ -266,6 +271,11 @@ func AuthRotateKey(ctx context.Context, cfg Config, force bool, stdout, stderr i
 	defer a.Close()
 	r, err := tools.RotateKey(ctx, a.Client, a.Store, force)
 	var shared *tools.SharedKeyError
+	outcome, detail := cliOutcome(err)
+	if errors.As(err, &shared) {
+		outcome = audit.Refused
+	}
+	recordFlag(ctx, cfg, a.Store.Profile(), "rotate_key", outcome, detail, a.Store, stderr)
 	if errors.As(err, &shared) {
 		return fmt.Errorf("rotate-key: %v, and its calls would fail (401): nothing was changed. Log the other out (auth logout --profile NAME) "+
 			"if it is a copy you no longer use, or pass --force to rotate anyway", err)

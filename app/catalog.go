@@ -37,7 +37,7 @@ func PrintTools(w io.Writer, all []toolkit.Tool, format string) error {
 // ToolTable is the README's tool table, generated from the inventory.
 func ToolTable(all []toolkit.Tool) string {
 	var b strings.Builder
-	b.WriteString("| tool | toolset | what it does | read-only | destructive | asks first |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| tool | toolset | what it does | read-only | destructive | asks first | audited |\n|---|---|---|---|---|---|---|\n")
 	yes := func(v bool) string {
 		if v {
 			return "yes"
@@ -46,7 +46,8 @@ func ToolTable(all []toolkit.Tool) string {
 	}
 	for _, t := range all {
 		desc := strings.ReplaceAll(t.Description, "|", "\\|")
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s |\n", t.Name, t.Toolset, desc, yes(t.ReadOnly), yes(t.Destructive), yes(t.Asks()))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s |\n", t.Name, t.Toolset, desc, yes(t.ReadOnly), yes(t.Destructive),
+			yes(t.Asks()), yes(t.Audit))
 	}
 	return b.String()
 }

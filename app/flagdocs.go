@@ -16,6 +16,7 @@ var flagCommands = []struct {
 	{"sandbox", SandboxFlags},
 	{"auth", append(append([]string{}, ServiceFlags...), "json", "env-file", "show-secrets", "out", "force", "yes")},
 	{"tools", ToolsFlags},
+	{"audit", AuditFlags},
 }
 
 // FlagTable is docs/configuration.md's flag table, generated from the flag

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/myapihq/myapihq-mcp/audit"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/oauth"
 	"github.com/myapihq/myapihq-mcp/remote"
@@ -33,6 +34,7 @@ type Output struct {
 	Markdown    bool   // tools: print the README's table
 	ShowSecrets bool   // auth export: print secrets in full
 	EnvFile     string // auth import: the .env file to read
+	Since       string // audit: the oldest entry to show (a duration back or a time)
 	Out         string // auth export: write to this file, 0600
 	Force       bool   // auth export: replace --out; auth rotate-key: rotate a key another profile holds
 	Yes         bool   // auth logout: delete without asking
@@ -235,6 +237,12 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { s.Output.EnvFile = v; return nil }},
 	{Name: "show-secrets", Default: "false", Bool: true, Help: "print secrets in full",
 		Set: func(s *Settings, v string) error { return setBool(&s.Output.ShowSecrets, v) }},
+	{Name: "since", Help: "show entries from this long ago (90m, 24h, 7d) or this date or time (2026-12-01, RFC 3339)",
+		Set: func(s *Settings, v string) error {
+			_, err := audit.ParseSince(v, time.Now()) // checked now, read against the clock when the command runs
+			s.Output.Since = v
+			return err
+		}},
 	{Name: "out", Help: "write the credentials, secrets in full, to this file (mode 0600; an existing file is kept unless --force)",
 		Set: func(s *Settings, v string) error { s.Output.Out = v; return nil }},
 	{Name: "force", Default: "false", Bool: true, Help: "export: replace the --out file; rotate-key: rotate a key another profile holds too (it stops working there)",
@@ -257,6 +265,7 @@ var (
 		"rate-limit=sandbox-rate-limit", "faults=sandbox-faults", "allow-private-webhooks=sandbox-allow-private-webhooks",
 		"allow-remote=sandbox-allow-remote"}
 	ToolsFlags = []string{"toolsets", "read-only", "max-topup-cents", "json", "markdown"}
+	AuditFlags = []string{"json", "since"}
 )
 
 // binding splits a command list's entry into its flag name and row name.

@@ -137,6 +137,7 @@ func (a *App) buildTenants(d *tools.Deps) error {
 	if hc.MetricsAddr == "" {
 		a.Gate.Scrape = a.scrapeHandler()
 	}
+	d.LegacyCannotAsk = !hc.PinnedSessions // as the legacy-consent step refuses the tools that ask
 	noCaller := errors.New("no caller in the request context")
 	d.NewClient = newClient
 	d.Identity = func(ctx context.Context) (string, bool) {
@@ -231,6 +232,7 @@ func (a *App) legacyConsentGuard() toolkit.Step {
 		Run: func(ctx context.Context, c *toolkit.Call, next toolkit.Next) (*mcp.CallToolResult, error) {
 			if c.Tool.Asks() && !a.Config.HTTP.PinnedSessions && !server.IsModernRequest(ctx) {
 				a.Metrics.Consent(metrics.ConsentRefusedLegacy)
+				c.Consent = toolkit.ConsentHostPolicy // for the trail: no elicitation is available here
 				return mcp.NewToolResultError(fmt.Sprintf("%s needs the user's confirmation, which this remote server can ask only of "+
 					"clients speaking MCP 2026-07-28 or later (or when its deployment pins sessions). Not done: ask the user to "+
 					"update their MCP host, or do this in the MyAPIHQ dashboard.", c.Tool.Name)), nil

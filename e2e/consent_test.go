@@ -23,7 +23,17 @@ func modernCall(t *testing.T, url, tool string, args map[string]any, state strin
 // credentials).
 func modernCallAs(t *testing.T, url string, headers map[string]string, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
 	t.Helper()
-	status, body := postModern(t, nil, url, headers, modernToolCall(1, tool, args, state, answer))
+	return rawModern(t, url, headers, tool, args, state, confirmAnswer(answer), map[string]any{})
+}
+
+// rawModern posts one 2026-07-28 tools/call as a hostile client may: any
+// answers (inputResponses), any requestState, the elicitation capability
+// given (e.g. {"url": {}}), with extra headers (a tenant's key). It
+// returns the call's result.
+func rawModern(t *testing.T, url string, headers map[string]string, tool string, args map[string]any, state string,
+	responses, elicitation map[string]any) map[string]any {
+	t.Helper()
+	status, body := postModern(t, nil, url, headers, modernRequest(1, tool, args, state, responses, elicitation))
 	var m struct {
 		Result map[string]any `json:"result"`
 	}
@@ -31,6 +41,35 @@ func modernCallAs(t *testing.T, url string, headers map[string]string, tool stri
 		t.Fatalf("%s: %d %s", tool, status, body)
 	}
 	return m.Result
+}
+
+// modernRequest is a 2026-07-28 tools/call carrying a question's state and
+// answers when given, from a client with the given elicitation capability.
+func modernRequest(id int, tool string, args map[string]any, state string, responses, elicitation map[string]any) map[string]any {
+	params := map[string]any{"name": tool, "arguments": args}
+	if state != "" {
+		params["requestState"] = state
+	}
+	if responses != nil {
+		params["inputResponses"] = responses
+	}
+	v := modernMeta(map[string]any{"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params})
+	v["params"].(map[string]any)["_meta"].(map[string]any)["io.modelcontextprotocol/clientCapabilities"] = map[string]any{"elicitation": elicitation}
+	return v
+}
+
+// modernToolCall is modernRequest from a client that can elicit (forms),
+// answering the consent question with answer when given.
+func modernToolCall(id int, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
+	return modernRequest(id, tool, args, state, confirmAnswer(answer), map[string]any{})
+}
+
+// confirmAnswer is answer as the consent question's response (nil: none).
+func confirmAnswer(answer map[string]any) map[string]any {
+	if answer == nil {
+		return nil
+	}
+	return map[string]any{"confirm": answer}
 }
 
 // postModern posts one 2026-07-28 request to url with hc (nil: the
@@ -71,21 +110,6 @@ func postModern(t *testing.T, hc *http.Client, url string, headers map[string]st
 		}
 	}
 	return resp.StatusCode, body
-}
-
-// modernToolCall is a 2026-07-28 tools/call from a client that can
-// elicit, carrying a question's state and its answer when given.
-func modernToolCall(id int, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
-	params := map[string]any{"name": tool, "arguments": args}
-	if state != "" {
-		params["requestState"] = state
-	}
-	if answer != nil {
-		params["inputResponses"] = map[string]any{"confirm": answer}
-	}
-	v := modernMeta(map[string]any{"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params})
-	v["params"].(map[string]any)["_meta"].(map[string]any)["io.modelcontextprotocol/clientCapabilities"] = map[string]any{"elicitation": map[string]any{}}
-	return v
 }
 
 var accept = map[string]any{"action": "accept", "content": map[string]any{"confirm": true}}

@@ -102,6 +102,7 @@ type stdioOpts struct {
 	extraEnv []string
 	answers  client.ElicitationHandler // the human; nil: the session itself says yes (s.asked)
 	roots    rootsOf                   // the client's workspace folders; nil: none offered
+	urlMode  bool                      // the client can open a URL for the human (elicitation.url)
 }
 
 // startStdio starts the binary on stdio and initializes an MCP session
@@ -137,6 +138,9 @@ func startStdio(t *testing.T, e env, protocol string, o stdioOpts, extra ...stri
 	init.Params.ProtocolVersion = protocol
 	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
 	init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
+	if o.urlMode {
+		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}
+	}
 	if _, err := s.c.Initialize(ctx, init); err != nil {
 		t.Fatalf("initialize (%s): %v\nstderr:\n%s", protocol, err, s.stderr)
 	}

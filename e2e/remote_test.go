@@ -275,6 +275,10 @@ func TestRemoteCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("checkout by URL across replicas, and each tenant's audit trail", func(t *testing.T) {
+		remoteCheckoutAndAudit(t, c, bob, seen)
+	})
+
 	t.Run("ambiguous write retried on another replica is applied once", func(t *testing.T) {
 		cl := remoteClient(t, c.lbURL, bob, false)
 		c.dropOrgs.Store(true)

@@ -137,6 +137,10 @@ type Balance struct {
 	BalanceCents     int64  `json:"balance_cents"`
 	BalanceDisplay   string `json:"balance_display"`
 	HasPaymentMethod bool   `json:"has_payment_method"`
+	// PaymentMethodID is not in the reference; the sandbox sends it, and
+	// AwaitPaymentMethod uses it when it is there (docs/api.md, "Checkout
+	// completion").
+	PaymentMethodID string `json:"payment_method_id,omitempty"`
 }
 
 type TopUpResult struct {
@@ -146,6 +150,9 @@ type TopUpResult struct {
 
 type SetupPayment struct {
 	URL string `json:"url"`
+	// SessionID is not in the reference (the sandbox sends it): a waiter
+	// binds to the URL when it is missing.
+	SessionID string `json:"session_id,omitempty"`
 }
 
 type BillingEvent struct {

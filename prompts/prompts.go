@@ -5,13 +5,13 @@ package prompts
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/myapihq/myapihq-mcp/icons"
+	"github.com/myapihq/myapihq-mcp/toolkit"
 )
 
 // Prompt is one prompt, as data.
@@ -21,13 +21,11 @@ type Prompt struct {
 	// Tools are the tools the prompt walks the model through: a server
 	// that does not offer them all does not offer the prompt.
 	Tools []string
+	// Toolset is the toolset whose icon the prompt carries.
+	Toolset string
 	// Text renders the user message from checked arguments.
 	Text func(args map[string]string) string
 }
-
-var domainRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
-})
 
 // All is the prompt inventory.
 func All() []Prompt {
@@ -36,6 +34,7 @@ func All() []Prompt {
 			Name: "onboard", Title: "Onboard this agent",
 			Description: "First session: check credentials, create the agent account, an organization, and a payment method.",
 			Tools:       []string{"whoami", "create_agent", "list_orgs", "create_org", "get_balance", "setup_payment"},
+			Toolset:     "account",
 			Text: func(map[string]string) string {
 				return strings.Join([]string{
 					"Set this agent up on MyAPIHQ, step by step, and tell me what you did:",
@@ -51,6 +50,7 @@ func All() []Prompt {
 			Description: "Import a website's brand kit into a new organization: import, review, confirm.",
 			Args:        []mcp.PromptArgument{{Name: "domain", Description: "the website, e.g. example.com", Required: true}},
 			Tools:       []string{"import_brand", "confirm_import", "get_balance"},
+			Toolset:     "imports",
 			Text: func(a map[string]string) string {
 				return fmt.Sprintf("Create an organization from the brand of %s:\n"+
 					"1. Call import_brand with domain %q (it waits for the job).\n"+
@@ -63,6 +63,7 @@ func All() []Prompt {
 			Name: "billing_checkup", Title: "Billing checkup",
 			Description: "Review the balance and recent billing, and advise whether to top up.",
 			Tools:       []string{"get_balance", "get_billing_history"},
+			Toolset:     "billing",
 			Text: func(map[string]string) string {
 				return "Check my MyAPIHQ billing: call get_balance and get_billing_history, summarise what was spent on what " +
 					"recently, and advise whether to top up and by how much. Do not top up unless I say so."
@@ -93,7 +94,7 @@ func (p Prompt) check(args map[string]string) error {
 	}
 	if d, ok := args["domain"]; ok {
 		d = strings.ToLower(strings.TrimSpace(d))
-		if !domainRE().MatchString(d) {
+		if !toolkit.ValidDomain(d) {
 			return fmt.Errorf("domain %q is not a bare domain such as example.com", args["domain"])
 		}
 		args["domain"] = d
@@ -104,7 +105,7 @@ func (p Prompt) check(args map[string]string) error {
 // Register adds the prompts to s.
 func Register(s *server.MCPServer, all []Prompt) {
 	for _, p := range all {
-		opts := []mcp.PromptOption{mcp.WithPromptDescription(p.Description)}
+		opts := []mcp.PromptOption{mcp.WithPromptDescription(p.Description), mcp.WithPromptIcons(icons.Toolset(p.Toolset)...)}
 		for _, a := range p.Args {
 			argOpts := []mcp.ArgumentOption{mcp.ArgumentDescription(a.Description)}
 			if a.Required {

@@ -33,7 +33,19 @@ type consoleView struct {
 	Faults       string
 	ImportDelay  string
 	StateSummary string
+	// Audit is the MCP server's trail, newest first; AuditOn says the
+	// server gave one (an embedded sandbox), AuditError why it could not.
+	Audit      []auditView
+	AuditOn    bool
+	AuditError string
 }
+
+type auditView struct {
+	At, Profile, Tool, Amount, Outcome, Consent, Args string
+}
+
+// consoleAudit is how many audit entries the page shows.
+const consoleAudit = 50
 
 type acctView struct {
 	ID, Kind, Label, Email, Created string
@@ -151,6 +163,7 @@ func (c *console) view(ctx context.Context, focus string) (*consoleView, error) 
 		}
 		v.Accounts = append(v.Accounts, av)
 	}
+	c.audit(ctx, v)
 	reqs, _ := c.log.latest()
 	v.RequestCount = len(reqs)
 	reqs = reqs[:min(len(reqs), consoleRequests)]
@@ -159,6 +172,30 @@ func (c *console) view(ctx context.Context, focus string) (*consoleView, error) 
 		v.Requests[i] = reqRow(e)
 	}
 	return v, nil
+}
+
+// audit fills the server's trail in; a trail that cannot be read is said
+// on the page, never an error of the page.
+func (c *console) audit(ctx context.Context, v *consoleView) {
+	if c.s.opts.Audit == nil {
+		return
+	}
+	v.AuditOn = true
+	rows, err := c.s.opts.Audit(ctx)
+	if err != nil {
+		v.AuditError = textsafe.Spell(textsafe.ClipBytes(err.Error(), 200))
+		return
+	}
+	for i := len(rows) - 1; i >= 0 && len(v.Audit) < consoleAudit; i-- {
+		r := rows[i]
+		amount := ""
+		if r.AmountCents != 0 {
+			amount = money.Dollars(r.AmountCents)
+		}
+		v.Audit = append(v.Audit, auditView{At: r.Time.UTC().Format("Jan 02 15:04:05"), Profile: textsafe.Spell(textsafe.ClipBytes(r.Profile, 60)),
+			Tool: textsafe.Spell(textsafe.ClipBytes(r.Tool, 60)), Amount: amount, Outcome: textsafe.Spell(textsafe.ClipBytes(r.Outcome, 20)),
+			Consent: strings.ReplaceAll(textsafe.Spell(textsafe.ClipBytes(r.Consent, 40)), "_", " "), Args: textsafe.Spell(textsafe.ClipBytes(r.Args, 200))})
+	}
 }
 
 func reqRow(e loggedRequest) reqView {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -434,5 +435,56 @@ func TestConsoleOnlyReads(t *testing.T) {
 	}
 	if !strings.Contains(page, "northwind-traders.com") {
 		t.Fatal("the import is not on the page")
+	}
+}
+
+// TestConsoleShowsAuditTrail: the server's trail, when given, is on the
+// page newest first, hostile arguments escaped and visible; a trail that
+// cannot be read is said, and a sandbox without one shows no section.
+func TestConsoleShowsAuditTrail(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	rows := []AuditRow{
+		{Time: t0, Profile: "default", Tool: "top_up", Outcome: "done", Consent: "elicitation_accepted", Args: `{"amount_cents":2500}`, AmountCents: 2500},
+		{Time: t0.Add(time.Hour), Profile: "default", Tool: "delete_org", Outcome: "declined", Consent: "elicitation_declined",
+			Args: `{"org_id":"<img src=x onerror=alert(7)>` + "\u202e" + `"}`},
+	}
+	var fail atomic.Pointer[error] // set between two page loads, read by the server's goroutine
+	tt := newTester(t, Options{Audit: func(context.Context) ([]AuditRow, error) {
+		if err := fail.Load(); err != nil {
+			return nil, *err
+		}
+		return rows, nil
+	}})
+	get := func(srvURL string) string {
+		resp, err := http.Get(srvURL + "/_sandbox/console")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	page := get(tt.srv.URL)
+	del, top := strings.Index(page, "delete_org"), strings.Index(page, "top_up")
+	if del < 0 || top < 0 || del > top {
+		t.Fatalf("audit rows missing or not newest first")
+	}
+	for _, want := range []string{"$25.00", "elicitation declined", "&lt;img src=x onerror=alert(7)&gt;⟨U&#43;202E⟩", `class="o-declined"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "<img") || strings.Contains(page, "\u202e") {
+		t.Error("a hostile argument came through")
+	}
+	denied := errors.New("open audit.jsonl: permission denied")
+	fail.Store(&denied)
+	if page := get(tt.srv.URL); !strings.Contains(page, "The trail could not be read: open audit.jsonl: permission denied") {
+		t.Error("an unreadable trail is not said")
+	}
+	plain := newTester(t, Options{})
+	if page := get(plain.srv.URL); strings.Contains(page, "Audit trail") {
+		t.Error("a sandbox without a server shows an audit section")
 	}
 }

@@ -98,12 +98,20 @@ func revokeKey(c *call) (int, any, error) {
 	return http.StatusOK, map[string]any{"status": "revoked", "message": "Key revoked", "id": id}, nil
 }
 
+// balanceView is the reference's balance, plus which payment method is
+// saved: the reference has only has_payment_method, so a client that waits
+// for a checkout cannot tell a replaced card from the old one without it
+// (docs/api.md, "Checkout completion"); a client must not need it.
 func balanceView(a *account) map[string]any {
-	return map[string]any{
+	v := map[string]any{
 		"balance_cents":      a.BalanceCents,
 		"balance_display":    money.Dollars(a.BalanceCents),
 		"has_payment_method": a.PaymentMethod.Valid,
 	}
+	if a.PaymentMethod.Valid {
+		v["payment_method_id"] = a.PaymentMethod.String
+	}
+	return v
 }
 
 // GET /hq/billing/balance

@@ -61,6 +61,19 @@ type Options struct {
 	Now func() time.Time
 	// Faults, if any, are injected into API requests (see ParseFaults).
 	Faults Faults
+	// Audit, if set, gives the console the MCP server's audit trail (the
+	// newest last): what the agent did with money and deletions, and how
+	// the human consented. The embedded sandbox's server sets it; a
+	// standalone sandbox has no server beside it, and shows none.
+	Audit func(ctx context.Context) ([]AuditRow, error)
+}
+
+// AuditRow is one entry of the server's audit trail, as the console shows
+// it. The sandbox imports nothing of the server: the caller converts.
+type AuditRow struct {
+	Time                                  time.Time
+	Profile, Tool, Outcome, Consent, Args string
+	AmountCents                           int64
 }
 
 func (o *Options) defaults() {

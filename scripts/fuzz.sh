@@ -13,7 +13,8 @@ scale=${FUZZSCALE:-1}
 # package:target:inputs (sized to ~5 s each on the project's 2-core machine)
 for spec in app:FuzzStdioStream:30000 tools:FuzzValidate:50000 hqclient:FuzzResponseBodies:15000 \
 	credentials:FuzzParseEnvFile:80000 sandbox:FuzzOrgInput:50000 internal/textsafe:FuzzQuote:50000 internal/mask:FuzzMask:30000 \
-	services:FuzzCheckPath:50000; do
+	services:FuzzCheckPath:50000 \
+	audit:FuzzRecord:12000 internal/signed:FuzzOpen:30000; do
 	IFS=: read -r pkg name n <<<"$spec"
 	n=$((n * scale))
 	start=$(date +%s)

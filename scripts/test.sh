@@ -54,7 +54,7 @@ if ! out=$(go run ./bench -runs 2 -calls 50 2>&1); then
 	echo "$out"; exit 1
 fi
 
-# Five targets, each a fixed number of inputs (about 2-5 s of fuzzing), but
+# Six targets, each a fixed number of inputs (about 2-5 s of fuzzing), but
 # each first builds its package with coverage instrumentation: some 20-25 s
 # per target on a 2-core machine, about two minutes for the stage.
 stage "fuzz (each target a fixed number of inputs)"
@@ -64,7 +64,10 @@ stage "third-party MCP clients (Inspector, TypeScript SDK, conformance)"
 bash scripts/clients.sh
 
 stage "sandbox console in Debian's headless Chromium (screenshot: artifacts/console.png)"
-bash scripts/browser/run.sh
+bash scripts/browser/run.sh console
+
+stage "MCP App in an ext-apps AppBridge host, headless Chromium (screenshots: artifacts/app*.png)"
+bash scripts/browser/run.sh app
 
 # The non-unix file lock (Windows), run on this machine.
 stage "file lock and credentials with the non-unix lock (-tags forcelockfallback)"

@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -16,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/myapihq/myapihq-mcp/internal/randid"
+	"github.com/myapihq/myapihq-mcp/internal/signed"
 )
 
 // Consent: a guarded tool asks the human (elicitation) before it acts. The
@@ -52,8 +51,9 @@ const (
 // Consent signs and checks the questions; one per server, shared by the
 // consent step and the handlers that ask themselves.
 type Consent struct {
-	// Key signs the questions; replicas that share it accept each other's
-	// (empty: a random key per process).
+	// Key signs the questions (and every other state this server hands a
+	// client: Signer); replicas that share it accept each other's (empty:
+	// a random key per process).
 	Key []byte
 	// Nonces makes an answer single-use (nil: in memory).
 	Nonces NonceStore
@@ -62,6 +62,8 @@ type Consent struct {
 	Require bool
 	Now     func() time.Time
 	Log     zerolog.Logger
+
+	signer *signed.Signer
 }
 
 // NewConsent fills c's defaults.
@@ -69,6 +71,7 @@ func NewConsent(c Consent) *Consent {
 	if len(c.Key) == 0 {
 		c.Key = randid.Bytes(32)
 	}
+	c.signer = signed.New(c.Key)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -78,6 +81,13 @@ func NewConsent(c Consent) *Consent {
 	return &c
 }
 
+// Signer signs what this server hands a client besides its questions (a
+// URL-mode elicitation's id): one key, one way to sign.
+func (k *Consent) Signer() *signed.Signer { return k.signer }
+
+// consentPurpose names consent states inside their signature.
+const consentPurpose = "consent v1"
+
 // consentState is what requestState carries (signed).
 type consentState struct {
 	Tool    string          `json:"t"`
@@ -85,6 +95,9 @@ type consentState struct {
 	Nonce   string          `json:"n"`
 	Until   int64           `json:"u"`           // unix seconds
 	Payload json.RawMessage `json:"p,omitempty"` // what a handler carries to its next round
+	// Consented: the human already accepted this call's question; the
+	// state is the handler's next round (a checkout the call needs).
+	Consented bool `json:"c,omitempty"`
 }
 
 // Refusal is the result when --require-consent meets a host that cannot ask.
@@ -107,16 +120,19 @@ func (k *Consent) Decide(ctx context.Context, c *Call) *mcp.CallToolResult {
 		c.Consent = ConsentHostPolicy
 		return nil
 	}
-	bound := boundTo(c)
-	st, valid := k.open(ctx, c.Tool.Name, bound, c.Request.Params.RequestState)
+	st, valid := k.open(ctx, c, c.Request.Params.RequestState)
 	if !valid {
 		c.Consent = ConsentAsked
-		return Ask(c.Tool.Confirm(c.Args), k.Seal(c.Tool.Name, bound, nil))
+		return Ask(c.Tool.Confirm(c.Args), k.Seal(c, nil))
+	}
+	if st.Consented { // a later round of a call the human allowed: its own write, its own key
+		c.Consent, c.resumed, c.Key = ConsentAccepted, &resumed{payload: st.Payload, valid: true}, k.IdempotencyKey(st.Nonce)
+		return nil
 	}
 	ans := server.ElicitationResponse(c.Request.Params.InputResponses, "confirm")
 	if ans == nil {
 		c.Consent = ConsentAsked
-		return Ask(c.Tool.Confirm(c.Args), k.Seal(c.Tool.Name, bound, nil))
+		return Ask(c.Tool.Confirm(c.Args), k.Seal(c, nil))
 	}
 	if res := Declined(ans); res != nil {
 		c.Consent = ConsentDeclined
@@ -183,44 +199,44 @@ func argsDigest(canon string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Seal signs a question's state: the tool, its arguments, a nonce, an
-// expiry and what the handler carries to its next round.
-func (k *Consent) Seal(tool, canon string, payload json.RawMessage) string {
-	body, _ := json.Marshal(consentState{Tool: tool, Args: argsDigest(canon), Nonce: randid.Hex(16),
-		Until: k.Now().Add(ConsentTTL).Unix(), Payload: payload})
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString(body) + "." + enc.EncodeToString(k.mac(body))
+// Seal signs the state of a question about call c: its tool, its
+// arguments and caller (boundTo), a nonce, an expiry and what the handler
+// carries to its next round.
+func (k *Consent) Seal(c *Call, payload json.RawMessage) string {
+	return k.seal(consentState{Tool: c.Tool.Name, Args: argsDigest(boundTo(c)), Payload: payload})
 }
 
-func (k *Consent) mac(body []byte) []byte {
-	m := hmac.New(sha256.New, k.Key)
-	m.Write([]byte("myapihq-mcp consent v1\x00"))
-	m.Write(body)
-	return m.Sum(nil)
+// Continue signs the state of a later round of call c, whose question the
+// human already accepted (the consent step lets it through without asking
+// again), carrying payload to the handler (Resume).
+func (k *Consent) Continue(c *Call, payload json.RawMessage) string {
+	return k.seal(consentState{Tool: c.Tool.Name, Args: argsDigest(boundTo(c)), Payload: payload, Consented: true})
 }
 
-// Open: the state is ours, for this tool and these arguments, not
+func (k *Consent) seal(st consentState) string {
+	st.Nonce, st.Until = randid.Hex(16), k.Now().Add(ConsentTTL).Unix()
+	tok, err := k.signer.Seal(consentPurpose, st)
+	if err != nil { // a struct of strings and numbers always encodes
+		panic("consent state: " + err.Error())
+	}
+	return tok
+}
+
+// Open: the state is ours, for call c's tool, arguments and caller, not
 // expired, and its nonce was not used before (using it now). It returns
 // the state's payload.
-func (k *Consent) Open(ctx context.Context, tool, canon, state string) (json.RawMessage, bool) {
-	st, valid := k.open(ctx, tool, canon, state)
+func (k *Consent) Open(ctx context.Context, c *Call, state string) (json.RawMessage, bool) {
+	st, valid := k.open(ctx, c, state)
 	return st.Payload, valid
 }
 
-func (k *Consent) open(ctx context.Context, tool, canon, state string) (consentState, bool) {
+func (k *Consent) open(ctx context.Context, c *Call, state string) (consentState, bool) {
 	var st consentState
-	b64body, b64sig, found := strings.Cut(state, ".")
-	if !found {
-		return st, false
-	}
-	enc := base64.RawURLEncoding
-	body, err1 := enc.DecodeString(b64body)
-	sig, err2 := enc.DecodeString(b64sig)
-	if err1 != nil || err2 != nil || !hmac.Equal(sig, k.mac(body)) || json.Unmarshal(body, &st) != nil {
+	if state == "" || k.signer.Open(consentPurpose, state, &st) != nil {
 		return consentState{}, false
 	}
 	until := time.Unix(st.Until, 0)
-	if st.Tool != tool || !hmac.Equal([]byte(st.Args), []byte(argsDigest(canon))) || k.Now().After(until) {
+	if st.Tool != c.Tool.Name || !hmac.Equal([]byte(st.Args), []byte(argsDigest(boundTo(c)))) || k.Now().After(until) {
 		return consentState{}, false
 	}
 	first, err := k.Nonces.Use(ctx, st.Nonce, until)
@@ -234,10 +250,41 @@ func (k *Consent) open(ctx context.Context, tool, canon, state string) (consentS
 	return st, true
 }
 
+// Resume is the payload this call's request state carries from an earlier
+// round of the same call (opened once per call: its nonce is single-use),
+// and whether there was a valid one. The consent step opens it first for
+// the tools that ask; a handler that asks nothing itself opens it here.
+func (k *Consent) Resume(ctx context.Context) (json.RawMessage, bool) {
+	c := CallFrom(ctx)
+	if c == nil {
+		return nil, false
+	}
+	if c.resumed == nil {
+		p, valid := k.Open(ctx, c, c.Request.Params.RequestState)
+		c.resumed = &resumed{payload: p, valid: valid}
+	}
+	return c.resumed.payload, c.resumed.valid
+}
+
+// resumed is a call's opened request state.
+type resumed struct {
+	payload json.RawMessage
+	valid   bool
+}
+
 // CanElicit: whether this request's client can answer an elicitation.
 func CanElicit(ctx context.Context) bool {
 	c := clientCapabilities(ctx)
 	return c != nil && c.Elicitation != nil
+}
+
+// CanElicitURL: whether this request's client can open a URL for the
+// human (URL-mode elicitation): it must say so (elicitation.url); a client
+// that declares elicitation without modes means form only, as the
+// protocol reads it, and mcp-go does not check it for us.
+func CanElicitURL(ctx context.Context) bool {
+	c := clientCapabilities(ctx)
+	return c != nil && c.Elicitation != nil && c.Elicitation.URL != nil
 }
 
 // CanListRoots: whether this request's client shares its roots.

@@ -33,13 +33,13 @@ func TestConsentAnswerFixesItsKey(t *testing.T) {
 func TestConsentIsBoundToTheCaller(t *testing.T) {
 	t.Parallel()
 	key := []byte("a state key shared by the replicas, 32+")
-	alice := &Call{Canon: `{"amount_cents":500}`, Client: "alice", Known: true}
-	bob := &Call{Canon: alice.Canon, Client: "bob", Known: true}
-	state := NewConsent(Consent{Key: key}).Seal("top_up", boundTo(alice), nil)
-	if _, ok := NewConsent(Consent{Key: key}).open(context.Background(), "top_up", boundTo(bob), state); ok {
+	alice := &Call{Tool: &write, Canon: `{"amount_cents":500}`, Client: "alice", Known: true}
+	bob := &Call{Tool: &write, Canon: alice.Canon, Client: "bob", Known: true}
+	state := NewConsent(Consent{Key: key}).Seal(alice, nil)
+	if _, ok := NewConsent(Consent{Key: key}).Open(context.Background(), bob, state); ok {
 		t.Fatal("another caller's answer opened")
 	}
-	if _, ok := NewConsent(Consent{Key: key}).open(context.Background(), "top_up", boundTo(alice), state); !ok {
+	if _, ok := NewConsent(Consent{Key: key}).Open(context.Background(), alice, state); !ok {
 		t.Fatal("the caller's own answer did not open on another replica")
 	}
 }

@@ -47,10 +47,15 @@ type Call struct {
 	Replayed bool
 	// Ran: the handler was reached; Failed: it returned an error.
 	Ran, Failed bool
+	// Uncharged: the handler says it stopped before anything could be
+	// charged (a human who declined a checkout), so its hold is released.
+	Uncharged bool
 	// Notes are warnings a step adds to the result's text.
 	Notes []string
 	// progress is this call's progress token, when it asked for one.
 	progress *callProgress
+	// resumed is the request state of an earlier round, once opened.
+	resumed *resumed
 }
 
 type callKey struct{}

@@ -24,6 +24,7 @@ const (
 	StepScope       = "scope"
 	StepValidate    = "validate"
 	StepIdentity    = "identity"
+	StepAudit       = "audit"
 	StepRefuse      = "refuse"
 	StepConsent     = "consent"
 	StepBudget      = "budget"
@@ -89,6 +90,40 @@ func Identity(who func(context.Context) (string, bool), refusal string) Step {
 		}}
 }
 
+// Auditing records each call of a tool with Audit set once it is decided:
+// done, refused, declined or failed, but not while it asks the human (a
+// question is not a decision, and the answer comes as the same call
+// again). record keeps the entry; what it returns, when the entry could
+// not be kept, is added to the result: the call happened all the same,
+// and saying so must not invite the model to run it again.
+func Auditing(record func(ctx context.Context, c *Call, res *mcp.CallToolResult, err error) (note string)) Step {
+	return Step{Name: StepAudit, What: "record a call that moves money, deletes or revokes, once decided (Tool.Audit), with how consent was given",
+		Run: func(ctx context.Context, c *Call, next Next) (*mcp.CallToolResult, error) {
+			if !c.Tool.Audit {
+				return next(ctx, c)
+			}
+			res, err := next(ctx, c)
+			if res != nil && res.ResultType == mcp.ResultTypeInputRequired {
+				return res, err
+			}
+			if note := record(ctx, c, res, err); note != "" && res != nil {
+				addNote(res, note)
+			}
+			return res, err
+		}}
+}
+
+// addNote adds a sentence to a result's text, before the JSON repeated as
+// text (which stays last, where text-only hosts find it).
+func addNote(res *mcp.CallToolResult, note string) {
+	n := len(res.Content)
+	if res.RawStructuredContent == nil || n == 0 {
+		res.Content = append(res.Content, mcp.NewTextContent(note))
+		return
+	}
+	res.Content = append(res.Content[:n-1:n-1], mcp.NewTextContent(note), res.Content[n-1])
+}
+
 // Refusals runs the tool's own Refuse check, before any human is asked.
 func Refusals() Step {
 	return Step{Name: StepRefuse, What: "the tool's own refusal that needs no human (Tool.Refuse), before anyone is asked",
@@ -152,8 +187,10 @@ func Spending(b Budget, log zerolog.Logger, hint string) Step {
 			res, err := next(ctx, c)
 			// Any answer may follow a charge (an import that stopped waiting
 			// was paid for): only a failure before or at the service
-			// releases, or a replay (the earlier request's hold counted it).
-			spent := c.Ran && !c.Replayed && (!(c.Failed || err != nil) || c.Unknown)
+			// releases, a replay (the earlier request's hold counted it), or
+			// a call that surely charged nothing (Uncharged).
+			asking := res != nil && res.ResultType == mcp.ResultTypeInputRequired // the handler needs the human first
+			spent := c.Ran && !asking && !c.Uncharged && !c.Replayed && (!(c.Failed || err != nil) || c.Unknown)
 			if spent {
 				err2 := hold.Commit()
 				logSettle(log, c, spent, err2)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
 	"github.com/myapihq/myapihq-mcp/internal/mask"
@@ -204,6 +205,14 @@ func TestSpendingStep(t *testing.T) {
 		{"a failure at the service", ran(errors.New("402")), 0, 1},
 		{"an unknown outcome", ran(unknownOutcome{}), 1, 0},
 		{"refused before the handler", func(context.Context, *Call) (*mcp.CallToolResult, error) { return mcp.NewToolResultError("no"), nil }, 0, 1},
+		{"the handler says nothing was charged", func(_ context.Context, c *Call) (*mcp.CallToolResult, error) {
+			c.Ran, c.Uncharged = true, true
+			return mcp.NewToolResultError("not done: declined"), nil
+		}, 0, 1},
+		{"the handler asks the human first", func(_ context.Context, c *Call) (*mcp.CallToolResult, error) {
+			c.Ran = true
+			return Ask("Save a card first?", "state"), nil
+		}, 0, 1},
 	} {
 		b := &fakeBudget{}
 		run(t, Spending(b, zerolog.Nop(), "--max-spend-cents"), charging, args, tc.rest)
@@ -427,5 +436,93 @@ func TestPipelineIsData(t *testing.T) {
 	_, _ = h(context.Background(), mcp.CallToolRequest{})
 	if strings.Join(order, ",") != "a,b,handler" {
 		t.Fatalf("order: %v", order)
+	}
+}
+
+// TestAuditingStep: a call of an audited tool is recorded once it is
+// decided, not while it asks; a trail that could not be written is said in
+// the result, before the JSON text that stays last; other tools are not
+// recorded.
+func TestAuditingStep(t *testing.T) {
+	t.Parallel()
+	var recorded []string
+	record := func(_ context.Context, c *Call, _ *mcp.CallToolResult, _ error) string {
+		recorded = append(recorded, c.Tool.Name)
+		return "Note: not recorded"
+	}
+	audited := Tool{Name: "delete_org", Audit: true}
+	asking := func(context.Context, *Call) (*mcp.CallToolResult, error) { return Ask("Delete?", "state"), nil }
+	if res, _, _, _ := run(t, Auditing(record), audited, nil, asking); !res.NeedsInput() || len(recorded) != 0 {
+		t.Fatalf("a question was recorded: %v", recorded)
+	}
+	withJSON := func(context.Context, *Call) (*mcp.CallToolResult, error) {
+		return WithJSONText(OKValue(map[string]any{"id": "org_1"}, "Deleted.")), nil
+	}
+	res, _, _, _ := run(t, Auditing(record), audited, nil, withJSON)
+	if len(recorded) != 1 || len(res.Content) != 3 || res.Content[1].(mcp.TextContent).Text != "Note: not recorded" ||
+		res.Content[2].(mcp.TextContent).Text != `{"id":"org_1"}` {
+		t.Fatalf("recorded %v, content %+v", recorded, res.Content)
+	}
+	if _, _, ran, _ := run(t, Auditing(record), read, nil, nil); !ran || len(recorded) != 1 {
+		t.Fatalf("a tool without Audit was recorded: %v", recorded)
+	}
+}
+
+// TestConsentContinues: a state Continue signed (the human accepted this
+// call's question, and the handler needs another round) lets the call
+// through without asking again, with its payload, once; a question's
+// plain state does not stand for an answer.
+func TestConsentContinues(t *testing.T) {
+	t.Parallel()
+	k := NewConsent(Consent{})
+	guarded := Tool{Name: "top_up", Params: write.Params, Confirm: func(Args) string { return "Charge?" }}
+	caps := &mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapability{}}
+	canElicit := server.WithRequestProtocolInfo(context.Background(), &server.RequestProtocolInfo{Modern: true, ClientCapabilities: caps})
+	try := func(state string) (*mcp.CallToolResult, *Call, bool) {
+		req := mcp.CallToolRequest{}
+		req.Params.Name, req.Params.Arguments, req.Params.RequestState = guarded.Name, map[string]any{"amount_cents": 100.0}, state
+		c := &Call{Tool: &guarded, Request: &req, Args: Args{"amount_cents": int64(100)}, Canon: `{"amount_cents":100}`}
+		ran := false
+		res, _ := Consenting(k).Run(context.WithValue(canElicit, callKey{}, c), c, func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+			ran = true
+			if p, ok := k.Resume(ctx); !ok || string(p) != `{"checkout":"cs_1"}` {
+				t.Errorf("payload %s %v", p, ok)
+			}
+			return nil, nil
+		})
+		return res, c, ran
+	}
+	of := func(canon string) *Call { return &Call{Tool: &guarded, Canon: canon} }
+	next := k.Continue(of(`{"amount_cents":100}`), json.RawMessage(`{"checkout":"cs_1"}`))
+	if _, c, ran := try(next); !ran || c.Consent != ConsentAccepted || c.Key == "" {
+		t.Fatalf("the continued call was held (%q), or has no key of its own (%q)", c.Consent, c.Key)
+	}
+	if res, _, ran := try(next); ran || !res.NeedsInput() {
+		t.Fatal("a continued state counted twice")
+	}
+	if res, _, ran := try(k.Seal(of(`{"amount_cents":100}`), nil)); ran || !res.NeedsInput() {
+		t.Fatal("a question's state without its answer let the call through")
+	}
+	if _, _, ran := try(k.Continue(of(`{"amount_cents":5000}`), nil)); ran {
+		t.Fatal("a continued state for other arguments let the call through")
+	}
+}
+
+func TestCanElicitURL(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		caps     *mcp.ElicitationCapability
+		form, on bool
+	}{
+		"none":                    {nil, false, false},
+		"elicitation {} is forms": {&mcp.ElicitationCapability{}, true, false},
+		"url":                     {&mcp.ElicitationCapability{URL: &struct{}{}}, true, true},
+		"form and url":            {&mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}, true, true},
+	} {
+		ctx := server.WithRequestProtocolInfo(context.Background(), &server.RequestProtocolInfo{Modern: true,
+			ClientCapabilities: &mcp.ClientCapabilities{Elicitation: c.caps}})
+		if CanElicit(ctx) != c.form || CanElicitURL(ctx) != c.on {
+			t.Errorf("%s: CanElicit %v, CanElicitURL %v", name, CanElicit(ctx), CanElicitURL(ctx))
+		}
 	}
 }

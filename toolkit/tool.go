@@ -27,6 +27,9 @@ type Tool struct {
 	// Output is the JSON Schema of the structured result (outputSchema);
 	// nil: the result may carry no structured content.
 	Output json.RawMessage
+	// Meta is the tool's _meta in tools/list (the MCP App that renders its
+	// results); every byte of it is in every prompt.
+	Meta map[string]any
 	// The four MCP annotations, always all set (mcp-go's NewTool would
 	// otherwise call every tool destructive and open-world).
 	ReadOnly, Destructive, Idempotent, OpenWorld bool
@@ -53,6 +56,9 @@ type Tool struct {
 	// that needs no human ("" lets the call go on), so nobody is asked to
 	// allow what would be refused anyway.
 	Refuse func(ctx context.Context, a Args) string
+	// Audit: every call is recorded in the audit trail once it is decided
+	// (the tools that move money, delete or revoke); the audit step reads it.
+	Audit bool
 	// AsksInHandler marks a tool whose handler asks the human itself,
 	// because its question needs a round with the client first (the
 	// client's roots): docs and filters count it as asking.
@@ -64,6 +70,9 @@ type Tool struct {
 func (t Tool) MCP() mcp.Tool {
 	mt := mcp.NewToolWithRawSchema(t.Name, t.Description, Schema(t.Params))
 	mt.RawOutputSchema = t.Output
+	if t.Meta != nil {
+		mt.Meta = &mcp.Meta{AdditionalFields: t.Meta}
+	}
 	mt.Annotations = mcp.ToolAnnotation{
 		Title:           t.Title,
 		ReadOnlyHint:    mcp.ToBoolPtr(t.ReadOnly),

@@ -39,21 +39,23 @@ func accountTools(d *Deps) []toolkit.Tool {
 		},
 		{
 			Name: "whoami", Toolset: Account, Title: "Who am I",
+			Meta:   appMeta,
 			Output: outWhoami,
-			Description: "Call first. Shows the profile, the service (sandbox or live), the account id and which credentials " +
-				"are stored and where, masked. Needs no network.",
+			Description: "Call first: the profile, its service (sandbox or live), account id and which credentials are stored " +
+				"where (masked). No network.",
 			ReadOnly: true, Idempotent: true,
 			Handler: d.bind(whoami),
 		},
 		{
 			Name: "logout", Toolset: Account, Title: "Forget stored credentials",
 			Output: outObject,
-			Description: "Delete this profile's stored credentials from this machine. The account stays on the service, but " +
-				"without its PIN it cannot be recovered. Only when the user asks.",
+			Description: "Delete this profile's credentials from this machine. The account stays, but without its PIN it " +
+				"cannot be recovered. Only when the user asks.",
 			Destructive: true, Idempotent: true, LocalOnly: true,
 			Confirm: func(toolkit.Args) string {
 				return "Forget this profile's MyAPIHQ credentials on this machine? Without its PIN the agent account cannot be recovered."
 			},
+			Audit:   true,
 			Handler: d.bind(logout),
 		},
 		{
@@ -463,6 +465,7 @@ func linkAgent(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResul
 func RemoteWhoami(d *Deps) toolkit.Tool {
 	return toolkit.Tool{
 		Name: "whoami", Toolset: Account, Title: "Who am I", Output: toolkit.Object("mode", "caller"),
+		Meta: appMeta,
 		Description: "Call first. Shows the account this server acts for (from the API key your host sends), whether an agent PIN " +
 			"came with it (needed for billing and key tools), and the service. Secrets are never shown.",
 		ReadOnly: true, Idempotent: true, OpenWorld: true,

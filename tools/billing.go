@@ -7,6 +7,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/internal/money"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/toolkit"
@@ -18,6 +19,7 @@ func billingTools(d *Deps) []toolkit.Tool {
 	return []toolkit.Tool{
 		{
 			Name: "get_balance", Toolset: Billing, Title: "Get balance",
+			Meta:        appMeta,
 			Output:      outBalance,
 			Description: "The prepaid balance and whether a payment method is saved.",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
@@ -58,35 +60,21 @@ func billingTools(d *Deps) []toolkit.Tool {
 			Confirm: func(a toolkit.Args) string {
 				return "Charge " + money.Dollars(a.Int("amount_cents")) + " to the saved card to top up the MyAPIHQ balance?"
 			},
-			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
-				amount := a.Int("amount_cents")
-				if amount > d.Config.TopUpCap() { // the schema says so too; this is the guard
-					return mcp.NewToolResultError(fmt.Sprintf("top_up refused: %s is over this server's cap of %s per top-up (--max-topup-cents)",
-						money.Dollars(amount), money.Dollars(d.Config.TopUpCap()))), nil
-				}
-				r, err := d.client(ctx).TopUp(ctx, amount)
-				return answer(r, err, func() string {
-					return fmt.Sprintf("Added %s; balance now %s.", money.Dollars(amount), textsafe.Quote(r.Data.NewBalanceDisplay))
-				})
-			},
+			Audit:   true,
+			Handler: d.bind(topUp),
 		},
 		{
 			Name: "setup_payment", Toolset: Billing, Title: "Set up a payment method",
 			Output:      toolkit.Object("url"),
-			Description: "Get a hosted checkout URL where the human saves a card; give them the URL. Then top_up works.",
+			Description: "The human saves a card on a hosted checkout page (the host opens it, or give them the URL). Then top_up works.",
 			OpenWorld:   true,
-			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
-				r, err := d.client(ctx).SetupPayment(ctx)
-				return answer(r, err, func() string {
-					return "Ask the human to open " + textsafe.Quote(r.Data.URL) + " and save a card; then call get_balance to check."
-				})
-			},
+			Handler:     d.bind(setupPayment),
 		},
 		{
 			Name: "confirm_payment_setup", Toolset: Billing, Title: "Confirm a payment method",
 			Output:      outObject,
 			Description: "Save a payment method by its id (pm_...) when the checkout gave one instead of saving it itself.",
-			Params:      []toolkit.Param{{Name: "payment_method_id", Type: "string", Required: true, Pattern: "^pm_[A-Za-z0-9_]+$", MaxLen: 100}},
+			Params:      []toolkit.Param{{Name: "payment_method_id", Type: "string", Required: true, Pattern: `^pm_\w+$`, MaxLen: 100}},
 			Idempotent:  true, OpenWorld: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).ConfirmPaymentSetup(ctx, a.Str("payment_method_id"))
@@ -95,6 +83,7 @@ func billingTools(d *Deps) []toolkit.Tool {
 		},
 		{
 			Name: "get_billing_history", Toolset: Billing, Title: "Get billing history",
+			Meta:        appMeta,
 			Output:      outList,
 			Description: "Recent top-ups, charges and refunds, newest first.",
 			ReadOnly:    true, Idempotent: true, OpenWorld: true,
@@ -104,4 +93,52 @@ func billingTools(d *Deps) []toolkit.Tool {
 			},
 		},
 	}
+}
+
+func topUp(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolResult, error) {
+	amount := a.Int("amount_cents")
+	if amount > d.Config.TopUpCap() { // the schema says so too; this is the guard
+		return mcp.NewToolResultError(fmt.Sprintf("top_up refused: %s is over this server's cap of %s per top-up (--max-topup-cents)",
+			money.Dollars(amount), money.Dollars(d.Config.TopUpCap()))), nil
+	}
+	c := toolkit.CallFrom(ctx)
+	saved := ""
+	if ans := checkoutAnswered(c); ans != nil { // the human was sent to the checkout first
+		done, res, err := d.awaitCheckout(ctx, c, ans)
+		if res != nil || err != nil {
+			return res, err
+		}
+		saved = done.summary() + " "
+	}
+	r, err := d.client(ctx).TopUp(ctx, amount)
+	if e, isHQ := hqclient.AsError(err); isHQ && saved == "" && e.Code == "payment_method_required" && d.canSendToCheckout(ctx) {
+		// Nothing was charged: the human saves a card, then this call goes on.
+		return d.askCheckout(ctx, c, c.Consent == toolkit.ConsentAccepted,
+			fmt.Sprintf("Topping up %s needs a saved card, and there is none yet.", money.Dollars(amount)))
+	}
+	return answer(r, err, func() string {
+		return fmt.Sprintf("%sAdded %s; balance now %s.", saved, money.Dollars(amount), textsafe.Quote(r.Data.NewBalanceDisplay))
+	})
+}
+
+func setupPayment(ctx context.Context, d *Deps, _ toolkit.Args) (*mcp.CallToolResult, error) {
+	c := toolkit.CallFrom(ctx)
+	if ans := checkoutAnswered(c); ans != nil {
+		done, res, err := d.awaitCheckout(ctx, c, ans)
+		if res != nil || err != nil {
+			return res, err
+		}
+		out := map[string]any{"url": done.URL, "has_payment_method": done.Balance.HasPaymentMethod}
+		if done.Balance.PaymentMethodID != "" {
+			out["payment_method_id"] = done.Balance.PaymentMethodID
+		}
+		return toolkit.OKValue(out, done.summary()+" top_up works now."), nil
+	}
+	if d.canSendToCheckout(ctx) {
+		return d.askCheckout(ctx, c, false, "The agent asks you to save a payment card for your MyAPIHQ account.")
+	}
+	r, err := d.client(ctx).SetupPayment(ctx)
+	return answer(r, err, func() string {
+		return "Ask the human to open " + textsafe.Quote(r.Data.URL) + " and save a card; then call get_balance to check."
+	})
 }

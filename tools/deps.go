@@ -54,8 +54,15 @@ type Deps struct {
 	Log     zerolog.Logger
 	// NewClient makes a client with other credentials (a human's session).
 	NewClient func(hqclient.Credentials) (*hqclient.Client, error)
-	// Import polling: first interval, cap (defaults 250ms, 2s).
+	// Import and checkout polling: first interval, cap (defaults 250ms, 2s).
 	PollMin, PollMax time.Duration
+	// CheckoutWait bounds the wait for the human on the checkout page
+	// (0: DefaultCheckoutWait).
+	CheckoutWait time.Duration
+	// LegacyCannotAsk: a client of the initialize era cannot be asked
+	// anything (the multi-tenant mode without pinned sessions, where its
+	// answer could reach another replica): it gets the checkout link.
+	LegacyCannotAsk bool
 
 	// Door reaches the other services with the key added (nil: the
 	// services tools say it is not configured); EnvFileDir is
@@ -83,6 +90,9 @@ type Deps struct {
 	// each request brings its credentials (the multi-tenant mode); the
 	// profile's stored ones are masked without it.
 	Secrets func(ctx context.Context) []mask.Secret
+	// Trail is the caller's audit trail (nil: none; an audited call then
+	// says its entry was not written).
+	Trail func(ctx context.Context) Trail
 	// Offered are the tools this server offers (nil: every tool): next
 	// steps name no other.
 	Offered map[string]bool

@@ -37,10 +37,12 @@ func importTools(d *Deps) []toolkit.Tool {
 			},
 			Destructive: true, OpenWorld: true, Untrusted: untrustedWeb, // it spends money: hosts that confirm destructive tools ask
 			Charges: func(toolkit.Args) int64 { return ImportPriceCents },
+			Audit:   true,
 			Handler: d.bind(importBrand),
 		},
 		{
 			Name: "get_import", Toolset: Imports, Title: "Get a brand import",
+			Meta:        appMeta,
 			Output:      outImport,
 			Description: "Status of a brand import: queued, processing, awaiting_confirmation (then confirm_import), completed or failed.",
 			Params:      []toolkit.Param{pJob},
@@ -56,6 +58,7 @@ func importTools(d *Deps) []toolkit.Tool {
 			Description: "Create the organization from an import awaiting confirmation, with optional field overrides.",
 			Params:      append([]toolkit.Param{pJob}, brandParams()...),
 			OpenWorld:   true, Untrusted: untrustedWeb,
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				f, _, err := orgFields(a)
 				if err != nil {

@@ -23,6 +23,10 @@ const (
 	Services toolkit.Toolset = "services" // the rest of the ecosystem, through the services door
 )
 
+// ToolsListBudget is the most the whole tools/list may cost the model, in
+// tokens (compact bytes / 4): it is in every prompt.
+const ToolsListBudget = 5000
+
 // AllToolsets are the toolsets in display order.
 var AllToolsets = []toolkit.Toolset{Account, Keys, Orgs, Billing, Imports, Services}
 

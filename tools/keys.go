@@ -61,6 +61,7 @@ func keyTools(d *Deps) []toolkit.Tool {
 			Confirm: func(a toolkit.Args) string {
 				return "Revoke API key " + textsafe.Quote(a.Str("key_id")) + "? Anything using it stops working."
 			},
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).RevokeKey(ctx, a.Str("key_id"))
 				return answer(r, err, func() string { return "Revoked API key " + textsafe.Quote(a.Str("key_id")) + "." })
@@ -221,6 +222,7 @@ func rotateKeyTool(d *Deps) toolkit.Tool {
 		Confirm: func(toolkit.Args) string {
 			return "Replace this profile's MyAPIHQ API key with a new one and revoke the old key? Anything else using the old key stops working."
 		},
+		Audit: true,
 		Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 			r, err := RotateKey(ctx, d.client(ctx), d.Store, false)
 			var shared *SharedKeyError

@@ -20,9 +20,14 @@ var (
 	pReveal = toolkit.Param{Name: "reveal", Type: "boolean", Desc: "show the full key: only if the user explicitly asks"}
 )
 
-// orgParams are the Organization fields; required marks name as required
-// (create), the rest are optional everywhere.
-func orgParams(nameRequired bool) []toolkit.Param {
+// orgParams are the Organization fields; creating marks name as required
+// and says what an omitted policy becomes (on update, omitted is kept).
+func orgParams(creating bool) []toolkit.Param {
+	generated := ""
+	if creating {
+		generated = "markdown; generated if omitted"
+	}
+	nameRequired := creating
 	return []toolkit.Param{
 		{Name: "name", Type: "string", Required: nameRequired, MaxLen: 200},
 		{Name: "description", Type: "string", MaxLen: 2000},
@@ -36,9 +41,9 @@ func orgParams(nameRequired bool) []toolkit.Param {
 		{Name: "gdpr_enabled", Type: "boolean"},
 		{Name: "default_language", Type: "string", MaxLen: 35, Desc: "e.g. en, pt-BR"},
 		{Name: "tracking", Type: "object"},
-		{Name: "privacy_policy_md", Type: "string", MaxLen: 100_000, Desc: "markdown; generated if omitted"},
-		{Name: "terms_md", Type: "string", MaxLen: 100_000, Desc: "markdown; generated if omitted"},
-		{Name: "cookie_policy_md", Type: "string", MaxLen: 100_000, Desc: "markdown; generated if omitted"},
+		{Name: "privacy_policy_md", Type: "string", MaxLen: 100_000, Desc: generated},
+		{Name: "terms_md", Type: "string", MaxLen: 100_000, Desc: generated},
+		{Name: "cookie_policy_md", Type: "string", MaxLen: 100_000, Desc: generated},
 	}
 }
 
@@ -162,6 +167,7 @@ func orgTools(d *Deps) []toolkit.Tool {
 			Confirm: func(a toolkit.Args) string {
 				return "Delete organization " + textsafe.Quote(a.Str("org_id")) + " and all its assets? This cannot be undone."
 			},
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).DeleteOrg(ctx, a.Str("org_id"))
 				return answer(r, err, func() string { return "Deleted organization " + textsafe.Quote(a.Str("org_id")) + "." })
@@ -204,6 +210,7 @@ func orgTools(d *Deps) []toolkit.Tool {
 			Description: "Remove a webhook from an organization.",
 			Params:      withOrg(toolkit.IDParam("webhook_id", "from list_webhooks")),
 			Destructive: true, Idempotent: true, OpenWorld: true,
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				r, err := d.client(ctx).DeleteWebhook(ctx, a.Str("org_id"), a.Str("webhook_id"))
 				return answer(r, err, func() string { return "Deleted webhook " + textsafe.Quote(a.Str("webhook_id")) + "." })

@@ -18,6 +18,7 @@ func Pipeline(d *Deps) toolkit.Pipeline {
 		toolkit.ReadOnlyGuard(d.Config.ReadOnly),
 		toolkit.Validation(),
 		toolkit.Identity(d.identity, errNoIdentity.Error()),
+		toolkit.Auditing(d.record),
 		toolkit.Refusals(),
 		toolkit.Consenting(d.consent),
 		toolkit.Spending(d.Budget, d.Log, "--max-spend-cents (MYAPI_MAX_SPEND_CENTS)"),

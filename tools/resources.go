@@ -5,11 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/myapihq/myapihq-mcp/audit"
+	"github.com/myapihq/myapihq-mcp/complete"
+	"github.com/myapihq/myapihq-mcp/icons"
 	"github.com/myapihq/myapihq-mcp/toolkit"
+	"github.com/myapihq/myapihq-mcp/ui"
 )
 
 // RegisterResources adds a small read-only set of resources, for hosts that
@@ -18,13 +23,14 @@ import (
 func RegisterResources(s *server.MCPServer, d *Deps) {
 	s.AddResource(mcp.NewResource("myapihq://account", "MyAPIHQ account",
 		mcp.WithResourceDescription("This profile's account, service and stored credentials (masked)."),
-		mcp.WithMIMEType("application/json")),
+		mcp.WithMIMEType("application/json"), mcp.WithResourceIcons(icons.Toolset(string(Account))...)),
 		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 			out, _ := whoamiData(ctx, d)
 			return d.masked(ctx)(jsonContents(req.Params.URI, out))
 		})
 	s.AddResource(mcp.NewResource("myapihq://orgs", "MyAPIHQ organizations",
-		mcp.WithResourceDescription("The workspace's organizations."), mcp.WithMIMEType("application/json")),
+		mcp.WithResourceDescription("The workspace's organizations."), mcp.WithMIMEType("application/json"),
+		mcp.WithResourceIcons(icons.Toolset(string(Orgs))...)),
 		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 			r, err := d.client(ctx).ListOrgs(ctx)
 			if err != nil {
@@ -32,8 +38,9 @@ func RegisterResources(s *server.MCPServer, d *Deps) {
 			}
 			return d.masked(ctx)(rawContents(req.Params.URI, r.Raw))
 		})
-	s.AddResourceTemplate(mcp.NewResourceTemplate("myapihq://orgs/{id}", "MyAPIHQ organization",
-		mcp.WithTemplateDescription("One organization's details."), mcp.WithTemplateMIMEType("application/json")),
+	s.AddResourceTemplate(mcp.NewResourceTemplate(complete.OrgTemplate, "MyAPIHQ organization",
+		mcp.WithTemplateDescription("One organization's details."), mcp.WithTemplateMIMEType("application/json"),
+		mcp.WithTemplateIcons(icons.Toolset(string(Orgs))...)),
 		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 			id := ""
 			switch v := req.Params.Arguments["id"].(type) { // mcp-go passes template variables as []string
@@ -89,4 +96,85 @@ func jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
 
 func rawContents(uri string, raw json.RawMessage) ([]mcp.ResourceContents, error) {
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: string(raw)}}, nil
+}
+
+// appMeta links a tool to the MCP App that renders its results.
+var appMeta = ui.ToolMeta()
+
+// AuditURI is the caller's audit trail as a resource.
+const AuditURI = "myapihq://audit"
+
+// auditEntries is how many of the newest entries the resource shows.
+const auditEntries = 100
+
+// RegisterAppResources adds, in every mode, the account as an MCP App
+// (ui://myapihq/account, which the linked tools' results point to) and the
+// caller's audit trail, which the app and the human read.
+func RegisterAppResources(s *server.MCPServer, d *Deps) {
+	app := ui.Resource()
+	app.Icons = icons.Server()
+	s.AddResource(app, ui.Read)
+	s.AddResource(mcp.NewResource(AuditURI, "MyAPIHQ audit trail",
+		mcp.WithResourceDescription("What the agent did with money, deletions and keys: time, tool, masked arguments, amount, "+
+			"outcome and how the human consented, newest last."),
+		mcp.WithMIMEType("application/json"), mcp.WithResourceIcons(icons.Server()...)),
+		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			doc, err := d.auditDocument(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return d.masked(ctx)(rawContents(req.Params.URI, doc))
+		})
+}
+
+// auditDocument is the trail as the resource serves it. What cannot be
+// read is said in the document, never an error of the read: a damaged or
+// missing trail must not hide the rest, nor fail the app that shows it.
+func (d *Deps) auditDocument(ctx context.Context) ([]byte, error) {
+	var t Trail
+	if d.Trail != nil {
+		t = d.Trail(ctx)
+	}
+	var es []audit.Entry
+	var rep audit.ReadReport
+	switch src := t.(type) {
+	case nil:
+		rep.Unreadable = []string{"this server keeps no audit trail"}
+	case interface {
+		Read(context.Context, time.Time, int) ([]audit.Entry, audit.ReadReport, error)
+	}: // the local file says what it skipped
+		var err error
+		if es, rep, err = src.Read(ctx, time.Time{}, auditEntries); err != nil {
+			rep.Unreadable = append(rep.Unreadable, err.Error())
+		}
+	default:
+		var err error
+		if es, err = src.Since(ctx, time.Time{}, auditEntries); err != nil {
+			rep.Unreadable = append(rep.Unreadable, err.Error())
+		}
+	}
+	return audit.Document(es, rep)
+}
+
+// Completions answers completion/complete: the caller's own organizations
+// (their ids for myapihq://orgs/{id}, the domains they name for
+// brand_from_domain), the services' hosts. A caller without credentials,
+// or a service that fails, gets no value rather than an error: a
+// completion is a convenience of the host's input box.
+func (d *Deps) Completions() complete.Provider {
+	return complete.Provider{Orgs: func(ctx context.Context) ([]complete.Org, error) {
+		cl := d.client(ctx)
+		if d.ClientFor != nil {
+			var err error
+			if cl, err = d.ClientFor(ctx); err != nil {
+				return nil, nil
+			}
+		}
+		r, err := cl.ListOrgs(ctx)
+		if err != nil {
+			d.Log.Debug().Err(err).Msg("completion: list_orgs failed")
+			return nil, nil
+		}
+		return complete.FromJSON(r.Raw)
+	}}
 }

@@ -59,13 +59,24 @@ func TestConsentBothEras(t *testing.T) {
 // replayed requestState.
 func (h *harness) rawCall(name string, args map[string]any, state string, answer bool) *mcp.CallToolResult {
 	h.t.Helper()
+	var responses map[string]any
+	if answer {
+		responses = map[string]any{"confirm": map[string]any{"action": "accept", "content": map[string]any{"confirm": true}}}
+	}
+	return h.rawCallWith(name, args, state, responses, map[string]any{})
+}
+
+// rawCallWith is rawCall with the answers given and the client's
+// elicitation capability (e.g. {"url": {}}).
+func (h *harness) rawCallWith(name string, args map[string]any, state string, responses, elicitation map[string]any) *mcp.CallToolResult {
+	h.t.Helper()
 	params := map[string]any{"name": name, "arguments": args, "_meta": map[string]any{
 		mcp.MetaKeyProtocolVersion:    mcp.LATEST_PROTOCOL_VERSION,
-		mcp.MetaKeyClientCapabilities: map[string]any{"elicitation": map[string]any{}},
+		mcp.MetaKeyClientCapabilities: map[string]any{"elicitation": elicitation},
 		mcp.MetaKeyClientInfo:         map[string]any{"name": "raw", "version": "0"},
 	}}
-	if answer {
-		params["inputResponses"] = map[string]any{"confirm": map[string]any{"action": "accept", "content": map[string]any{"confirm": true}}}
+	if responses != nil {
+		params["inputResponses"] = responses
 	}
 	if state != "" {
 		params["requestState"] = state

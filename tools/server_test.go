@@ -63,6 +63,9 @@ type hopts struct {
 	budget   toolkit.Budget
 	identity func(context.Context) (string, bool)
 	now      func() time.Time
+	// human answers the elicitations instead of the harness, for a client
+	// that declares URL mode too (elicitation.url).
+	human client.ElicitationHandler
 }
 
 func newHarness(t testing.TB, o hopts) *harness {
@@ -117,7 +120,10 @@ func newHarness(t testing.TB, o hopts) *harness {
 	Pipeline(h.deps).Register(s, All(h.deps))
 	h.srv = s
 	var copts []client.ClientOption
-	if !o.noElicit {
+	switch {
+	case o.human != nil:
+		copts = append(copts, client.WithElicitationHandler(o.human))
+	case !o.noElicit:
 		copts = append(copts, client.WithElicitationHandler(h))
 	}
 	if o.protocol != "" {
@@ -133,7 +139,10 @@ func newHarness(t testing.TB, o hopts) *harness {
 	}
 	init := mcp.InitializeRequest{}
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "0"}
-	if !o.noElicit {
+	switch {
+	case o.human != nil:
+		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}, URL: &struct{}{}}
+	case !o.noElicit:
 		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{}
 	}
 	if _, err := h.c.Initialize(ctx, init); err != nil {

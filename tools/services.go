@@ -15,8 +15,10 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/myapihq/myapihq-mcp/complete"
 	"github.com/myapihq/myapihq-mcp/credentials"
 	"github.com/myapihq/myapihq-mcp/hqclient"
+	"github.com/myapihq/myapihq-mcp/icons"
 	"github.com/myapihq/myapihq-mcp/internal/mask"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 	"github.com/myapihq/myapihq-mcp/services"
@@ -123,6 +125,7 @@ func servicesTools(d *Deps) []toolkit.Tool {
 				}
 				return q + ", using the MyAPIHQ API key? It may change data or cost usage."
 			},
+			Audit: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
 				return serviceCall(ctx, d, a, a.Str("method"))
 			},
@@ -255,10 +258,10 @@ func refusal(tool string, err error) (*mcp.CallToolResult, error) {
 // RegisterServices serves the cached docs as
 // myapihq://services/{service}/llms.txt.
 func RegisterServices(s *server.MCPServer, d *Deps) {
-	s.AddResourceTemplate(mcp.NewResourceTemplate("myapihq://services/{service}/llms.txt", "MyAPIHQ service docs",
+	s.AddResourceTemplate(mcp.NewResourceTemplate(complete.ServicesTemplate, "MyAPIHQ service docs",
 		mcp.WithTemplateDescription("A service's llms.txt (written by the service), from the cache. Services: "+
 			strings.Join(sortedHosts(), ", ")+"."),
-		mcp.WithTemplateMIMEType("text/markdown")),
+		mcp.WithTemplateMIMEType("text/markdown"), mcp.WithTemplateIcons(icons.Toolset(string(Services))...)),
 		func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 			host := ""
 			switch v := req.Params.Arguments["service"].(type) { // mcp-go passes template variables as []string

@@ -78,6 +78,26 @@ var names = map[string]string{
 	"pin": PIN, "password": PIN, "token": Token, "access_token": Token, "refresh_token": Token, "api_key": Key,
 }
 
+// storedNames are the words that make a member name a secret's for what
+// is kept (an audit entry): any name holding one, in any case, is never
+// stored, whatever its value looks like. Wider than names, which are the
+// members an answer shows as Display does.
+var storedNames = []string{"pin", "password", "passwd", "secret", "token", "api_key", "apikey", "authorization",
+	"cookie", "credential", "private_key", "client_secret"}
+
+// SecretName says whether a member named name may hold a secret (pin,
+// X-Api-Key, client_secret, Authorization, …): what is stored keeps no
+// value of such a member.
+func SecretName(name string) bool {
+	name = strings.ToLower(name)
+	for _, n := range storedNames {
+		if strings.Contains(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
 // Credentials shaped like the ecosystem's, wherever they come from.
 // Compiled on first use: a start that masks nothing does not pay for them.
 var (

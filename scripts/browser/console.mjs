@@ -6,16 +6,12 @@
 // without a reload; that no script runs from a hostile org field and no CSP
 // violation happens. Saves a full-page screenshot. Exit 1 on any miss.
 //   node console.mjs SCREENSHOT.png /path/to/myapihq-mcp --sandbox ...
-import { chromium } from "playwright-core";
+import { launch } from "./chromium.mjs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import http from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
 const [shot, command, ...args] = process.argv.slice(2);
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 let cleanup = async () => {};
 const fail = async (msg) => {
   console.error(`console browser test: ${msg}`);
@@ -56,26 +52,14 @@ const checkout = setup.url ?? setup.data?.url;
 if (!checkout) await fail(`setup_payment: ${JSON.stringify(setup)}`);
 step(`story: agent ${agent.account_id}, org ${org.id}, checkout ${checkout}`);
 
-const profile = mkdtempSync(join(tmpdir(), "myapihq-console-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: chromiumPath,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync"],
-  viewport: { width: 1440, height: 900 },
-});
+// CSP violations are console errors; failed loads are checked by URL below.
+const { page, problems, close } = await launch({ viewport: { width: 1440, height: 900 },
+  consoleIgnore: (text) => text.startsWith("Failed to load resource") });
 cleanup = async () => {
-  await context.close().catch(() => {});
+  await close();
   await client.close().catch(() => {});
   receiver.close();
-  rmSync(profile, { recursive: true, force: true });
 };
-const page = context.pages()[0] ?? (await context.newPage());
-const problems = [];
-page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-page.on("dialog", (d) => { problems.push(`a dialog opened: ${d.message()}`); d.dismiss(); });
-// CSP violations are console errors; failed loads are checked by URL below.
-page.on("console", (m) => { if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) problems.push(`console error: ${m.text()}`); });
 page.on("response", (r) => {
   if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) problems.push(`${r.status()} for ${r.url()}`);
 });
