@@ -51,7 +51,9 @@ func remoteCheckoutAndAudit(t *testing.T, c *cluster, other tenant, seen *syncBu
 	state := asked(t, "carol's checkout", rawModern(t, c.lbURL, carol.headers(), "setup_payment", map[string]any{}, "", nil, caps))
 	stolen := rawModern(t, c.lbURL, other.headers(), "setup_payment", map[string]any{}, state,
 		map[string]any{"checkout": map[string]any{"action": "accept"}}, caps)
-	if stolen["isError"] != true || !strings.Contains(resultText(stolen), "not for this account") {
+	// The state is bound to the tenant asked, so it does not even open for
+	// another (its elicitation id, bound to the account, is the second lock).
+	if stolen["isError"] != true || !strings.Contains(resultText(stolen), "not for a checkout this server asked for") {
 		t.Fatalf("another tenant's answer: %v", stolen)
 	}
 
