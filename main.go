@@ -140,8 +140,10 @@ Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`
 		Example: examples["http"],
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cmd.Flags().Changed("http-token") {
-				fmt.Fprintln(stderr, "myapihq-mcp: warning: --http-token shows in the process list; pass the token in MYAPI_HTTP_TOKEN instead")
+			for _, secret := range []string{"http-token", "metrics-token"} {
+				if f := cmd.Flags().Lookup(secret); f.Changed {
+					fmt.Fprintf(stderr, "myapihq-mcp: warning: --%s shows in the process list; pass the token in %s instead\n", secret, f.Annotations[app.EnvAnnotation][0])
+				}
 			}
 			return app.RunHTTP(cmd.Context(), s.Config, stderr)
 		},

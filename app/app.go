@@ -12,9 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -181,6 +183,9 @@ func Build(cfg Config, mode Mode) (*App, error) {
 		return nil, err
 	}
 	d.Offer(a.Tools)
+	if a.Metrics != nil {
+		a.Metrics.Offer(slices.Collect(maps.Keys(d.Offered))) // the only tool labels /metrics shows
+	}
 	if mode == MultiTenant && cfg.HTTP.OAuth {
 		if err := a.openOAuth(d); err != nil { // oauth.go: the gate's routes, tokens and scopes
 			return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/myapihq/myapihq-mcp/audit"
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/oauth"
+	"github.com/myapihq/myapihq-mcp/remote"
 	"github.com/myapihq/myapihq-mcp/sandbox"
 	"github.com/myapihq/myapihq-mcp/toolkit"
 	"github.com/myapihq/myapihq-mcp/tools"
@@ -160,6 +161,19 @@ var flagTable = []Flag{
 	{Name: "pinned-sessions", Env: "MYAPI_PINNED_SESSIONS", Default: "false", Bool: true,
 		Help: "multi-tenant: the load balancer pins MCP sessions, so legacy-era clients may be asked for consent",
 		Set:  func(s *Settings, v string) error { return setBool(&s.Config.HTTP.PinnedSessions, v) }},
+	{Name: "unknown-keys-per-address", Kind: "int", Env: "MYAPI_UNKNOWN_KEYS_PER_ADDRESS", Default: strconv.Itoa(remote.DefaultStrangers),
+		Help: "multi-tenant: API keys MyAPIHQ refused (or is checking) per client address and minute; past it, keys this replica has not seen accepted are answered 429 without asking MyAPIHQ (-1: no limit)",
+		Set:  func(s *Settings, v string) error { return setLimit(&s.Config.HTTP.UnknownKeysPerAddress, v) }},
+	{Name: "metrics-addr", Env: "MYAPI_METRICS_ADDR", Help: "multi-tenant: serve /metrics on this address instead of beside /mcp (a port the ingress does not expose; beyond loopback it needs --allow-remote)",
+		Set: func(s *Settings, v string) error {
+			if v == "" {
+				s.Config.HTTP.MetricsAddr = ""
+				return nil
+			}
+			return setAddr(&s.Config.HTTP.MetricsAddr, v)
+		}},
+	{Name: "metrics-token", Env: "MYAPI_METRICS_TOKEN", Secret: true, Help: "multi-tenant: /metrics needs Authorization: Bearer <token> (32+ characters); pass it in the variable, a flag shows in the process list",
+		Set: func(s *Settings, v string) error { s.Config.HTTP.MetricsToken = v; return nil }},
 
 	// The multi-tenant mode as its own OAuth authorization server (oauth.go, docs/oauth.md).
 	{Name: "oauth", Env: "MYAPI_OAUTH", Default: "false", Bool: true,
@@ -185,7 +199,7 @@ var flagTable = []Flag{
 		Set: func(s *Settings, v string) error { return setPositiveDuration(&s.Config.HTTP.OAuthAccessTTL, v) }},
 	{Name: "oauth-refresh-ttl", Kind: "duration", Env: "MYAPI_OAUTH_REFRESH_TTL", Default: oauth.DefaultRefreshTTL.String(), Help: "with --oauth: a connection unused this long ends (> 0)",
 		Set: func(s *Settings, v string) error { return setPositiveDuration(&s.Config.HTTP.OAuthRefreshTTL, v) }},
-	{Name: "trusted-proxies", Env: "MYAPI_TRUSTED_PROXIES", Help: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the client (sign-in limits per address)",
+	{Name: "trusted-proxies", Env: "MYAPI_TRUSTED_PROXIES", Help: "comma-separated CIDRs of load balancers whose X-Forwarded-For names the client (the limits per address: sign-ins, unknown API keys)",
 		Set: func(s *Settings, v string) error {
 			s.Config.HTTP.TrustedProxies = nil
 			for _, c := range splitList(v) {
@@ -259,8 +273,8 @@ var (
 	ServerFlags  = append(append([]string{}, ServiceFlags...), "sandbox-faults", "sandbox-import-delay", "sandbox-allow-private-webhooks",
 		"service-url", "env-file-dir", "log-level", "log-file", "toolsets", "read-only", "max-topup-cents", "max-spend-cents", "require-consent")
 	HTTPFlags = []string{"addr", "http-token", "allowed-origins", "allow-remote", "http-session-idle", "multi-tenant", "redis", "drain-grace",
-		"tenant-rps", "tenant-concurrency", "pinned-sessions", "oauth", "public-url", "api-key-bearer", "oauth-access-ttl", "oauth-refresh-ttl",
-		"trusted-proxies", "oauth-allow-private-client-metadata"}
+		"tenant-rps", "tenant-concurrency", "pinned-sessions", "unknown-keys-per-address", "metrics-addr", "metrics-token", "oauth", "public-url",
+		"api-key-bearer", "oauth-access-ttl", "oauth-refresh-ttl", "trusted-proxies", "oauth-allow-private-client-metadata"}
 	SandboxFlags = []string{"addr=sandbox-addr", "state=sandbox-state", "token-ttl=sandbox-token-ttl", "import-delay=sandbox-import-delay",
 		"rate-limit=sandbox-rate-limit", "faults=sandbox-faults", "allow-private-webhooks=sandbox-allow-private-webhooks",
 		"allow-remote=sandbox-allow-remote"}

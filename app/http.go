@@ -48,6 +48,15 @@ type HTTPConfig struct {
 	TenantRPS         int           // requests per second per API key (DefaultTenantRPS; < 0 none)
 	TenantConcurrency int           // tool calls in flight per API key and replica (DefaultTenantConcurrency; < 0 none)
 	PinnedSessions    bool          // the balancer pins MCP sessions: legacy clients may be asked consent
+	// UnknownKeysPerAddress: keys the HQ refused (or is checking) per
+	// client address and minute before the others are answered 429
+	// without asking it (remote.DefaultStrangers; < 0 none).
+	UnknownKeysPerAddress int
+	// /metrics (metrics.go): beside /mcp unless MetricsAddr names a
+	// listener of its own; readable by anyone who reaches it unless
+	// MetricsToken is set.
+	MetricsAddr  string
+	MetricsToken string
 
 	// StateKey signs consent questions and seals OAuth grants, the same on
 	// every replica: MYAPI_STATE_KEY, read by Build from the environment
@@ -150,13 +159,10 @@ func guard(next http.Handler, hc HTTPConfig) http.Handler {
 			http.Error(w, "origin not allowed: add it with --allowed-origins", http.StatusForbidden)
 			return
 		}
-		if hc.Token != "" {
-			got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if subtle.ConstantTimeCompare([]byte(got), []byte(hc.Token)) != 1 {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="myapihq-mcp"`)
-				http.Error(w, "missing or wrong bearer token", http.StatusUnauthorized)
-				return
-			}
+		if hc.Token != "" && !bearerIs(r, hc.Token) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="myapihq-mcp"`)
+			http.Error(w, "missing or wrong bearer token", http.StatusUnauthorized)
+			return
 		}
 		select {
 		case slots <- struct{}{}:
@@ -171,6 +177,12 @@ func guard(next http.Handler, hc HTTPConfig) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bearerIs: the request's bearer is token, compared in constant time.
+func bearerIs(r *http.Request, token string) bool {
+	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return subtle.ConstantTimeCompare([]byte(got), []byte(token)) == 1
 }
 
 // readBody reads the whole request body up front, under a deadline and the
@@ -285,6 +297,14 @@ func (a *App) ServeHTTP(ctx context.Context) error {
 	}
 	a.Log.Info().Str("addr", ln.Addr().String()).Str("mode", a.Mode.String()).Bool("token", hc.Token != "").Bool("redis", a.Redis != nil).
 		Bool("oauth", hc.OAuth).Str("base_url", a.BaseURL).Int("tools", len(a.Tools)).Msg("serving MCP over HTTP")
+	if a.Mode == MultiTenant && hc.MetricsAddr != "" {
+		stop, err := a.serveMetrics(hc.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop() // after the drain: a scraper sees it through
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

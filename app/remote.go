@@ -57,6 +57,12 @@ func checkMultiTenant(hc HTTPConfig) error {
 	if key != "" && len(key) < MinStateKey {
 		return configError("MYAPI_STATE_KEY is %d characters: use at least %d (openssl rand -hex 32), the same on every replica", len(key), MinStateKey)
 	}
+	if hc.MetricsToken != "" && len(hc.MetricsToken) < MinTokenLength {
+		return configError("MYAPI_METRICS_TOKEN is %d characters: use at least %d (openssl rand -hex 32)", len(hc.MetricsToken), MinTokenLength)
+	}
+	if hc.MetricsAddr != "" && !loopback.Addr(hc.MetricsAddr) && !hc.AllowRemote {
+		return configError("--metrics-addr %s is not a loopback address: serving beyond this machine needs --allow-remote", hc.MetricsAddr)
+	}
 	if _, password := redisAuth(hc.Redis); strings.Contains(password, "REPLACE") {
 		// The same for the Redis password: anyone could use it.
 		return configError("the password in MYAPI_REDIS_URL is still the placeholder of deploy/kubernetes/secret.yaml: set redis-password to random bytes (openssl rand -hex 32)")
@@ -121,9 +127,16 @@ func (a *App) buildTenants(d *tools.Deps) error {
 		// count once whichever replica serves them.
 		d.Retries, d.Nonces = rd, rd
 	}
-	a.Gate = &remote.Gate{Tenants: &remote.Tenants{NewClient: newClient}, Rate: rate,
+	// Before a caller is known it costs the HQ little: unknown keys are
+	// checked within a budget per address, and a tenant's mints within
+	// one per key.
+	tenants := &remote.Tenants{NewClient: newClient, Strangers: &remote.Strangers{Max: hc.UnknownKeysPerAddress}, Mints: &remote.Mints{}}
+	a.Gate = &remote.Gate{Tenants: tenants, Rate: rate,
 		Concurrency: &remote.Concurrency{Max: hc.TenantConcurrency}, Metrics: a.Metrics, Log: a.Log, Ready: ready,
-		Streams: hc.PinnedSessions}
+		Streams: hc.PinnedSessions, TrustedProxies: hc.TrustedProxies}
+	if hc.MetricsAddr == "" {
+		a.Gate.Scrape = a.scrapeHandler()
+	}
 	d.LegacyCannotAsk = !hc.PinnedSessions // as the legacy-consent step refuses the tools that ask
 	noCaller := errors.New("no caller in the request context")
 	d.NewClient = newClient
@@ -163,7 +176,9 @@ const (
 	StepLegacyConsent = "legacy-consent"
 )
 
-// metricsStep counts and times every tool call, and the consent answers.
+// metricsStep counts and times every call, and the consent answers. Its
+// labels come from sets package metrics defines: a client's elicitation
+// action, on any tool, is one of the protocol's three or "invalid".
 func (a *App) metricsStep() toolkit.Step {
 	return toolkit.Step{Name: StepMetrics, What: "count and time every call, and the consent answers (multi-tenant: /metrics)",
 		Run: func(ctx context.Context, c *toolkit.Call, next toolkit.Next) (*mcp.CallToolResult, error) {
@@ -172,18 +187,18 @@ func (a *App) metricsStep() toolkit.Step {
 			defer m.InFlight.Dec()
 			start := time.Now()
 			if ans := server.ElicitationResponse(c.Request.Params.InputResponses, "confirm"); ans != nil {
-				m.Consent.WithLabelValues(string(ans.Action)).Inc()
+				m.Consent(answerOutcome(ans.Action))
 			}
 			res, err := next(ctx, c)
-			outcome := "ok"
+			outcome := metrics.OutcomeOK
 			switch {
 			case err != nil:
-				outcome = "error"
+				outcome = metrics.OutcomeError
 			case res != nil && res.ResultType == mcp.ResultTypeInputRequired:
-				outcome = "input_required"
-				m.Consent.WithLabelValues("asked").Inc()
+				outcome = metrics.OutcomeInputRequired
+				m.Consent(metrics.ConsentAsked)
 			case res != nil && res.IsError:
-				outcome = "tool_error"
+				outcome = metrics.OutcomeToolError
 			}
 			m.ObserveTool(c.Tool.Name, outcome, time.Since(start))
 			if t, ok := remote.TenantFrom(ctx); ok {
@@ -191,6 +206,20 @@ func (a *App) metricsStep() toolkit.Step {
 			}
 			return res, err
 		}}
+}
+
+// answerOutcome is the consent outcome of a client's elicitation action:
+// the protocol's three, or invalid for anything else it sent.
+func answerOutcome(action mcp.ElicitationResponseAction) string {
+	switch action {
+	case mcp.ElicitationResponseActionAccept:
+		return metrics.ConsentAccept
+	case mcp.ElicitationResponseActionDecline:
+		return metrics.ConsentDecline
+	case mcp.ElicitationResponseActionCancel:
+		return metrics.ConsentCancel
+	}
+	return metrics.ConsentInvalid
 }
 
 // legacyConsentGuard refuses the tools that ask the human to legacy-era
@@ -202,7 +231,7 @@ func (a *App) legacyConsentGuard() toolkit.Step {
 	return toolkit.Step{Name: StepLegacyConsent, What: "refuse a tool that asks the human to a legacy-era client, unless sessions are pinned (multi-tenant)",
 		Run: func(ctx context.Context, c *toolkit.Call, next toolkit.Next) (*mcp.CallToolResult, error) {
 			if c.Tool.Asks() && !a.Config.HTTP.PinnedSessions && !server.IsModernRequest(ctx) {
-				a.Metrics.Consent.WithLabelValues("refused_legacy").Inc()
+				a.Metrics.Consent(metrics.ConsentRefusedLegacy)
 				c.Consent = toolkit.ConsentHostPolicy // for the trail: no elicitation is available here
 				return mcp.NewToolResultError(fmt.Sprintf("%s needs the user's confirmation, which this remote server can ask only of "+
 					"clients speaking MCP 2026-07-28 or later (or when its deployment pins sessions). Not done: ask the user to "+

@@ -35,6 +35,10 @@ const (
 	// Ambiguous: no answer came (a timeout, a dropped connection), so it
 	// may or may not have happened; the idempotency key decides a retry.
 	Ambiguous Outcome = "ambiguous"
+	// Replayed: the service answered from its idempotency record: an
+	// earlier request with the same key did it (and charged for it); this
+	// one did nothing again.
+	Replayed Outcome = "replayed"
 )
 
 // Consent is how the human's consent was given, or why it was not asked.

@@ -118,6 +118,18 @@ func TestManifests(t *testing.T) {
 	if !strings.Contains(args, "--multi-tenant") {
 		t.Errorf("args %q lack --multi-tenant", args)
 	}
+	// /metrics on a port of its own, which the Service (and so any
+	// ingress in front of it) does not expose.
+	if !strings.Contains(args, "--metrics-addr 0.0.0.0:9090") || get(app, "spec", "template", "metadata", "annotations", "prometheus.io/port") != "9090" {
+		t.Errorf("args %q: /metrics is not on its own port 9090", args)
+	}
+	for _, svc := range byKind["Service"] {
+		for _, p := range get(svc, "spec", "ports").([]any) {
+			if tp := get(p, "targetPort"); tp == "metrics" || tp == int64(9090) {
+				t.Errorf("%s exposes the metrics port", svc["_file"])
+			}
+		}
+	}
 	var stateKey bool
 	for _, e := range get(c, "env").([]any) {
 		if get(e, "name") == "MYAPI_STATE_KEY" {

@@ -16,19 +16,36 @@ import (
 // elicit, and returns its result.
 func modernCall(t *testing.T, url, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
 	t.Helper()
-	var responses map[string]any
-	if answer != nil {
-		responses = map[string]any{"confirm": answer}
-	}
-	return rawModern(t, url, nil, tool, args, state, responses, map[string]any{})
+	return modernCallAs(t, url, nil, tool, args, state, answer)
+}
+
+// modernCallAs is modernCall with the caller's headers (a tenant's
+// credentials).
+func modernCallAs(t *testing.T, url string, headers map[string]string, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
+	t.Helper()
+	return rawModern(t, url, headers, tool, args, state, confirmAnswer(answer), map[string]any{})
 }
 
 // rawModern posts one 2026-07-28 tools/call as a hostile client may: any
 // answers (inputResponses), any requestState, the elicitation capability
-// given (e.g. {"url": {}}), with extra headers (a tenant's key).
+// given (e.g. {"url": {}}), with extra headers (a tenant's key). It
+// returns the call's result.
 func rawModern(t *testing.T, url string, headers map[string]string, tool string, args map[string]any, state string,
 	responses, elicitation map[string]any) map[string]any {
 	t.Helper()
+	status, body := postModern(t, nil, url, headers, modernRequest(1, tool, args, state, responses, elicitation))
+	var m struct {
+		Result map[string]any `json:"result"`
+	}
+	if err := json.Unmarshal(body, &m); err != nil || m.Result == nil {
+		t.Fatalf("%s: %d %s", tool, status, body)
+	}
+	return m.Result
+}
+
+// modernRequest is a 2026-07-28 tools/call carrying a question's state and
+// answers when given, from a client with the given elicitation capability.
+func modernRequest(id int, tool string, args map[string]any, state string, responses, elicitation map[string]any) map[string]any {
 	params := map[string]any{"name": tool, "arguments": args}
 	if state != "" {
 		params["requestState"] = state
@@ -36,19 +53,50 @@ func rawModern(t *testing.T, url string, headers map[string]string, tool string,
 	if responses != nil {
 		params["inputResponses"] = responses
 	}
-	v := modernMeta(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
+	v := modernMeta(map[string]any{"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params})
 	v["params"].(map[string]any)["_meta"].(map[string]any)["io.modelcontextprotocol/clientCapabilities"] = map[string]any{"elicitation": elicitation}
+	return v
+}
+
+// modernToolCall is modernRequest from a client that can elicit (forms),
+// answering the consent question with answer when given.
+func modernToolCall(id int, tool string, args map[string]any, state string, answer map[string]any) map[string]any {
+	return modernRequest(id, tool, args, state, confirmAnswer(answer), map[string]any{})
+}
+
+// confirmAnswer is answer as the consent question's response (nil: none).
+func confirmAnswer(answer map[string]any) map[string]any {
+	if answer == nil {
+		return nil
+	}
+	return map[string]any{"confirm": answer}
+}
+
+// postModern posts one 2026-07-28 request to url with hc (nil: the
+// default client) and returns the status and the JSON-RPC answer (from an
+// event stream too).
+func postModern(t *testing.T, hc *http.Client, url string, headers map[string]string, v map[string]any) (int, []byte) {
+	t.Helper()
 	b, _ := json.Marshal(v)
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	req.Header.Set("MCP-Protocol-Version", "2026-07-28")
-	req.Header.Set("Mcp-Method", "tools/call")
-	req.Header.Set("Mcp-Name", tool)
+	if method, _ := v["method"].(string); method != "" {
+		req.Header.Set("Mcp-Method", method)
+	}
+	if params, _ := v["params"].(map[string]any); params != nil {
+		if name, _ := params["name"].(string); name != "" && !strings.ContainsAny(name, "\r\n") {
+			req.Header.Set("Mcp-Name", name)
+		}
+	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,18 +104,12 @@ func rawModern(t *testing.T, url string, headers map[string]string, tool string,
 	body, _ := io.ReadAll(resp.Body)
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		for _, line := range strings.Split(string(body), "\n") {
-			if data, ok := strings.CutPrefix(line, "data: "); ok && strings.Contains(data, `"result"`) {
+			if data, ok := strings.CutPrefix(line, "data: "); ok && (strings.Contains(data, `"result"`) || strings.Contains(data, `"error"`)) {
 				body = []byte(data)
 			}
 		}
 	}
-	var m struct {
-		Result map[string]any `json:"result"`
-	}
-	if err := json.Unmarshal(body, &m); err != nil || m.Result == nil {
-		t.Fatalf("%s: %s %s", tool, resp.Status, body)
-	}
-	return m.Result
+	return resp.StatusCode, body
 }
 
 var accept = map[string]any{"action": "accept", "content": map[string]any{"confirm": true}}

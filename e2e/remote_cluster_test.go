@@ -2,8 +2,8 @@ package e2e
 
 // The remote mode's proving ground: replicas of the built binary behind a
 // real haproxy (round robin, no stickiness), a real redis-server, and one
-// standalone sandbox reached through a proxy that can commit a write and
-// then drop its answer.
+// standalone sandbox reached through a proxy that counts what it passes
+// and can commit a write, then drop its answer.
 
 import (
 	"bufio"
@@ -19,10 +19,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/myapihq/myapihq-mcp/hqclient"
 	"github.com/myapihq/myapihq-mcp/internal/randid"
@@ -79,9 +82,41 @@ type cluster struct {
 	redisURL string // with the password: passed in MYAPI_REDIS_URL, as the manifests do
 	redisPW  string
 	redis    *exec.Cmd
-	lbPort   int // haproxy's, chosen first: replicas may need their public URL
-	replicas []*replica
-	dropOrgs atomic.Bool // POST /hq/orgs commits, then the answer is lost
+	// How redis-server runs (restartRedis), and its operator's password.
+	redisAddr, redisOpPW string
+	redisArgs            []string
+	lbPort               int // haproxy's, chosen first: replicas may need their public URL
+	replicas             []*replica
+	dropOrgs             atomic.Bool // POST /hq/orgs commits, then the answer is lost
+	hq                   hqLog       // what the proxy passed to the HQ
+}
+
+// hqLog is every request the proxy passed to the HQ: method, path and
+// bearer (kept in the test's memory only).
+type hqLog struct {
+	mu   sync.Mutex
+	seen []hqRequest
+}
+
+type hqRequest struct{ method, path, bearer string }
+
+func (l *hqLog) add(r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.seen = append(l.seen, hqRequest{r.Method, r.URL.Path, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")})
+}
+
+// count is how many requests so far match.
+func (l *hqLog) count(match func(hqRequest) bool) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, r := range l.seen {
+		if match(r) {
+			n++
+		}
+	}
+	return n
 }
 
 // needTools skips, saying why, when the engines are not installed
@@ -115,6 +150,7 @@ func (c *cluster) startDropProxy(target string) string {
 	u, _ := url.Parse(target)
 	rp := httputil.NewSingleHostReverseProxy(u)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.hq.add(r)
 		if c.dropOrgs.Load() && r.Method == http.MethodPost && r.URL.Path == "/hq/orgs" {
 			rec := &discard{h: http.Header{}}
 			rp.ServeHTTP(rec, r) // the sandbox commits it
@@ -145,17 +181,28 @@ func (d *discard) WriteHeader(int)             {}
 // startRedis runs redis-server as deploy/kubernetes/redis.yaml does: the
 // default user off, one user with a fresh password and the manifest's own
 // ACL rules (so a command the server needs and the ACL refuses fails
-// here), noeviction.
+// here), noeviction. A second user, the operator (or whoever took a pod
+// of the cluster), may do anything: flushRedis is theirs.
 func (c *cluster) startRedis() string {
 	port := freePort(c.t)
-	c.redisPW = randid.Hex(32)
+	c.redisPW, c.redisOpPW = randid.Hex(32), randid.Hex(32)
 	acl := filepath.Join(c.t.TempDir(), "users.acl")
-	rules := "user default off\nuser myapihq-mcp on >" + c.redisPW + " " + manifestACL(c.t) + "\n"
+	rules := "user default off\nuser myapihq-mcp on >" + c.redisPW + " " + manifestACL(c.t) + "\n" +
+		"user operator on >" + c.redisOpPW + " ~* &* +@all\n"
 	if err := os.WriteFile(acl, []byte(rules), 0o600); err != nil {
 		c.t.Fatal(err)
 	}
-	cmd := exec.Command("redis-server", "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--aclfile", acl, "--maxmemory", "64mb", "--maxmemory-policy", "noeviction")
+	c.redisAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	c.redisArgs = []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--aclfile", acl, "--maxmemory", "64mb", "--maxmemory-policy", "noeviction"}
+	c.runRedis()
+	return fmt.Sprintf("redis://myapihq-mcp:%s@%s/0", c.redisPW, c.redisAddr)
+}
+
+// runRedis starts redis-server with the cluster's arguments and waits for
+// it to listen.
+func (c *cluster) runRedis() {
+	cmd := exec.Command("redis-server", c.redisArgs...)
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -169,13 +216,31 @@ func (c *cluster) startRedis() string {
 		}
 	})
 	waitFor(c.t, 10*time.Second, "redis: "+out.String(), func() bool {
-		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		conn, err := net.Dial("tcp", c.redisAddr)
 		if err == nil {
 			conn.Close()
 		}
 		return err == nil
 	})
-	return fmt.Sprintf("redis://myapihq-mcp:%s@127.0.0.1:%d/0", c.redisPW, port)
+}
+
+// restartRedis kills redis-server and starts it again on its port: it
+// comes back empty, as the shipped one without its volume would.
+func (c *cluster) restartRedis() {
+	c.t.Helper()
+	c.redis.Process.Kill()
+	c.redis.Wait()
+	c.runRedis()
+}
+
+// flushRedis empties Redis as its operator can (FLUSHALL).
+func (c *cluster) flushRedis() {
+	c.t.Helper()
+	rc := redis.NewClient(&redis.Options{Addr: c.redisAddr, Username: "operator", Password: c.redisOpPW})
+	defer rc.Close()
+	if err := rc.FlushAll(context.Background()).Err(); err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // manifestACL is the permissions of the myapihq-mcp user in the shipped
@@ -301,6 +366,15 @@ type tenant struct {
 	accountID, pin, token, key string
 }
 
+// headers are the tenant's credentials as a remote host sends them.
+func (tn tenant) headers() map[string]string {
+	h := map[string]string{"Authorization": "Bearer " + tn.key}
+	if tn.pin != "" {
+		h["X-MyAPIHQ-Agent-PIN"] = tn.pin
+	}
+	return h
+}
+
 func (c *cluster) onboard(label string) tenant {
 	c.t.Helper()
 	ctx := context.Background()
@@ -318,6 +392,16 @@ func (c *cluster) onboard(label string) tenant {
 		c.t.Fatal(err)
 	}
 	return tenant{accountID: acc.Data.AccountID, pin: acc.Data.PIN, token: acc.Data.Token, key: k.Data.APIKey}
+}
+
+// url is the replica's MCP endpoint, straight (not through haproxy).
+func (r *replica) url() string { return fmt.Sprintf("http://127.0.0.1:%d/mcp", r.port) }
+
+// kill ends the replica at once, as a crash or an eviction would.
+func (r *replica) kill(t *testing.T) {
+	t.Helper()
+	r.signal(t, syscall.SIGKILL)
+	<-r.done
 }
 
 func (r *replica) signal(t *testing.T, s syscall.Signal) {

@@ -25,9 +25,6 @@ import (
 // the structured log, and as myapihq://audit showing only its own.
 func remoteCheckoutAndAudit(t *testing.T, c *cluster, other tenant, seen *syncBuffer) {
 	carol := c.onboard("carol") // no card yet
-	headers := func(tn tenant) map[string]string {
-		return map[string]string{"Authorization": "Bearer " + tn.key, "X-MyAPIHQ-Agent-PIN": tn.pin}
-	}
 	// Each request to the next replica in turn: the answer never lands
 	// where the question was asked.
 	var n atomic.Int32
@@ -51,10 +48,12 @@ func remoteCheckoutAndAudit(t *testing.T, c *cluster, other tenant, seen *syncBu
 
 	// Carol's question, answered with another tenant's key: refused.
 	caps := map[string]any{"url": map[string]any{}}
-	state := asked(t, "carol's checkout", rawModern(t, c.lbURL, headers(carol), "setup_payment", map[string]any{}, "", nil, caps))
-	stolen := rawModern(t, c.lbURL, headers(other), "setup_payment", map[string]any{}, state,
+	state := asked(t, "carol's checkout", rawModern(t, c.lbURL, carol.headers(), "setup_payment", map[string]any{}, "", nil, caps))
+	stolen := rawModern(t, c.lbURL, other.headers(), "setup_payment", map[string]any{}, state,
 		map[string]any{"checkout": map[string]any{"action": "accept"}}, caps)
-	if stolen["isError"] != true || !strings.Contains(resultText(stolen), "not for this account") {
+	// The state is bound to the tenant asked, so it does not even open for
+	// another (its elicitation id, bound to the account, is the second lock).
+	if stolen["isError"] != true || !strings.Contains(resultText(stolen), "not for a checkout this server asked for") {
 		t.Fatalf("another tenant's answer: %v", stolen)
 	}
 

@@ -25,11 +25,7 @@ import (
 // one tenant: modern era unless legacy.
 func remoteClient(t *testing.T, u string, tn tenant, legacy bool, opts ...client.ClientOption) *client.Client {
 	t.Helper()
-	h := map[string]string{"Authorization": "Bearer " + tn.key}
-	if tn.pin != "" {
-		h["X-MyAPIHQ-Agent-PIN"] = tn.pin
-	}
-	tr, err := transport.NewStreamableHTTP(u, transport.WithHTTPHeaders(h))
+	tr, err := transport.NewStreamableHTTP(u, transport.WithHTTPHeaders(tn.headers()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,8 +56,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // remoteClientVia is remoteClient over a given HTTP client (modern era).
 func remoteClientVia(t *testing.T, u string, tn tenant, hc *http.Client, opts ...client.ClientOption) *client.Client {
 	t.Helper()
-	tr, err := transport.NewStreamableHTTP(u, transport.WithHTTPBasicClient(hc),
-		transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + tn.key, "X-MyAPIHQ-Agent-PIN": tn.pin}))
+	tr, err := transport.NewStreamableHTTP(u, transport.WithHTTPBasicClient(hc), transport.WithHTTPHeaders(tn.headers()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -518,7 +513,8 @@ func TestRemotePinnedSessionsAskLegacyClients(t *testing.T) {
 
 // The Secret's placeholder is public: a replica started with it would sign
 // consent questions anyone can forge, so it does not start (nor with a
-// short key, nor beyond loopback without --allow-remote).
+// short key or metrics token, nor beyond loopback without --allow-remote,
+// /metrics' own listener included).
 func TestRemoteRefusesAWeakStart(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -531,6 +527,8 @@ func TestRemoteRefusesAWeakStart(t *testing.T) {
 		{[]string{"MYAPI_STATE_KEY=short"}, nil, "at least 32"},
 		{nil, []string{"--addr", "0.0.0.0:0"}, "--allow-remote"},
 		{nil, []string{"--http-token", "0123456789abcdef0123456789abcdef"}, "--http-token cannot be used"},
+		{[]string{"MYAPI_METRICS_TOKEN=short"}, nil, "MYAPI_METRICS_TOKEN is 5 characters"},
+		{nil, []string{"--metrics-addr", "0.0.0.0:0"}, "--allow-remote"},
 	} {
 		args := append([]string{"http", "--multi-tenant", "--base-url", "http://127.0.0.1:9"}, c.args...)
 		if _, errs, code := cliEnv(t, e, c.env, args...); code != 2 || !strings.Contains(errs, c.want) {

@@ -69,6 +69,11 @@ func (c *Client) jwt(ctx context.Context, stale string) (string, error) {
 		}
 		return "", &Error{Code: CodeNoToken, Message: "no valid token and no agent PIN to mint one: create an agent account or log in first"}
 	}
+	if l, limits := c.creds.(MintLimiter); limits {
+		if err := l.BeforeMint(ctx); err != nil {
+			return "", err
+		}
+	}
 	r, err := c.AgentToken(ctx, s.PIN)
 	if err != nil {
 		return "", err

@@ -46,6 +46,12 @@ type Credentials interface {
 	SaveToken(ctx context.Context, token string, expiresAt time.Time) error
 }
 
+// MintLimiter is Credentials that may refuse a JWT mint from the PIN (a
+// caller's budget of mints): its error is the call's.
+type MintLimiter interface {
+	BeforeMint(ctx context.Context) error
+}
+
 // StaticCredentials is an in-memory Credentials, for tests and for callers
 // that hold secrets themselves.
 type StaticCredentials struct {
@@ -277,6 +283,9 @@ func (c *Client) send(ctx context.Context, rq request) (*rawResponse, error) {
 		resp, err := c.attempt(ctx, rq, body, key, authz, attempt)
 		if err == nil {
 			resp.attempts = attempt
+			if resp.replayed {
+				noteReplay(ctx)
+			}
 			return resp, nil
 		}
 		e, _ := AsError(err)

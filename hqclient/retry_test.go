@@ -149,20 +149,21 @@ func TestRetriedAgentCreateMakesOneAccount(t *testing.T) {
 }
 
 // TestIdempotencyKeyReuse: the same key with another body is 422, with the
-// same body a replay marked as such.
+// same body a replay marked as such (and told to OnReplay's function).
 func TestIdempotencyKeyReuse(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, sandbox.Options{})
 	c, _, _ := e.agent("idem")
 	e.fund(c, 100)
-	ctx := hqclient.WithIdempotencyKey(context.Background(), "idem_fixed_key")
+	noticed := 0
+	ctx := hqclient.OnReplay(hqclient.WithIdempotencyKey(context.Background(), "idem_fixed_key"), func() { noticed++ })
 	first, err := c.TopUp(ctx, 300)
-	if err != nil || first.Replayed {
+	if err != nil || first.Replayed || noticed != 0 {
 		t.Fatalf("first: %+v %v", first, err)
 	}
 	again, err := c.TopUp(ctx, 300)
-	if err != nil || !again.Replayed || !bytes.Equal(again.Raw, first.Raw) {
-		t.Fatalf("replay: %+v %v", again, err)
+	if err != nil || !again.Replayed || !bytes.Equal(again.Raw, first.Raw) || noticed != 1 {
+		t.Fatalf("replay: %+v %v (noticed %d)", again, err, noticed)
 	}
 	_, err = c.TopUp(ctx, 301)
 	wantErr(t, err, 422, "idempotency_key_reused")

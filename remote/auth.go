@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/myapihq/myapihq-mcp/metrics"
 	"github.com/myapihq/myapihq-mcp/oauth"
 )
 
@@ -31,7 +32,7 @@ func (g *Gate) caller(r *http.Request) (*Tenant, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := g.Tenants.Resolve(r.Context(), a.Key, a.PIN)
+		t, err := g.Tenants.Resolve(r.Context(), a.Key, a.PIN, g.clientAddr(r))
 		if errors.Is(err, ErrBadCredentials) {
 			// The grant's key was revoked at MyAPIHQ: the token is worth
 			// nothing now (the next refresh ends the grant).
@@ -56,7 +57,7 @@ func (g *Gate) caller(r *http.Request) (*Tenant, error) {
 	if err != nil {
 		return nil, err
 	}
-	return g.Tenants.Resolve(r.Context(), key, pin)
+	return g.Tenants.Resolve(r.Context(), key, pin, g.clientAddr(r))
 }
 
 // unauthorized is the 401: with OAuth, the challenge names the resource
@@ -111,7 +112,7 @@ func (g *Gate) forbidden(w http.ResponseWriter, t *Tenant, id json.RawMessage, n
 	if len(id) == 0 {
 		id = json.RawMessage("null")
 	}
-	g.Metrics.Limited.WithLabelValues("scope").Inc()
+	g.Metrics.Limited(metrics.LimitScope)
 	w.Header().Set("WWW-Authenticate", g.OAuth.ScopeChallenge(t.Scopes, need))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusForbidden)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,8 @@ type Gate struct {
 	// with pinned sessions is there anything to send on it. Stateless, an
 	// open stream would only hold a connection a drain must wait for.
 	Streams bool
+	// Scrape serves GET /metrics beside /mcp (nil: not on this listener).
+	Scrape http.Handler
 	// OAuth, when set, is the authorization server at this origin: its
 	// routes are served beside /mcp, a bearer that is one of its tokens is
 	// resolved by it into the credentials it stands for, and a 401 points
@@ -48,20 +51,25 @@ type Gate struct {
 	APIKeys bool
 	// ScopeOf is the scope each tool needs (oauth.ScopeFor); an OAuth
 	// caller's tools/call outside its scopes is answered 403.
-	ScopeOf  func(tool string) string
-	draining atomic.Bool
+	ScopeOf func(tool string) string
+	// TrustedProxies are the balancers whose X-Forwarded-For names the
+	// client, for the limits per address (--trusted-proxies).
+	TrustedProxies []netip.Prefix
+	draining       atomic.Bool
 }
 
 // Drain turns /readyz false; serving goes on.
 func (g *Gate) Drain() { g.draining.Store(true) }
 
-// Handler routes /healthz, /readyz, /metrics, and everything else to mcp
-// once the caller is known.
+// Handler routes /healthz, /readyz, /metrics (Scrape), and everything
+// else to mcp once the caller is known.
 func (g *Gate) Handler(mcp http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", g.readyz)
-	mux.Handle("GET /metrics", g.Metrics.Handler())
+	if g.Scrape != nil {
+		mux.Handle("GET /metrics", g.Scrape)
+	}
 	if g.OAuth != nil {
 		h := g.OAuth.Handler()
 		for _, p := range g.OAuth.Paths() {
@@ -112,7 +120,7 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 		ev := zerolog.Dict()
 		var tenant *Tenant
 		defer func() {
-			g.Metrics.HTTPRequests.WithLabelValues(strconv.Itoa(sw.code)).Inc()
+			g.Metrics.HTTPRequest(sw.code)
 			e := g.Log.Info().Str("request_id", rid).Str("http_method", r.Method).Int("status", sw.code).
 				Dur("took", time.Since(start)).Dict("rpc", ev)
 			if tenant != nil {
@@ -130,6 +138,14 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 			return
 		}
 		tenant, err := g.caller(r)
+		var stranger *StrangerError
+		if errors.As(err, &stranger) {
+			// Made-up keys from this address: no HQ call until it cools.
+			g.Metrics.Limited(metrics.LimitUnknownKeys)
+			limited(sw, http.StatusTooManyRequests, nil, "unknown_keys", stranger.RetryAfter,
+				"too many API keys MyAPIHQ does not know came from this address")
+			return
+		}
 		if err != nil {
 			if errors.Is(err, ErrBadCredentials) || errors.Is(err, oauth.ErrInvalidToken) {
 				g.unauthorized(sw, r, err)
@@ -163,15 +179,15 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 		if ok, after, err := g.Rate.Allow(ctx, tenant.Hash); err != nil {
 			g.Log.Warn().Str("request_id", rid).Err(err).Msg("rate limiter unavailable; allowing")
 		} else if !ok {
-			g.Metrics.Limited.WithLabelValues("rate").Inc()
-			limited(sw, p.ID, "rate", after, "too many requests for this API key")
+			g.Metrics.Limited(metrics.LimitRate)
+			limited(sw, http.StatusOK, p.ID, "rate", after, "too many requests for this API key")
 			return
 		}
 		if p.Method == "tools/call" {
 			release, ok := g.Concurrency.Acquire(tenant.Hash)
 			if !ok {
-				g.Metrics.Limited.WithLabelValues("concurrency").Inc()
-				limited(sw, p.ID, "concurrency", time.Second,
+				g.Metrics.Limited(metrics.LimitConcurrency)
+				limited(sw, http.StatusOK, p.ID, "concurrency", time.Second,
 					fmt.Sprintf("too many tool calls in flight for this API key (at most %d)", g.Concurrency.Max))
 				return
 			}
@@ -181,8 +197,13 @@ func (g *Gate) mcp(next http.Handler) http.Handler {
 	})
 }
 
-// limited answers a JSON-RPC error that says when to retry.
-func limited(w http.ResponseWriter, id json.RawMessage, reason string, after time.Duration, msg string) {
+// clientAddr is the address a request comes from, as limits count it:
+// the peer, or behind a trusted balancer the address it saw.
+func (g *Gate) clientAddr(r *http.Request) string { return oauth.ClientAddr(r, g.TrustedProxies) }
+
+// limited answers, with status, a JSON-RPC error that says when to retry
+// (a per-tenant limit is a JSON-RPC error of a request that was read: 200).
+func limited(w http.ResponseWriter, status int, id json.RawMessage, reason string, after time.Duration, msg string) {
 	if len(id) == 0 {
 		id = json.RawMessage("null")
 	}
@@ -192,6 +213,7 @@ func limited(w http.ResponseWriter, id json.RawMessage, reason string, after tim
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": id, "error": map[string]any{
 		"code": CodeLimited, "message": fmt.Sprintf("%s: retry after %ds", msg, secs),
 		"data": map[string]any{"reason": reason, "retryAfterMs": after.Milliseconds()},

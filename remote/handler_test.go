@@ -27,11 +27,12 @@ func gate(t *testing.T, next http.Handler, logs io.Writer) (*Gate, *httptest.Ser
 		w.Write([]byte(`[]`))
 	}))
 	t.Cleanup(hq.Close)
+	m := metrics.New()
 	g := &Gate{
 		Tenants: &Tenants{NewClient: func(c hqclient.Credentials) (*hqclient.Client, error) {
 			return hqclient.New(hqclient.Options{BaseURL: hq.URL, Credentials: c, MaxAttempts: 1})
 		}},
-		Rate: &MemoryRate{PerSecond: 1000}, Concurrency: &Concurrency{Max: 1}, Metrics: metrics.New(), Log: zerolog.New(logs),
+		Rate: &MemoryRate{PerSecond: 1000}, Concurrency: &Concurrency{Max: 1}, Metrics: m, Log: zerolog.New(logs), Scrape: m.Handler(),
 	}
 	srv := httptest.NewServer(g.Handler(next))
 	t.Cleanup(srv.Close)

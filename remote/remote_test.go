@@ -65,20 +65,20 @@ func TestTenantsCacheByHash(t *testing.T) {
 		return hqclient.New(hqclient.Options{BaseURL: hq.URL, Credentials: c, MaxAttempts: 1})
 	}}
 	ctx := context.Background()
-	a, err := ts.Resolve(ctx, "good", "")
+	a, err := ts.Resolve(ctx, "good", "", "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.Hash != Hash("good") || strings.Contains(a.Short(), "good") {
 		t.Fatalf("hash %q", a.Hash)
 	}
-	a2, _ := ts.Resolve(ctx, "good", "")
-	b, _ := ts.Resolve(ctx, "good2", "")
+	a2, _ := ts.Resolve(ctx, "good", "", "192.0.2.1")
+	b, _ := ts.Resolve(ctx, "good2", "", "192.0.2.1")
 	if calls.Load() != 2 || a.Client() != a2.Client() || a.Client() == b.Client() {
 		t.Fatalf("calls=%d; same tenant shares its client, tenants never", calls.Load())
 	}
 	for i := 0; i < 3; i++ {
-		if _, err := ts.Resolve(ctx, "bad", ""); err != ErrBadCredentials {
+		if _, err := ts.Resolve(ctx, "bad", "", "192.0.2.1"); err != ErrBadCredentials {
 			t.Fatalf("bad key: %v", err)
 		}
 	}
@@ -86,7 +86,7 @@ func TestTenantsCacheByHash(t *testing.T) {
 		t.Fatalf("a refused key is asked again at once: %d calls", calls.Load())
 	}
 	now = now.Add(2 * time.Minute)
-	ts.Resolve(ctx, "good", "")
+	ts.Resolve(ctx, "good", "", "192.0.2.1")
 	if calls.Load() != 4 {
 		t.Fatalf("validation trusted past its life: %d calls", calls.Load())
 	}

@@ -37,18 +37,18 @@ func TestServiceSecretsAreTheCallersOwn(t *testing.T) {
 		return hqclient.New(hqclient.Options{BaseURL: hq.URL, Credentials: c, MaxAttempts: 1})
 	}}
 	ctx := context.Background()
-	a, err := ts.Resolve(ctx, "key-of-alice-0001", "pin-of-alice")
+	a, err := ts.Resolve(ctx, "key-of-alice-0001", "pin-of-alice", "192.0.2.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := ts.Resolve(ctx, "key-of-bob-000002", "")
+	b, _ := ts.Resolve(ctx, "key-of-bob-000002", "", "192.0.2.1")
 	if s := a.ServiceSecrets(); s.APIKey != "key-of-alice-0001" || !hasSecret(s.Mask, "pin-of-alice") {
 		t.Fatalf("alice: %+v", s)
 	}
 	if _, err := a.Client().Balance(ctx); err != nil { // mints the JWT
 		t.Fatal(err)
 	}
-	again, _ := ts.Resolve(ctx, "key-of-alice-0001", "pin-of-alice") // another request, same client
+	again, _ := ts.Resolve(ctx, "key-of-alice-0001", "pin-of-alice", "192.0.2.1") // another request, same client
 	if !hasSecret(again.ServiceSecrets().Mask, jwt) {
 		t.Errorf("the minted JWT is not masked: %+v", again.ServiceSecrets().Mask)
 	}
@@ -74,7 +74,7 @@ func TestResolveErrorsCarryNoKey(t *testing.T) {
 	ts := &Tenants{NewClient: func(c hqclient.Credentials) (*hqclient.Client, error) {
 		return hqclient.New(hqclient.Options{BaseURL: hq.URL, Credentials: c, MaxAttempts: 1})
 	}}
-	_, err := ts.Resolve(context.Background(), "plain-key-of-carol-0003", "")
+	_, err := ts.Resolve(context.Background(), "plain-key-of-carol-0003", "", "192.0.2.1")
 	if err == nil || strings.Contains(err.Error(), "plain-key-of-carol-0003") || !strings.Contains(err.Error(), "cannot serve") {
 		t.Fatalf("%v", err)
 	}

@@ -5,7 +5,6 @@
 package remote
 
 import (
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -95,11 +94,30 @@ func Hash(secret string) string {
 
 // credentials are one tenant's, for its hqclient: the key and PIN came with
 // the request; a minted JWT stays in that client's memory only (and here,
-// so that the services door can mask it).
+// so that the services door can mask it). Mints are counted against the
+// tenant's budget, when there is one.
 type credentials struct {
 	key, pin string
+	kh       string // the key's hash: whose mints
+	mints    *Mints
 	mu       sync.Mutex
 	jwt      string
+}
+
+// CodeMintLimited is the hqclient.Error code of a mint over the tenant's
+// budget (Mints).
+const CodeMintLimited = "mint_limited"
+
+// BeforeMint takes one mint from the tenant's budget.
+func (c *credentials) BeforeMint(context.Context) error {
+	if c.mints == nil {
+		return nil
+	}
+	if ok, after := c.mints.Allow(c.kh); !ok {
+		return &hqclient.Error{Status: http.StatusTooManyRequests, Code: CodeMintLimited, RetryAfter: after,
+			Message: "too many agent tokens minted for this API key on this server (is the PIN header changing between requests?)"}
+	}
+	return nil
 }
 
 func (c *credentials) Secrets(context.Context) (hqclient.Secrets, error) {
@@ -145,140 +163,4 @@ func printable(s string, max int) bool {
 		}
 	}
 	return true
-}
-
-// Tenants caches, per replica, a client per (key, PIN) and whether the
-// service accepted the key, both keyed by hash. A validation is trusted for
-// ValidFor; a refusal for RefusedFor (so a wrong key cannot make every
-// request cost an HQ round trip).
-type Tenants struct {
-	NewClient  func(hqclient.Credentials) (*hqclient.Client, error)
-	Max        int // clients kept (LRU), default 10000
-	ValidFor   time.Duration
-	RefusedFor time.Duration
-	Now        func() time.Time
-
-	mu      sync.Mutex
-	order   *list.List // of *entry, most recent first
-	entries map[string]*list.Element
-	checked map[string]check // by key hash
-}
-
-type entry struct {
-	id     string // hash of key and PIN
-	client *hqclient.Client
-	creds  *credentials
-}
-
-type check struct {
-	ok    bool
-	until time.Time
-}
-
-func (ts *Tenants) init() {
-	if ts.entries == nil {
-		ts.order, ts.entries, ts.checked = list.New(), map[string]*list.Element{}, map[string]check{}
-	}
-	if ts.Max <= 0 {
-		ts.Max = 10000
-	}
-	if ts.ValidFor <= 0 {
-		ts.ValidFor = time.Minute
-	}
-	if ts.RefusedFor <= 0 {
-		ts.RefusedFor = 10 * time.Second
-	}
-	if ts.Now == nil {
-		ts.Now = time.Now
-	}
-}
-
-// Resolve returns the caller for key and PIN, asking the service whether
-// the key is valid when this replica has not recently. A refused key is
-// ErrBadCredentials; an unreachable service is another error.
-func (ts *Tenants) Resolve(ctx context.Context, key, pin string) (*Tenant, error) {
-	kh := Hash(key)
-	t := &Tenant{Hash: kh, key: key, pin: pin}
-	id := Hash(key + "\x00" + pin)
-	e := ts.client(id)
-	if e == nil {
-		cr := &credentials{key: key, pin: pin}
-		nc, err := ts.NewClient(cr)
-		if err != nil {
-			return nil, err
-		}
-		e = ts.keep(&entry{id, nc, cr})
-	}
-	t.client, t.creds = e.client, e.creds
-	c := e.client
-	ts.mu.Lock()
-	ts.init()
-	ch, known := ts.checked[kh]
-	ts.mu.Unlock()
-	if known && ts.Now().Before(ch.until) {
-		if !ch.ok {
-			return nil, ErrBadCredentials
-		}
-		return t, nil
-	}
-	// Listing orgs is the cheapest call the API key alone authorises.
-	_, err := c.ListOrgs(ctx)
-	if e, isHQ := hqclient.AsError(err); isHQ && (e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.Code == hqclient.CodeNoAPIKey) {
-		ts.remember(kh, false, ts.RefusedFor)
-		return nil, ErrBadCredentials
-	}
-	if err != nil {
-		// The gate logs it: a broken or hostile service may echo the key.
-		return nil, mask.New(mask.Secret{Kind: mask.Key, Value: key}, mask.Secret{Kind: mask.PIN, Value: pin}).Err(err)
-	}
-	ts.remember(kh, true, ts.ValidFor)
-	return t, nil
-}
-
-func (ts *Tenants) remember(kh string, ok bool, d time.Duration) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	ts.init()
-	if len(ts.checked) > 4*ts.Max {
-		ts.checked = map[string]check{}
-	}
-	ts.checked[kh] = check{ok, ts.Now().Add(d)}
-}
-
-func (ts *Tenants) client(id string) *entry {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	ts.init()
-	if el, ok := ts.entries[id]; ok {
-		ts.order.MoveToFront(el)
-		return el.Value.(*entry)
-	}
-	return nil
-}
-
-// keep adds e unless another request added one first (then that one wins,
-// so concurrent first calls still share one mint).
-func (ts *Tenants) keep(e *entry) *entry {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	ts.init()
-	id := e.id
-	if el, ok := ts.entries[id]; ok {
-		return el.Value.(*entry)
-	}
-	ts.entries[id] = ts.order.PushFront(e)
-	for ts.order.Len() > ts.Max {
-		last := ts.order.Back()
-		ts.order.Remove(last)
-		delete(ts.entries, last.Value.(*entry).id)
-	}
-	return e
-}
-
-// Len is the number of clients kept.
-func (ts *Tenants) Len() int {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	ts.init()
-	return ts.order.Len()
 }

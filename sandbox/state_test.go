@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // raw sends one request with the given headers and answers the status, the
@@ -200,5 +202,44 @@ func TestAnonymousRoutesLimitedByAddress(t *testing.T) {
 	other := rateKeys(req, authNone, []byte(`{"email":"victim@example.com","password":"y"}`))
 	if len(keys) != 2 || keys[0] != "addr:192.0.2.1" || keys[1] != other[1] {
 		t.Fatalf("login buckets %v %v", keys, other)
+	}
+}
+
+// TestIdempotencyOutlivesAConsentQuestion: the MCP server derives a
+// consented write's Idempotency-Key from the human's answer and counts on
+// the service to answer that write from its record for as long as the
+// answer could come again (a question lives 10 minutes; docs/api.md). The
+// sandbox keeps its records for the life of its state: a top-up sent
+// again an hour later with the same key and body is replayed, not
+// charged; with another body the key is refused.
+func TestIdempotencyOutlivesAConsentQuestion(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	tt := newTester(t, Options{Now: clock, TokenTTL: 24 * time.Hour})
+	token, _ := tt.onboard()
+	if st, out := tt.do("POST", "/hq/billing/setup-payment/confirm", token, map[string]any{"payment_method_id": "pm_card"}); st != 200 {
+		t.Fatalf("card: %d %v", st, out)
+	}
+	h := map[string]string{"Authorization": "Bearer " + token, "Idempotency-Key": "idem_from_a_consent_answer"}
+	st, first, _ := tt.raw("POST", "/hq/billing/topup", h, map[string]any{"amount_cents": 500})
+	if st != 200 {
+		t.Fatalf("top-up: %d %v", st, first)
+	}
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	st, again, resp := tt.raw("POST", "/hq/billing/topup", h, map[string]any{"amount_cents": 500})
+	if st != 200 || resp.Header.Get("Idempotent-Replayed") != "true" || again["transaction_id"] != first["transaction_id"] {
+		t.Fatalf("an hour later: %d %v (replayed %q)", st, again, resp.Header.Get("Idempotent-Replayed"))
+	}
+	if st, out, _ := tt.raw("POST", "/hq/billing/topup", h, map[string]any{"amount_cents": 700}); st != 422 {
+		t.Fatalf("the key with another body: %d %v", st, out)
+	}
+	var n int
+	tt.s.st.db.QueryRow(`SELECT COUNT(*) FROM billing_events WHERE type = 'topup'`).Scan(&n) //nolint:errcheck
+	if n != 1 {
+		t.Fatalf("%d top-ups charged for one request sent twice", n)
 	}
 }

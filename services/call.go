@@ -38,6 +38,9 @@ type Answer struct {
 	Text                  string // otherwise
 	Cut                   bool   // Text stops at MaxAnswer
 	Attempts              int
+	// Replayed: the service answered a write from its idempotency record
+	// (Idempotent-Replayed: true), as the hub does: done before, not again.
+	Replayed bool
 }
 
 // NetworkError: no answer came (after retries). A write may still have
@@ -157,7 +160,7 @@ func (d *Door) Call(ctx context.Context, r Request) (*Answer, error) {
 		break
 	}
 	defer resp.Body.Close()
-	a.Status = resp.StatusCode
+	a.Status, a.Replayed = resp.StatusCode, write && resp.Header.Get("Idempotent-Replayed") == "true"
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
 	if err != nil {
 		return nil, &NetworkError{s.Host, a.Attempts, err}

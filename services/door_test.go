@@ -128,6 +128,10 @@ func TestCallThroughTheDoor(t *testing.T) {
 			http.Redirect(w, r, "/api/v2/echo", http.StatusFound)
 		case "/api/v2/flaky":
 			w.WriteHeader(503)
+		case "/api/v2/replayed":
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"sent":true}`)
 		default:
 			w.WriteHeader(404)
 		}
@@ -186,6 +190,14 @@ func TestCallThroughTheDoor(t *testing.T) {
 	s.mu.Unlock()
 	if len(keys) != 3 || keys[0] != "idem-1" || keys[2] != "idem-1" {
 		t.Fatalf("retries' keys: %v", keys)
+	}
+	// A write the service answers from its idempotency record says so; a
+	// read cannot be a replay, whatever the header.
+	if a, err = d.Call(ctx, Request{Service: "mydomainapi.com", Method: "POST", Path: "/replayed", IdemKey: "idem-2"}); err != nil || !a.Replayed {
+		t.Fatalf("replayed write: %+v %v", a, err)
+	}
+	if a, err = d.Call(ctx, Request{Service: "mydomainapi.com", Method: "GET", Path: "/replayed"}); err != nil || a.Replayed {
+		t.Fatalf("a read marked replayed: %+v %v", a, err)
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -22,8 +22,19 @@ import (
 // arguments: the question carries a requestState signed over the tool, its
 // canonical arguments, a single-use nonce and an expiry, and an answer
 // comes back with it. An answer without that state (pre-filled by the
-// client or the model), with another call's, a stale or a used one, is
-// ignored: the human is asked.
+// client or the model), with another call's or another caller's, a stale
+// or a used one, is ignored: the human is asked.
+//
+// At most once, everywhere: the nonce store (memory, or Redis shared by
+// the replicas) is only the fast path. What it remembers can be lost — a
+// replica that never saw the answer, a restart, a Redis restarted, flushed
+// or evicted — and within the state's validity the same state and answer
+// would then pass again. So an accepted answer also fixes the write's
+// Idempotency-Key (IdempotencyKey, from the nonce): however often the
+// answer passes, the service sees the same request under the same key and
+// answers it from its idempotency record instead of acting again. No store
+// of ours has to survive for that; the service's record must outlive a
+// question (ConsentTTL), which docs/api.md states and the sandbox keeps.
 
 // ConsentTTL: how long a question stays answerable.
 const ConsentTTL = 10 * time.Minute
@@ -80,7 +91,7 @@ const consentPurpose = "consent v1"
 // consentState is what requestState carries (signed).
 type consentState struct {
 	Tool    string          `json:"t"`
-	Args    string          `json:"a"` // hex SHA-256 of the canonical arguments
+	Args    string          `json:"a"` // hex SHA-256 of the canonical arguments and the caller (boundTo)
 	Nonce   string          `json:"n"`
 	Until   int64           `json:"u"`           // unix seconds
 	Payload json.RawMessage `json:"p,omitempty"` // what a handler carries to its next round
@@ -109,26 +120,52 @@ func (k *Consent) Decide(ctx context.Context, c *Call) *mcp.CallToolResult {
 		c.Consent = ConsentHostPolicy
 		return nil
 	}
-	st, valid := k.open(ctx, c.Tool.Name, c.Canon, c.Request.Params.RequestState)
+	st, valid := k.open(ctx, c, c.Request.Params.RequestState)
 	if !valid {
 		c.Consent = ConsentAsked
-		return Ask(c.Tool.Confirm(c.Args), k.Seal(c.Tool.Name, c.Canon, nil))
+		return Ask(c.Tool.Confirm(c.Args), k.Seal(c, nil))
 	}
-	if st.Consented { // a later round of a call the human allowed
-		c.Consent, c.resumed = ConsentAccepted, &resumed{payload: st.Payload, valid: true}
+	if st.Consented { // a later round of a call the human allowed: its own write, its own key
+		c.Consent, c.resumed, c.Key = ConsentAccepted, &resumed{payload: st.Payload, valid: true}, k.IdempotencyKey(st.Nonce)
 		return nil
 	}
 	ans := server.ElicitationResponse(c.Request.Params.InputResponses, "confirm")
 	if ans == nil {
 		c.Consent = ConsentAsked
-		return Ask(c.Tool.Confirm(c.Args), k.Seal(c.Tool.Name, c.Canon, nil))
+		return Ask(c.Tool.Confirm(c.Args), k.Seal(c, nil))
 	}
 	if res := Declined(ans); res != nil {
 		c.Consent = ConsentDeclined
 		return res
 	}
-	c.Consent = ConsentAccepted
+	c.Consent, c.Key = ConsentAccepted, k.IdempotencyKey(st.Nonce)
 	return nil
+}
+
+// boundTo is what a question's answer is bound to besides the tool: the
+// call's canonical arguments and, where the transport names callers, the
+// caller. Another tenant holding the state and the answer (a proxy's log,
+// a shared host) is asked its own question: at the service, its account's
+// idempotency record is not the asker's, so the key alone would not stop
+// it.
+func boundTo(c *Call) string {
+	if !c.Known {
+		return c.Canon
+	}
+	return c.Canon + "\x00" + c.Client
+}
+
+// IdempotencyKey is the Idempotency-Key of the write an answered question
+// allows: an HMAC of its nonce under the state key, so every replica
+// derives the same key from the same answer, and nobody without the state
+// key can derive it from the state, which the client can read (a key names
+// a stored answer at the service, replayed to whoever sends it in the
+// account).
+func (k *Consent) IdempotencyKey(nonce string) string {
+	m := hmac.New(sha256.New, k.Key)
+	m.Write([]byte("myapihq-mcp consent idempotency v1\x00"))
+	m.Write([]byte(nonce))
+	return "idem_" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // Declined is the "not done" result for an answer other than an accepted
@@ -162,17 +199,18 @@ func argsDigest(canon string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Seal signs a question's state: the tool, its arguments, a nonce, an
-// expiry and what the handler carries to its next round.
-func (k *Consent) Seal(tool, canon string, payload json.RawMessage) string {
-	return k.seal(consentState{Tool: tool, Args: argsDigest(canon), Payload: payload})
+// Seal signs the state of a question about call c: its tool, its
+// arguments and caller (boundTo), a nonce, an expiry and what the handler
+// carries to its next round.
+func (k *Consent) Seal(c *Call, payload json.RawMessage) string {
+	return k.seal(consentState{Tool: c.Tool.Name, Args: argsDigest(boundTo(c)), Payload: payload})
 }
 
-// Continue signs the state of a later round of a call whose question the
+// Continue signs the state of a later round of call c, whose question the
 // human already accepted (the consent step lets it through without asking
 // again), carrying payload to the handler (Resume).
-func (k *Consent) Continue(tool, canon string, payload json.RawMessage) string {
-	return k.seal(consentState{Tool: tool, Args: argsDigest(canon), Payload: payload, Consented: true})
+func (k *Consent) Continue(c *Call, payload json.RawMessage) string {
+	return k.seal(consentState{Tool: c.Tool.Name, Args: argsDigest(boundTo(c)), Payload: payload, Consented: true})
 }
 
 func (k *Consent) seal(st consentState) string {
@@ -184,21 +222,21 @@ func (k *Consent) seal(st consentState) string {
 	return tok
 }
 
-// Open: the state is ours, for this tool and these arguments, not
+// Open: the state is ours, for call c's tool, arguments and caller, not
 // expired, and its nonce was not used before (using it now). It returns
 // the state's payload.
-func (k *Consent) Open(ctx context.Context, tool, canon, state string) (json.RawMessage, bool) {
-	st, valid := k.open(ctx, tool, canon, state)
+func (k *Consent) Open(ctx context.Context, c *Call, state string) (json.RawMessage, bool) {
+	st, valid := k.open(ctx, c, state)
 	return st.Payload, valid
 }
 
-func (k *Consent) open(ctx context.Context, tool, canon, state string) (consentState, bool) {
+func (k *Consent) open(ctx context.Context, c *Call, state string) (consentState, bool) {
 	var st consentState
 	if state == "" || k.signer.Open(consentPurpose, state, &st) != nil {
 		return consentState{}, false
 	}
 	until := time.Unix(st.Until, 0)
-	if st.Tool != tool || !hmac.Equal([]byte(st.Args), []byte(argsDigest(canon))) || k.Now().After(until) {
+	if st.Tool != c.Tool.Name || !hmac.Equal([]byte(st.Args), []byte(argsDigest(boundTo(c)))) || k.Now().After(until) {
 		return consentState{}, false
 	}
 	first, err := k.Nonces.Use(ctx, st.Nonce, until)
@@ -222,7 +260,7 @@ func (k *Consent) Resume(ctx context.Context) (json.RawMessage, bool) {
 		return nil, false
 	}
 	if c.resumed == nil {
-		p, valid := k.Open(ctx, c.Tool.Name, c.Canon, c.Request.Params.RequestState)
+		p, valid := k.Open(ctx, c, c.Request.Params.RequestState)
 		c.resumed = &resumed{payload: p, valid: valid}
 	}
 	return c.resumed.payload, c.resumed.valid

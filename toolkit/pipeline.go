@@ -34,10 +34,17 @@ type Call struct {
 	// Consent says how the human's consent was given, for the tools that
 	// ask (the Consent* constants); set by the consent step.
 	Consent string
-	// Key is a write's idempotency key (set by the idempotency step);
-	// Unknown, that the write failed in a way that may have applied it.
+	// Key is a write's idempotency key: the one an accepted consent answer
+	// fixes (the consent step), else a pending retry's or a new one (the
+	// idempotency step). Unknown: the write failed in a way that may have
+	// applied it.
 	Key     string
 	Unknown bool
+	// Replayed: the service answered from its idempotency record: an
+	// earlier request with this key did the work, this one did nothing
+	// again (nor charged). The budget step releases its hold; an audit
+	// step records the call as a replay, not as a second charge.
+	Replayed bool
 	// Ran: the handler was reached; Failed: it returned an error.
 	Ran, Failed bool
 	// Uncharged: the handler says it stopped before anything could be

@@ -186,9 +186,11 @@ func Spending(b Budget, log zerolog.Logger, hint string) Step {
 			}
 			res, err := next(ctx, c)
 			// Any answer may follow a charge (an import that stopped waiting
-			// was paid for): only a failure before or at the service releases.
+			// was paid for): only a failure before or at the service
+			// releases, a replay (the earlier request's hold counted it), or
+			// a call that surely charged nothing (Uncharged).
 			asking := res != nil && res.ResultType == mcp.ResultTypeInputRequired // the handler needs the human first
-			spent := c.Ran && !asking && !c.Uncharged && (!(c.Failed || err != nil) || c.Unknown)
+			spent := c.Ran && !asking && !c.Uncharged && !c.Replayed && (!(c.Failed || err != nil) || c.Unknown)
 			if spent {
 				err2 := hold.Commit()
 				logSettle(log, c, spent, err2)
@@ -302,18 +304,22 @@ func Ambiguous(err error) bool {
 }
 
 // Idempotency gives a write its idempotency key (Call.Key; in ctx by
-// withKey), remembered per client when its outcome is unknown, so that the
-// same call again is a retry the service replays, not a second write.
+// withKey, which also makes a replay at the service set Call.Replayed),
+// remembered per client when its outcome is unknown, so that the same call
+// again is a retry the service replays, not a second write. A pending
+// retry's key comes first, then the key a consent answer fixed: a retry
+// of a write whose outcome was unknown is asked again (a new answer, a new
+// key), and must reuse the key the first attempt may have used.
 func Idempotency(store RetryStore, log zerolog.Logger, newKey func() string,
-	withKey func(context.Context, string) context.Context) Step {
-	return Step{Name: StepIdempotency, What: "give a write its idempotency key; keep it per client when the outcome is unknown",
+	withKey func(context.Context, *Call) context.Context) Step {
+	return Step{Name: StepIdempotency, What: "give a write its idempotency key (a consent answer's, a pending retry's, or new); keep it when the outcome is unknown",
 		Run: func(ctx context.Context, c *Call, next Next) (*mcp.CallToolResult, error) {
 			if c.Tool.ReadOnly || c.Tool.OwnKey {
 				return next(ctx, c)
 			}
 			call := c.Tool.Name + "\x00" + c.Canon
 			if c.Known {
-				key, err := store.Take(ctx, c.Client, call)
+				pending, err := store.Take(ctx, c.Client, call)
 				if err != nil {
 					// Without the record, a retry of a write whose outcome
 					// was unknown would get a new key and could apply twice.
@@ -321,12 +327,18 @@ func Idempotency(store RetryStore, log zerolog.Logger, newKey func() string,
 					return mcp.NewToolResultError(fmt.Sprintf("%s not done: the server's record of unfinished writes is "+
 						"unavailable, so it cannot tell a retry from a new write: retry shortly with the same arguments.", c.Tool.Name)), nil
 				}
-				c.Key = key
+				if pending != "" {
+					c.Key = pending
+				}
 			}
 			if c.Key == "" {
 				c.Key = newKey()
 			}
-			res, err := next(withKey(ctx, c.Key), c)
+			res, err := next(withKey(ctx, c), c)
+			if err == nil && c.Replayed && res != nil && !res.IsError {
+				res.Content = append(res.Content, mcp.NewTextContent("Note: this was done already, by an earlier identical "+
+					"request; the service answered from its record of it, and nothing was done or charged again."))
+			}
 			if err == nil || !Ambiguous(err) {
 				return res, err
 			}

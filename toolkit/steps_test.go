@@ -322,7 +322,7 @@ func TestIdempotencyStep(t *testing.T) {
 	store := &fakeRetries{keys: map[string]string{}}
 	n := 0
 	step := Idempotency(store, zerolog.Nop(), func() string { n++; return "key-" + string(rune('0'+n)) },
-		func(ctx context.Context, key string) context.Context { return context.WithValue(ctx, keyCtx{}, key) })
+		func(ctx context.Context, c *Call) context.Context { return context.WithValue(ctx, keyCtx{}, c.Key) })
 	seen := ""
 	lost := func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
 		seen = ctx.Value(keyCtx{}).(string)
@@ -352,10 +352,52 @@ func TestIdempotencyStep(t *testing.T) {
 	if len(anon.Notes) != 1 || !strings.Contains(anon.Notes[0], "no client identity") {
 		t.Fatalf("no warning without an identity: %v", anon.Notes)
 	}
+	// A consent answer's key is used when no retry is pending; a pending
+	// retry's key wins over it (the first attempt may have used that one).
+	answered := func(rest Next) *Call {
+		c := &Call{Tool: &write, Request: &req, Canon: `{"amount_cents":900}`, Client: "alice", Known: true, Key: "from-consent"}
+		_, _ = step.Run(context.Background(), c, rest)
+		return c
+	}
+	if c := answered(lost); seen != "from-consent" || c.Key != "from-consent" {
+		t.Fatalf("the consent answer's key was not used: %q", seen)
+	}
+	if c := answered(lost); seen != "from-consent" || c.Key != "from-consent" {
+		t.Fatalf("the pending key: %q", seen)
+	}
+	store.keys["alice"+"top_up\x00"+`{"amount_cents":900}`] = "pending"
+	if answered(lost); seen != "pending" {
+		t.Fatalf("a retry asked again used the new answer's key %q, not the pending one", seen)
+	}
 	store.takeErr = errors.New("redis down")
 	res, err := step.Run(context.Background(), &Call{Tool: &write, Request: &req, Client: "a", Known: true}, lost)
 	if err != nil || res == nil || !strings.Contains(text(res), "not done") {
 		t.Fatalf("a write ran without its retry record: %v", err)
+	}
+}
+
+// TestReplayIsNoSecondCharge: when the service answers from its
+// idempotency record, the call says so and its budget hold is released:
+// the earlier request's hold counted the charge.
+func TestReplayIsNoSecondCharge(t *testing.T) {
+	t.Parallel()
+	charging := write
+	charging.Charges = func(a Args) int64 { return a.Int("amount_cents") }
+	b := &fakeBudget{}
+	step := Idempotency(&fakeRetries{keys: map[string]string{}}, zerolog.Nop(), func() string { return "k" },
+		func(ctx context.Context, c *Call) context.Context { return ctx })
+	replayed := func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+		return step.Run(ctx, c, func(ctx context.Context, c *Call) (*mcp.CallToolResult, error) {
+			c.Ran, c.Replayed = true, true // as the hub's client reports Idempotent-Replayed
+			return mcp.NewToolResultText("Added $7.00"), nil
+		})
+	}
+	res, c, _, _ := run(t, Spending(b, zerolog.Nop(), ""), charging, map[string]any{"amount_cents": 700.0}, replayed)
+	if b.committed != 0 || b.freed != 1 || !c.Replayed {
+		t.Fatalf("a replay: committed %d, freed %d", b.committed, b.freed)
+	}
+	if !strings.Contains(text(res), "nothing was done or charged again") {
+		t.Fatalf("the replay is not said: %s", text(res))
 	}
 }
 
@@ -450,17 +492,18 @@ func TestConsentContinues(t *testing.T) {
 		})
 		return res, c, ran
 	}
-	next := k.Continue("top_up", `{"amount_cents":100}`, json.RawMessage(`{"checkout":"cs_1"}`))
-	if _, c, ran := try(next); !ran || c.Consent != ConsentAccepted {
-		t.Fatalf("the continued call was held: %q", c.Consent)
+	of := func(canon string) *Call { return &Call{Tool: &guarded, Canon: canon} }
+	next := k.Continue(of(`{"amount_cents":100}`), json.RawMessage(`{"checkout":"cs_1"}`))
+	if _, c, ran := try(next); !ran || c.Consent != ConsentAccepted || c.Key == "" {
+		t.Fatalf("the continued call was held (%q), or has no key of its own (%q)", c.Consent, c.Key)
 	}
 	if res, _, ran := try(next); ran || !res.NeedsInput() {
 		t.Fatal("a continued state counted twice")
 	}
-	if res, _, ran := try(k.Seal("top_up", `{"amount_cents":100}`, nil)); ran || !res.NeedsInput() {
+	if res, _, ran := try(k.Seal(of(`{"amount_cents":100}`), nil)); ran || !res.NeedsInput() {
 		t.Fatal("a question's state without its answer let the call through")
 	}
-	if _, _, ran := try(k.Continue("top_up", `{"amount_cents":5000}`, nil)); ran {
+	if _, _, ran := try(k.Continue(of(`{"amount_cents":5000}`), nil)); ran {
 		t.Fatal("a continued state for other arguments let the call through")
 	}
 }

@@ -102,6 +102,8 @@ func callOutcome(c *toolkit.Call, res *mcp.CallToolResult, err error) (audit.Out
 		return audit.Refused, why
 	case c.Unknown:
 		return audit.Ambiguous, why
+	case c.Replayed: // an earlier identical request's entry holds the charge
+		return audit.Replayed, "answered from the service's record of an earlier identical request: nothing done or charged again"
 	case res == nil || !res.IsError:
 		return audit.Done, ""
 	case !c.Failed && strings.Contains(why, c.Tool.Name+" refused"): // the handler's own guard (a cap)

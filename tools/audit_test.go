@@ -55,8 +55,9 @@ func TestAuditedTools(t *testing.T) {
 }
 
 // TestAuditOutcomes: the outcomes the transports' tests do not reach: a
-// write whose answer was lost (ambiguous), and one the spending budget
-// refused before the handler; one entry each, decided calls only.
+// write whose answer was lost (ambiguous), its retry answered from the
+// service's record (replayed), and one the spending budget refused before
+// the handler; one entry each, decided calls only.
 func TestAuditOutcomes(t *testing.T) {
 	t.Parallel()
 	var drop atomic.Bool
@@ -66,17 +67,23 @@ func TestAuditOutcomes(t *testing.T) {
 	h.ok("create_agent", nil)
 	h.ok("confirm_payment_setup", map[string]any{"payment_method_id": "pm_card"})
 	drop.Store(true)
-	h.failsWith("top_up", map[string]any{"amount_cents": 700}, "same arguments")
+	h.failsWith("top_up", map[string]any{"amount_cents": 300}, "same arguments")
 	drop.Store(false)
-	if e := trail.last(t); e.Tool != "top_up" || e.Outcome != audit.Ambiguous || e.AmountCents != 700 || e.Consent != audit.NoElicitation {
+	if e := trail.last(t); e.Tool != "top_up" || e.Outcome != audit.Ambiguous || e.AmountCents != 300 || e.Consent != audit.NoElicitation {
 		t.Fatalf("a lost answer: %+v", e)
+	}
+	// The model retries: the service answers from its record, and the
+	// trail says so rather than show a second charge.
+	h.ok("top_up", map[string]any{"amount_cents": 300})
+	if e := trail.last(t); e.Outcome != audit.Replayed || e.AmountCents != 300 {
+		t.Fatalf("the retry answered from the record: %+v", e)
 	}
 	h.failsWith("top_up", map[string]any{"amount_cents": 900}, "refused")
 	if e := trail.last(t); e.Outcome != audit.Refused || e.AmountCents != 900 || e.Detail == "" {
 		t.Fatalf("over the budget: %+v", e)
 	}
 	h.ok("create_org", map[string]any{"name": "not audited"})
-	if n := len(trail.es); n != 2 {
-		t.Fatalf("%d entries, want 2", n)
+	if n := len(trail.es); n != 3 {
+		t.Fatalf("%d entries, want 3", n)
 	}
 }

@@ -109,9 +109,9 @@ func (d *Deps) askCheckout(ctx context.Context, c *toolkit.Call, consented bool,
 	}
 	id, _ := elicitid.Issue(d.Consent().Signer(), who, session, d.now(), toolkit.ConsentTTL)
 	payload, _ := json.Marshal(checkoutState{ID: id, URL: r.Data.URL, Had: bal.Data.HasPaymentMethod, PM: bal.Data.PaymentMethodID})
-	state := d.Consent().Seal(c.Tool.Name, c.Canon, payload)
+	state := d.Consent().Seal(c, payload)
 	if consented {
-		state = d.Consent().Continue(c.Tool.Name, c.Canon, payload)
+		state = d.Consent().Continue(c, payload)
 	}
 	return server.NewInputRequestBuilder(state).Elicit(checkoutAnswer, mcp.ElicitationParams{
 		Mode: mcp.ElicitationModeURL, URL: r.Data.URL, ElicitationID: id,

@@ -59,7 +59,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolRe
 		// The roots come back in the state this server signed for these
 		// arguments, once: an answer without it is not the human's.
 		var st envState
-		payload, valid := d.Consent().Open(ctx, "write_env_file", toolkit.CallFrom(ctx).Canon, req.Params.RequestState)
+		payload, valid := d.Consent().Open(ctx, toolkit.CallFrom(ctx), req.Params.RequestState)
 		if !valid || json.Unmarshal(payload, &st) != nil || len(st.Roots) == 0 {
 			return mcp.NewToolResultError("write_env_file: the confirmation does not answer a question this server asked " +
 				"(or was already used, or expired): nothing was written; call write_env_file again to be asked"), nil
@@ -100,7 +100,7 @@ func writeEnvFile(ctx context.Context, d *Deps, a toolkit.Args) (*mcp.CallToolRe
 		if ans == nil {
 			st, _ := json.Marshal(envState{Roots: roots})
 			q := fmt.Sprintf("Write %s to %s (mode 0600)? The agent will not see the values.", strings.Join(names, ", "), textsafe.QuoteN(target, 1024))
-			return toolkit.Ask(q, d.Consent().Seal("write_env_file", toolkit.CallFrom(ctx).Canon, st)), nil
+			return toolkit.Ask(q, d.Consent().Seal(toolkit.CallFrom(ctx), st)), nil
 		}
 		if res := toolkit.Declined(ans); res != nil {
 			return res, nil

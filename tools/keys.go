@@ -118,8 +118,6 @@ func ProfilesPhrase(names []string) string {
 	return "profiles " + strings.Join(q, ", ")
 }
 
-type callKeyKey struct{}
-
 // RotateKey replaces the profile's API key: it creates a new key (the PIN
 // mints the token that allows it), stores it, then revokes the old one.
 // Neither key is returned. The old key is revoked only once the new one is
@@ -144,7 +142,9 @@ func RotateKey(ctx context.Context, client *hqclient.Client, store *credentials.
 	if v.PIN == "" && v.Token == "" {
 		return out, errors.New("this profile has no PIN: only create_agent (or auth import) can give it a key")
 	}
-	base, _ := ctx.Value(callKeyKey{}).(string)
+	// Its requests' keys derive from the call's (a consent answer's, or a
+	// pending retry's): the same call again creates no second key.
+	base := hqclient.IdempotencyKey(ctx)
 	if base == "" {
 		base = hqclient.NewIdempotencyKey()
 	}

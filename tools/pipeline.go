@@ -25,8 +25,15 @@ func Pipeline(d *Deps) toolkit.Pipeline {
 		toolkit.Progress(),
 		toolkit.Finish(d.masker),
 		toolkit.Errors(d.failure),
-		toolkit.Idempotency(d.Retries, d.Log, hqclient.NewIdempotencyKey, hqclient.WithIdempotencyKey),
+		toolkit.Idempotency(d.Retries, d.Log, hqclient.NewIdempotencyKey, withKey),
 	}
+}
+
+// withKey puts the call's idempotency key in ctx for every request to the
+// hub, and has the hub's replay of an earlier answer under it (or a
+// service's: serviceCall) mark the call replayed.
+func withKey(ctx context.Context, c *toolkit.Call) context.Context {
+	return hqclient.OnReplay(hqclient.WithIdempotencyKey(ctx, c.Key), func() { c.Replayed = true })
 }
 
 // StepClient is the name of CallerClient's step.

@@ -236,7 +236,8 @@ func (h *fakeHold) Release() error { return h.settle(false) }
 
 // TestSpendingBudget: top_up and import_brand draw on one budget; a
 // definite failure gives the money back, an unknown outcome keeps it
-// spent; over the limit a call is refused before it reaches the service.
+// spent, its retry answered from the service's record counts nothing more;
+// over the limit a call is refused before it reaches the service.
 func TestSpendingBudget(t *testing.T) {
 	t.Parallel()
 	var drop atomic.Bool
@@ -252,6 +253,11 @@ func TestSpendingBudget(t *testing.T) {
 	drop.Store(true)
 	h.failsWith("top_up", map[string]any{"amount_cents": 300}, "same arguments") // outcome unknown: counted
 	drop.Store(false)
+	// The model retries: the service replays the first answer, and the
+	// replay is not counted again (it was, as 1,025 cents, refusing the import).
+	if _, _, txt := h.call("top_up", map[string]any{"amount_cents": 300}); !strings.Contains(txt, "nothing was done or charged again") {
+		t.Fatalf("the retry is not said to be a replay: %s", txt)
+	}
 	h.ok("import_brand", map[string]any{"domain": "acme.com", "wait": false})
 	if b.spent != 725 || b.commits != 3 {
 		t.Fatalf("budget after 400 + 300 (unknown) + an import: %+v", b)

@@ -195,6 +195,9 @@ func serviceCall(ctx context.Context, d *Deps, a toolkit.Args, method string) (*
 	case err != nil:
 		return refusal(name, err)
 	}
+	if c := toolkit.CallFrom(ctx); c != nil && ans.Replayed {
+		c.Replayed = true
+	}
 	if ans.Status >= 500 && method != http.MethodGet {
 		return nil, &services.StatusError{Service: ans.Service, Method: method, Path: req.Path, Status: ans.Status, Attempts: ans.Attempts}
 	}
