@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+
+	"github.com/myapihq/myapihq-mcp/oauth/oauthtest"
+)
+
+// Attacks on the OAuth connection through the built binary: one replica
+// of `http --multi-tenant --oauth` before the sandbox, reached directly.
+
+// oauthReplica is one --oauth replica whose public URL is its own address.
+func oauthReplica(t *testing.T, extra ...string) (*cluster, *replica, string) {
+	t.Helper()
+	sb := startSandbox(t)
+	c := &cluster{t: t, sandbox: sb.baseURL}
+	c.hqURL = c.startDropProxy(sb.baseURL)
+	r := c.startReplica("r1", append([]string{"--oauth", "--public-url", "http://127.0.0.1:{self}"}, extra...)...)
+	return c, r, fmt.Sprintf("http://127.0.0.1:%d", r.port)
+}
+
+// oauthSignIn is a host registered as name that signs in with the agent's
+// key and PIN and is allowed scope: its access token.
+func oauthSignIn(t *testing.T, base string, ag tenant, name, scope string) string {
+	t.Helper()
+	a, err := oauthtest.Register(base, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := a.SignInAsAgent(oauthtest.NewBrowser(), ag.key, ag.pin, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, _, err := a.Tokens(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
+
+// tokenClient is a modern-era client of the endpoint with an OAuth token.
+func tokenClient(t *testing.T, mcpURL, token string) *client.Client {
+	t.Helper()
+	return remoteClient(t, mcpURL, tenant{key: token}, false)
+}
+
+var fullKey = regexp.MustCompile(`hq_(?:live|test)_[A-Za-z0-9_-]{16,}`)
+
+// TestOAuthWriteTokenCannotBeShownAKey: the write scope lets a connection
+// create API keys, but an API key opens everything the account can do
+// (paid imports and service calls take the key alone, with no question
+// asked at MyAPIHQ) and outlives the connection's revocation. Shown to a
+// connection without the other scopes it is an escalation from write to
+// billing that no revocation ends. Before: create_key(reveal=true) over a
+// "read write" token returned the new key in full, and that key, sent as a
+// raw bearer, passed the gate for import_brand (a billing tool); after:
+// refused before any key is made; a connection allowed every scope may
+// still be shown one.
+func TestOAuthWriteTokenCannotBeShownAKey(t *testing.T) {
+	t.Parallel()
+	c, r, base := oauthReplica(t)
+	ag := c.onboard("victim")
+	keysBefore := c.hq.count(func(q hqRequest) bool { return q.path == "/hq/account/create/key" })
+
+	write := tokenClient(t, r.url(), oauthSignIn(t, base, ag, "Wants write", "read write"))
+	res, txt, err := call(write, "create_key", map[string]any{"name": "escalate", "reveal": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := fullKey.FindString(txt + fmt.Sprint(res.StructuredContent)); k != "" {
+		// Show what the key does: it is a bearer no scope binds.
+		raw := remoteClient(t, r.url(), tenant{key: k}, false)
+		_, itxt, ierr := call(raw, "import_brand", map[string]any{"domain": "example.com"})
+		t.Fatalf("a read+write connection was shown a full API key; as a raw bearer it reached import_brand (billing): %v %.200s", ierr, itxt)
+	}
+	if !res.IsError || !strings.Contains(txt, "billing") {
+		t.Errorf("create_key reveal over a write token: want a refusal naming the scopes it needs, got %.300s", txt)
+	}
+	if n := c.hq.count(func(q hqRequest) bool { return q.path == "/hq/account/create/key" }); n != keysBefore {
+		t.Errorf("the refused reveal still made %d key(s) at MyAPIHQ", n-keysBefore)
+	}
+	// Masked, a new key is worth nothing to the connection: still allowed.
+	if res, txt, err := call(write, "create_key", map[string]any{"name": "masked"}); err != nil || res.IsError || fullKey.MatchString(txt) {
+		t.Errorf("create_key without reveal over a write token: %v %.300s", err, txt)
+	}
+
+	// Every scope: the human allowed spending too, so the key may be shown.
+	all := tokenClient(t, r.url(), oauthSignIn(t, base, ag, "Wants all", "read write billing"))
+	if _, txt := mustCall(t, all, "create_key", map[string]any{"name": "shown", "reveal": true}); !fullKey.MatchString(txt) {
+		t.Errorf("create_key reveal with every scope: no key shown: %.300s", txt)
+	}
+}
