@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -93,5 +94,40 @@ func TestOAuthWriteTokenCannotBeShownAKey(t *testing.T) {
 	all := tokenClient(t, r.url(), oauthSignIn(t, base, ag, "Wants all", "read write billing"))
 	if _, txt := mustCall(t, all, "create_key", map[string]any{"name": "shown", "reveal": true}); !fullKey.MatchString(txt) {
 		t.Errorf("create_key reveal with every scope: no key shown: %.300s", txt)
+	}
+}
+
+// TestOAuthLimitsCountAnIPv6HostOnce: a host holds a whole IPv6 /64, so
+// counting sign-ins, registrations and metadata fetches per address gave
+// it 2^64 budgets. The replica trusts its balancer (127.0.0.1), which
+// names the client in X-Forwarded-For. Before: 30 registrations from 30
+// addresses of one /64 were all accepted (10 per address allowed); after:
+// 10, then 429, while another /64 still registers.
+func TestOAuthLimitsCountAnIPv6HostOnce(t *testing.T) {
+	t.Parallel()
+	_, _, base := oauthReplica(t, "--trusted-proxies", "127.0.0.1/32")
+	register := func(from string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/register",
+			strings.NewReader(`{"client_name":"flood","redirect_uris":["http://127.0.0.1/cb"]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", from)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	accepted := 0
+	for i := 1; i <= 30; i++ {
+		if register(fmt.Sprintf("2001:db8:7:7:%x::1", i)) == http.StatusCreated {
+			accepted++
+		}
+	}
+	if accepted > 10 {
+		t.Errorf("one IPv6 /64 registered %d clients (10 allowed per address)", accepted)
+	}
+	if st := register("2001:db8:7:8::1"); st != http.StatusCreated {
+		t.Errorf("another /64: %d", st)
 	}
 }

@@ -68,7 +68,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	fail := func(code int, e, desc string) {
 		writeJSON(w, code, map[string]string{"error": e, "error_description": desc})
 	}
-	n, err := s.store.Incr(r.Context(), "rl:register:"+s.clientAddr(r), s.o.Limits.Window)
+	n, err := s.store.Incr(r.Context(), "rl:register:"+s.limitAddr(r), s.o.Limits.Window)
 	if err != nil {
 		s.storeErr(w, err)
 		return
@@ -213,7 +213,7 @@ func (s *Server) clientDocument(ctx context.Context, r *http.Request, id string)
 	if ok && now.Before(e.until) {
 		return e.c, nil
 	}
-	n, err := s.store.Incr(ctx, "rl:fetch:"+s.clientAddr(r), s.o.Limits.Window)
+	n, err := s.store.Incr(ctx, "rl:fetch:"+s.limitAddr(r), s.o.Limits.Window)
 	if err != nil {
 		return nil, err
 	}
