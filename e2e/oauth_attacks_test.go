@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -8,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/myapihq/myapihq-mcp/oauth/oauthtest"
 )
@@ -130,4 +134,77 @@ func TestOAuthLimitsCountAnIPv6HostOnce(t *testing.T) {
 	if st := register("2001:db8:7:8::1"); st != http.StatusCreated {
 		t.Errorf("another /64: %d", st)
 	}
+}
+
+// TestOAuthRegistrationsStoreNothing: dynamic client registration is open
+// to anyone, so what it stores is a lever on the Redis every replica
+// shares (noeviction, 128 MB in deploy/kubernetes: full, it refuses the
+// writes consent answers and sign-ins need). Before: each registration of
+// ten long redirect URIs kept ~16 KB in Redis for 90 days, 10 per address
+// every 15 minutes (~15 MB a day from one IPv4 address); after: the
+// registration is the client_id itself, sealed under the state key, and
+// Redis holds nothing for it; a registration's redirect URIs are bounded
+// (2 KiB), and a registered client still signs in.
+func TestOAuthRegistrationsStoreNothing(t *testing.T) {
+	t.Parallel()
+	needTools(t)
+	sb := startSandbox(t)
+	c := &cluster{t: t, sandbox: sb.baseURL}
+	c.hqURL = c.startDropProxy(sb.baseURL)
+	c.redisURL = c.startRedis()
+	r := c.startReplica("r1", "--oauth", "--public-url", "http://127.0.0.1:{self}", "--trusted-proxies", "127.0.0.1/32")
+	base := fmt.Sprintf("http://127.0.0.1:%d", r.port)
+	rc := redis.NewClient(&redis.Options{Addr: c.redisAddr, Username: "operator", Password: c.redisOpPW})
+	defer rc.Close()
+	clientBytes := func() (keys int, bytes int64) {
+		ctx := context.Background()
+		it := rc.Scan(ctx, 0, "myapihq:oauth:client:*", 100).Iterator()
+		for it.Next(ctx) {
+			keys++
+			bytes += rc.MemoryUsage(ctx, it.Val()).Val()
+		}
+		return keys, bytes
+	}
+	register := func(from string, redirects []string) (int, map[string]any) {
+		body, _ := json.Marshal(map[string]any{"client_name": "flood", "redirect_uris": redirects})
+		req, _ := http.NewRequest(http.MethodPost, base+"/register", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", from)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	long := make([]string, 10)
+	for i := range long {
+		long[i] = fmt.Sprintf("https://app%d.example/%s", i, strings.Repeat("a", 1500))
+	}
+	stored := 0
+	for i := 0; i < 10; i++ {
+		if st, _ := register(fmt.Sprintf("192.0.2.%d", i+1), long); st == http.StatusCreated {
+			stored++
+		}
+	}
+	if keys, size := clientBytes(); keys > 0 {
+		t.Errorf("%d registrations of 15 KB of redirect URIs (%d accepted) keep %d records, %d bytes, in Redis", 10, stored, keys, size)
+	}
+	if stored > 0 {
+		t.Errorf("%d registrations with 15 KB of redirect URIs accepted (2 KiB allowed)", stored)
+	}
+	// A host's ordinary registration works, and signs in, storing nothing.
+	ag := c.onboard("ordinary")
+	st, out := register("192.0.2.99", []string{"http://127.0.0.1/callback"})
+	id, _ := out["client_id"].(string)
+	if st != http.StatusCreated || !strings.HasPrefix(id, "mcpc_") {
+		t.Fatalf("an ordinary registration: %d %v", st, out)
+	}
+	tokenClient(t, r.url(), oauthSignIn(t, base, ag, "Ordinary host", "read"))
+	if keys, _ := clientBytes(); keys > 0 {
+		t.Errorf("registered clients keep %d records in Redis", keys)
+	}
+	t.Logf("an ordinary client_id is %d characters", len(id))
 }

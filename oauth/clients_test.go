@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -189,5 +190,43 @@ func TestLookalikeHostsAreRefused(t *testing.T) {
 		"code_challenge": {s256(randomSecret())}, "code_challenge_method": {"S256"}}
 	if p := b.get(srv.url + "/authorize?" + q.Encode()); p.Code != 400 || !strings.Contains(p.Body, "ASCII") {
 		t.Errorf("a lookalike client_id: %d %s", p.Code, p.Body)
+	}
+}
+
+// TestClientIDsAreSealed: a registration is its client_id, sealed under
+// the state key: an id changed by one character, made up, or issued by a
+// server with another key names no client (an error page, nothing sent to
+// its redirect), and registering stores nothing.
+func TestClientIDsAreSealed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.server()
+	other := e.server(func(o *Options) { o.StateKey = []byte("another-state-key-0123456789abcdef!!") })
+	a := e.register(srv, "Sealed", "https://a.example/cb")
+	foreign := e.register(other, "Foreign", "https://evil.example/cb")
+	tampered := []byte(a.ID)
+	tampered[len(tampered)-5] ^= 1
+	for _, id := range []string{string(tampered), foreign.ID, clientPrefix + strings.Repeat("A", 200)} {
+		res, err := http.Get(srv.url + "/authorize?" + url.Values{"client_id": {id}, "redirect_uri": {"https://evil.example/cb"},
+			"response_type": {"code"}, "code_challenge_method": {"S256"}, "code_challenge": {oauthtest.S256(strings.Repeat("v", 43))}}.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || res.Header.Get("Location") != "" {
+			t.Errorf("client_id %.20s…: %d %q", id, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	if c, err := srv.lookupClient(context.Background(), httptest.NewRequest("GET", "/", nil), a.ID); err != nil ||
+		c.Name != "Sealed" || !slices.Equal(c.RedirectURIs, []string{"https://a.example/cb"}) {
+		t.Fatalf("own client: %+v %v", c, err)
+	}
+	m := e.store.(*MemoryStore)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k := range m.m {
+		if strings.HasPrefix(k, "client:") {
+			t.Errorf("registration stored %s", k)
+		}
 	}
 }
