@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/myapihq/myapihq-mcp/internal/loopback"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // Redirect URIs: where the authorization code goes, so the one thing a
@@ -104,15 +105,9 @@ func redirectSource(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// asciiHost: the host is written in ASCII. The consent page names where
-// the code goes by its host; one in Unicode may look like another
-// (аpple.com with a Cyrillic а), while its punycode (xn--pple-43d.com)
-// cannot pass for apple.com. Every browser sends the ASCII form anyway.
-func asciiHost(u *url.URL) bool {
-	for i := 0; i < len(u.Host); i++ {
-		if u.Host[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
+// asciiHost: the host is written in printable ASCII. The consent page
+// names where the code goes by its host; one in Unicode may look like
+// another (аpple.com with a Cyrillic а), while its punycode
+// (xn--pple-43d.com) cannot pass for apple.com. Every browser sends the
+// ASCII form anyway.
+func asciiHost(u *url.URL) bool { return textsafe.PrintableASCII(u.Host) }
