@@ -285,3 +285,38 @@ func TestAuditKeepsNoSecretNamedMember(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditTrailFollowsNoSymlink: the trail is appended to, and made
+// 0600, by name; a symbolic link put in its place (a shared or restored
+// config folder) must not turn that into an append to, and a mode change
+// of, another file. Before: an audited call appended its JSON line to the
+// link's target and chmodded it 0600; after: the target is untouched and
+// the call says its entry is missing.
+func TestAuditTrailFollowsNoSymlink(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	t.Parallel()
+	e := newEnv(t)
+	victim := filepath.Join(t.TempDir(), "profile.sh")
+	if err := os.WriteFile(victim, []byte("export PATH=/usr/bin\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(e.auditFile()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, e.auditFile()); err != nil {
+		t.Fatal(err)
+	}
+	s := startStdio(t, e, mcp.ProtocolVersion20251125, stdioOpts{answers: &human{}})
+	s.ok("create_agent", map[string]any{"label": "audited"})
+	res, _ := s.call("revoke_key", map[string]any{"key_id": "key_missing"}, "")
+	b, _ := os.ReadFile(victim)
+	fi, _ := os.Stat(victim)
+	if string(b) != "export PATH=/usr/bin\n" || fi.Mode().Perm() != 0o644 {
+		t.Errorf("the link's target was changed (mode %v):\n%s", fi.Mode().Perm(), b)
+	}
+	if !strings.Contains(text(res), "audit") {
+		t.Errorf("the call does not say its entry is missing: %s", text(res))
+	}
+}
