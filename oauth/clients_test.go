@@ -230,3 +230,40 @@ func TestClientIDsAreSealed(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirectHostsAreHostNames: a redirect's host is put in the consent
+// page's CSP (form-action), so it must be a host name or an IP literal,
+// nothing a header could read as more. Before: "https://app.example;sandbox/cb"
+// was registered, and its consent page's policy gained a "sandbox"
+// directive (any directive without a value, the page's forms then
+// blocked); after: refused at registration, as is any host with a
+// character no host name has.
+func TestRedirectHostsAreHostNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.server(func(o *Options) { o.Limits.RegisterPerAddress = 100 })
+	ag := e.agent("csp")
+	for _, r := range []string{"https://app.example;sandbox/cb", "https://app.example,x/cb", "https://app.example'x/cb", `https://app.example"/cb`,
+		"https://app.example!/cb", "https://*.example/cb", "http://127.0.0.1;sandbox/cb"} {
+		body, _ := json.Marshal(map[string]any{"redirect_uris": []string{r}})
+		res, _ := http.Post(srv.url+"/register", "application/json", bytes.NewReader(body))
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if res.StatusCode == 201 {
+			a := &oauthtest.App{Base: srv.url, ID: out["client_id"].(string), Redirect: r, Resource: srv.Resource()}
+			b := oauthtest.NewBrowser()
+			p, _ := b.Get(a.AuthorizeURL(""))
+			f, _ := oauthtest.FormOf(p.Body)
+			f.Set("api_key", ag.key)
+			f.Set("pin", ag.pin)
+			p, _ = b.Submit(srv.url, "/authorize/agent", f)
+			t.Errorf("registered %q; its consent page's policy: %q", r, p.H.Get("Content-Security-Policy"))
+		}
+	}
+	for _, r := range []string{"https://app.example/cb", "https://app-1.example:8443/cb", "https://[2001:db8::1]/cb", "https://192.0.2.1/cb", "http://localhost:7/cb", "com.example.app:/cb"} {
+		if a := e.register(srv, "Good", r); a.ID == "" {
+			t.Errorf("%q refused", r)
+		}
+	}
+}
