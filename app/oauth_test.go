@@ -55,15 +55,7 @@ func onboardAgent(t *testing.T, base string) (key, pin string) {
 
 func signIn(t *testing.T, u, key, pin, scope string) string {
 	t.Helper()
-	a, err := oauthtest.Register(u, "App Test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := a.SignInAsAgent(oauthtest.NewBrowser(), key, pin, scope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at, _, err := a.Tokens(code)
+	at, err := oauthtest.Connect(u, "App Test", key, pin, scope)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,15 +33,7 @@ func oauthReplica(t *testing.T, extra ...string) (*cluster, *replica, string) {
 // key and PIN and is allowed scope: its access token.
 func oauthSignIn(t *testing.T, base string, ag tenant, name, scope string) string {
 	t.Helper()
-	a, err := oauthtest.Register(base, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := a.SignInAsAgent(oauthtest.NewBrowser(), ag.key, ag.pin, scope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at, _, err := a.Tokens(code)
+	at, err := oauthtest.Connect(base, name, ag.key, ag.pin, scope)
 	if err != nil {
 		t.Fatal(err)
 	}
