@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 
 	"github.com/myapihq/myapihq-mcp/internal/randid"
 	"github.com/myapihq/myapihq-mcp/oauth"
@@ -57,7 +58,24 @@ func (a *App) openOAuth(d *tools.Deps) error {
 	}
 	a.Gate.OAuth, a.Gate.APIKeys = srv, hc.APIKeyBearer
 	a.Gate.ScopeOf = func(name string) string { return scopes[name] }
+	d.ScopesWithheld = scopesWithheld
 	return nil
+}
+
+// scopesWithheld are the scopes an OAuth caller's token lacks, in the
+// order oauth.Scopes lists them (nil for an API key's bearer).
+func scopesWithheld(ctx context.Context) []string {
+	granted, limited := grantedScopes(ctx)
+	if !limited {
+		return nil
+	}
+	var out []string
+	for _, s := range oauth.Scopes {
+		if !slices.Contains(granted, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // toolScope is the scope a tool needs, from its row of the tool table:

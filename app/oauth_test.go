@@ -55,15 +55,7 @@ func onboardAgent(t *testing.T, base string) (key, pin string) {
 
 func signIn(t *testing.T, u, key, pin, scope string) string {
 	t.Helper()
-	a, err := oauthtest.Register(u, "App Test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := a.SignInAsAgent(oauthtest.NewBrowser(), key, pin, scope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at, _, err := a.Tokens(code)
+	at, err := oauthtest.Connect(u, "App Test", key, pin, scope)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,4 +202,33 @@ func toolReq(name string, args map[string]any) mcp.CallToolRequest {
 	r := mcp.CallToolRequest{}
 	r.Params.Name, r.Params.Arguments = name, args
 	return r
+}
+
+// TestRemoteOAuthCompletionsNeedRead: completion/complete answers with
+// the caller's organization ids and the domains they name, read with the
+// caller's credentials: what the read scope guards. Before: a token
+// allowed only write (or only billing) was given them; after: 403
+// insufficient_scope, as resources/read, in a batch too.
+func TestRemoteOAuthCompletionsNeedRead(t *testing.T) {
+	t.Parallel()
+	u, r := startOAuthRemote(t, HTTPConfig{APIKeyBearer: true})
+	key, pin := onboardAgent(t, r.BaseURL)
+	all := signIn(t, u, key, pin, "read write")
+	if res, err := mcpClient(t, u, all).CallTool(context.Background(), toolReq("create_org", map[string]any{"name": "Secret Project", "logo_url": "https://secret-project.example/logo.png"})); err != nil || res.IsError {
+		t.Fatalf("create_org: %v %v", err, res)
+	}
+	complete := `{"jsonrpc":"2.0","id":3,"method":"completion/complete","params":{"ref":{"type":"ref/resource","uri":"myapihq://orgs/{id}"},"argument":{"name":"id","value":""}}}`
+	domains := `{"jsonrpc":"2.0","id":4,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"brand_from_domain"},"argument":{"name":"domain","value":"secret"}}}`
+	if _, body := rpc(t, u, all, domains); !strings.Contains(body, "secret-project.example") {
+		t.Fatalf("with read, the completion does not offer the org's domain: %s", body)
+	}
+	for _, scope := range []string{"write", "billing"} {
+		tok := signIn(t, u, key, pin, scope)
+		for _, req := range []string{complete, domains, "[" + complete + "]"} {
+			res, body := rpc(t, u, tok, req)
+			if res.StatusCode != 403 || strings.Contains(body, "org_") || strings.Contains(body, "secret-project") {
+				t.Errorf("completion with only %s: %d %s", scope, res.StatusCode, body)
+			}
+		}
+	}
 }

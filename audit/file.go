@@ -25,6 +25,18 @@ type File struct {
 	Path     string // e.g. <config dir>/myapihq-mcp/audit/audit.jsonl
 	MaxBytes int64  // rotate before a line would take the file past this (default 1 MiB)
 	Keep     int    // rotated files kept: Path.1 (newest) … Path.Keep (default 5)
+
+	// open opens the trail by name, following no symbolic link, so an
+	// append (and the chmod to 0600) never lands on a file a link names
+	// (nil: fsx.OpenNoFollow; tests give a full disk).
+	open func(name string, flag int, perm os.FileMode) (*os.File, error)
+}
+
+func (f *File) openFile(name string, flag int, perm os.FileMode) (*os.File, error) {
+	if f.open != nil {
+		return f.open(name, flag, perm)
+	}
+	return fsx.OpenNoFollow(name, flag, perm)
 }
 
 // Defaults: about 30,000 entries of history in at most 6 MiB.
@@ -86,7 +98,7 @@ func (f *File) Append(_ context.Context, e Entry) error {
 // write appends line, or leaves the file as it was: a short write (a full
 // disk) is cut off again, so the next line does not start inside a torn one.
 func (f *File) write(line []byte) error {
-	out, err := os.OpenFile(f.Path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	out, err := f.openFile(f.Path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return f.fail(err)
 	}
@@ -200,7 +212,7 @@ func (f *File) Read(_ context.Context, since time.Time, limit int) ([]Entry, Rea
 }
 
 func readLines(path string, since time.Time) ([]Entry, int, error) {
-	in, err := os.Open(path)
+	in, err := fsx.OpenNoFollow(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, 0, err
 	}

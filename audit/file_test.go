@@ -160,10 +160,12 @@ func TestFileFull(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full")
 	}
-	f := &File{Path: filepath.Join(t.TempDir(), "audit.jsonl")}
-	if err := os.Symlink("/dev/full", f.Path); err != nil {
-		t.Fatal(err)
-	}
+	// The trail opened is /dev/full (a link there is refused: the trail
+	// follows no symbolic link).
+	f := &File{Path: filepath.Join(t.TempDir(), "audit.jsonl"),
+		open: func(_ string, flag int, perm os.FileMode) (*os.File, error) {
+			return os.OpenFile("/dev/full", flag, perm)
+		}}
 	err := Recorder{Sink: f}.Record(context.Background(), Call{Tool: "top_up", Outcome: Done, Consent: NoElicitation}, nil)
 	var we *WriteError
 	if !errors.As(err, &we) || !errors.Is(err, syscall.ENOSPC) {

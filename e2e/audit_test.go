@@ -256,3 +256,67 @@ func httpGet(t *testing.T, u string) string {
 	}
 	return string(b)
 }
+
+// TestAuditKeepsNoSecretNamedMember: an audited call's arguments keep no
+// value of a member whose name says it holds a secret, however the name is
+// spelled (header style, camel case, spaces): the value is nobody's known
+// secret and has no key or JWT shape, so only its name can tell. Before:
+// X-Api-Key, api-key, Passphrase, private-key, JWT, Bearer and session_id
+// values were in the trail file and `audit --json`; after: "[masked]".
+func TestAuditKeepsNoSecretNamedMember(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := startStdio(t, e, mcp.ProtocolVersion20251125, stdioOpts{answers: &human{}})
+	s.ok("create_agent", map[string]any{"label": "audited"})
+	body := map[string]any{"note": "kept"}
+	for i, name := range []string{"X-Api-Key", "api-key", "Api Key", "Passphrase", "private-key", "JWT", "Bearer", "session_id", "x_pwd"} {
+		body[name] = "value-nobody-knows-" + string(rune('a'+i)) + "-0123456789"
+	}
+	// Refused by the service (no balance): recorded all the same.
+	s.call("service_write", map[string]any{"service": "mydomainapi.com", "method": "POST", "path": "/v1/notes", "body": body}, "")
+	asJSON, _, code := cli(t, e, "audit", "--json")
+	file, _ := os.ReadFile(e.auditFile())
+	if code != 0 || !strings.Contains(asJSON, `"kept"`) {
+		t.Fatalf("audit --json: %d %s", code, asJSON)
+	}
+	for name, v := range body {
+		if name != "note" && (strings.Contains(asJSON, v.(string)) || strings.Contains(string(file), v.(string))) {
+			t.Errorf("the trail keeps the value of %q", name)
+		}
+	}
+}
+
+// TestAuditTrailFollowsNoSymlink: the trail is appended to, and made
+// 0600, by name; a symbolic link put in its place (a shared or restored
+// config folder) must not turn that into an append to, and a mode change
+// of, another file. Before: an audited call appended its JSON line to the
+// link's target and chmodded it 0600; after: the target is untouched and
+// the call says its entry is missing.
+func TestAuditTrailFollowsNoSymlink(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	t.Parallel()
+	e := newEnv(t)
+	victim := filepath.Join(t.TempDir(), "profile.sh")
+	if err := os.WriteFile(victim, []byte("export PATH=/usr/bin\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(e.auditFile()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, e.auditFile()); err != nil {
+		t.Fatal(err)
+	}
+	s := startStdio(t, e, mcp.ProtocolVersion20251125, stdioOpts{answers: &human{}})
+	s.ok("create_agent", map[string]any{"label": "audited"})
+	res, _ := s.call("revoke_key", map[string]any{"key_id": "key_missing"}, "")
+	b, _ := os.ReadFile(victim)
+	fi, _ := os.Stat(victim)
+	if string(b) != "export PATH=/usr/bin\n" || fi.Mode().Perm() != 0o644 {
+		t.Errorf("the link's target was changed (mode %v):\n%s", fi.Mode().Perm(), b)
+	}
+	if !strings.Contains(text(res), "audit") {
+		t.Errorf("the call does not say its entry is missing: %s", text(res))
+	}
+}

@@ -265,8 +265,9 @@ func (c *cluster) startReplica(name string, extra ...string) *replica {
 		"--drain-grace", "1500ms", "--log-level", "debug", "--tenant-rps", "300",
 		"--service-url", "*=" + c.hqURL + "/_services"}, extra...)
 	for i, a := range args {
-		// "{lb}" is the balancer's port: --public-url names it.
-		args[i] = strings.ReplaceAll(a, "{lb}", fmt.Sprint(c.lbPort))
+		// "{lb}" is the balancer's port: --public-url names it; "{self}"
+		// is this replica's own (a replica reached without a balancer).
+		args[i] = strings.ReplaceAll(strings.ReplaceAll(a, "{lb}", fmt.Sprint(c.lbPort)), "{self}", fmt.Sprint(r.port))
 	}
 	r.cmd = exec.Command(binary, args...)
 	// One consent-signing key for every replica, as the Kubernetes Secret

@@ -3,8 +3,64 @@ package hqclient
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/internal/loopback"
+	"github.com/myapihq/myapihq-mcp/internal/netguard"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
+
+// BadCheckoutURLError: the service's answer named a checkout page no human
+// should be sent to. The URL comes from the service (or whatever stands
+// between it and us), and the server sends the human there as MyAPIHQ's
+// secure checkout page, or asks the model to relay it: so it must be a web
+// page over https (plain http only to a loopback service, the sandbox's),
+// with no user info (https://myapihq.com@evil.example is evil.example), in
+// printable ASCII (no look-alike host, no line break to start a fake
+// instruction), and, from a service beyond loopback, not on a loopback or
+// private address.
+type BadCheckoutURLError struct{ Why string }
+
+func (e *BadCheckoutURLError) Error() string {
+	return "the service's checkout URL was refused (" + e.Why + "): nobody was sent to it"
+}
+
+// maxCheckoutURL bounds a checkout URL (a hosted checkout's is a few
+// hundred characters).
+const maxCheckoutURL = 2048
+
+func (c *Client) checkCheckoutURL(raw string) error {
+	bad := func(why string) error { return &BadCheckoutURLError{Why: why} }
+	if len(raw) > maxCheckoutURL {
+		return bad(fmt.Sprintf("longer than %d characters", maxCheckoutURL))
+	}
+	if !textsafe.PrintableASCII(raw) {
+		return bad("not printable ASCII")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Opaque != "" || u.Host == "" {
+		return bad("not an absolute web address")
+	}
+	if u.User != nil {
+		return bad("it carries user info")
+	}
+	base, _ := url.Parse(c.base)
+	local := base != nil && loopback.Host(base.Hostname())
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && local && loopback.Host(u.Hostname()):
+	default:
+		return bad("not https")
+	}
+	if !local {
+		if why := netguard.HostReason(u.Hostname()); why != "" {
+			return bad("on " + why)
+		}
+	}
+	return nil
+}
 
 // ErrCompletionUnknown: the account already had a payment method when the
 // wait began and the service does not say which one is saved, so a new

@@ -173,8 +173,13 @@ func (c *Client) Balance(ctx context.Context) (*Response[Balance], error) {
 }
 
 // SetupPayment: POST /hq/billing/setup-payment (the envelope is removed).
+// The checkout URL is checked (CheckoutURL): a human is sent there.
 func (c *Client) SetupPayment(ctx context.Context) (*Response[SetupPayment], error) {
-	return call[SetupPayment](ctx, c, request{http.MethodPost, "/hq/billing/setup-payment", authJWT, nil})
+	r, err := call[SetupPayment](ctx, c, request{http.MethodPost, "/hq/billing/setup-payment", authJWT, nil})
+	if err == nil {
+		err = c.checkCheckoutURL(r.Data.URL)
+	}
+	return r, err
 }
 
 // ConfirmPaymentSetup: POST /hq/billing/setup-payment/confirm

@@ -102,7 +102,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	// Each page view stores a flow: bounded per address, so nobody fills
 	// the store with sign-ins they never finish.
-	if n, err := s.store.Incr(ctx, "rl:flow:"+s.clientAddr(r), s.o.Limits.Window); err != nil {
+	if n, err := s.store.Incr(ctx, "rl:flow:"+s.limitAddr(r), s.o.Limits.Window); err != nil {
 		s.storeErr(w, err)
 		return
 	} else if n > 3*s.o.Limits.SignInPerAddress {

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/myapihq/myapihq-mcp/internal/mask"
 	"github.com/myapihq/myapihq-mcp/internal/netguard"
-	"github.com/myapihq/myapihq-mcp/internal/randid"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
@@ -34,7 +34,6 @@ type client struct {
 
 const (
 	clientPrefix  = "mcpc_"
-	clientTTL     = 90 * 24 * time.Hour // a registration unused this long is forgotten
 	maxDocument   = 64 << 10
 	fetchTimeout  = 5 * time.Second
 	docCacheTTL   = 5 * time.Minute
@@ -46,7 +45,8 @@ const (
 // lookupClient finds the client of an authorization request.
 func (s *Server) lookupClient(ctx context.Context, r *http.Request, id string) (*client, error) {
 	switch {
-	case strings.HasPrefix(id, clientPrefix) && len(id) < 100:
+	case strings.HasPrefix(id, clientPrefix) && len(id) == len(clientPrefix)+32:
+		// A registration from before client ids carried their metadata.
 		var c client
 		if err := s.getRecord(ctx, "client:"+id, &c); err != nil {
 			if errors.Is(err, ErrNotFound) {
@@ -55,6 +55,8 @@ func (s *Server) lookupClient(ctx context.Context, r *http.Request, id string) (
 			return nil, err
 		}
 		return &c, nil
+	case strings.HasPrefix(id, clientPrefix) && len(id) <= maxClientID:
+		return s.openClientID(id)
 	case strings.HasPrefix(id, "https://") || (s.o.AllowPrivateClientMetadata && strings.HasPrefix(id, "http://")):
 		return s.clientDocument(ctx, r, id)
 	}
@@ -68,7 +70,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	fail := func(code int, e, desc string) {
 		writeJSON(w, code, map[string]string{"error": e, "error_description": desc})
 	}
-	n, err := s.store.Incr(r.Context(), "rl:register:"+s.clientAddr(r), s.o.Limits.Window)
+	n, err := s.store.Incr(r.Context(), "rl:register:"+s.limitAddr(r), s.o.Limits.Window)
 	if err != nil {
 		s.storeErr(w, err)
 		return
@@ -101,13 +103,13 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "invalid_client_metadata", "only public clients are registered here: token_endpoint_auth_method none")
 		return
 	}
-	c.ID = clientPrefix + randid.Hex(16)
-	c.Name = textsafe.Line(in.ClientName, maxClientName)
-	if err := s.putRecord(r.Context(), "client:"+c.ID, c, clientTTL); err != nil {
-		s.storeErr(w, err)
+	if n := redirectBytes(c.RedirectURIs); n > maxRedirectBytes {
+		fail(http.StatusBadRequest, "invalid_redirect_uri", fmt.Sprintf("redirect_uris take %d bytes; at most %d are registered here", n, maxRedirectBytes))
 		return
 	}
-	s.log.Info().Str("client", c.ID).Str("client_name", logged(c.Name)).Str("addr", s.clientAddr(r)).Msg("oauth: client registered")
+	c.Name = textsafe.Line(in.ClientName, maxClientName)
+	c.ID = s.sealClientID(c)
+	s.log.Info().Str("client", logged(c.ID)).Str("client_name", logged(c.Name)).Str("addr", s.clientAddr(r)).Msg("oauth: client registered")
 	out := map[string]any{
 		"client_id":                  c.ID,
 		"client_id_issued_at":        s.now().Unix(),
@@ -121,6 +123,50 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// A registered client's id is its registration: its name and redirect
+// URIs sealed under the state key (seal.go), so registering stores nothing.
+// Registration is open to anyone; what it stored was a lever on the store
+// every replica shares (~16 KB for 90 days a registration, full Redis
+// refusing the writes sign-ins and consent answers need). The seal makes
+// the id unforgeable: redirect URIs only this server accepted.
+const (
+	clientIDPurpose  = "client id v1"
+	maxRedirectBytes = 2 << 10 // a registration's redirect URIs, together
+	maxClientID      = 4 << 10 // longer than any id sealClientID makes
+)
+
+type sealedClient struct {
+	Name      string   `json:"n,omitempty"`
+	Redirects []string `json:"r"`
+}
+
+func (s *Server) sealClientID(c *client) string {
+	b, _ := json.Marshal(sealedClient{Name: c.Name, Redirects: c.RedirectURIs}) // strings always encode
+	return clientPrefix + base64.RawURLEncoding.EncodeToString(s.seal.seal(clientIDPurpose, b))
+}
+
+func (s *Server) openClientID(id string) (*client, error) {
+	refused := errors.New("this client_id was not issued here (or the server's MYAPI_STATE_KEY changed since): register again")
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(id, clientPrefix))
+	if err != nil {
+		return nil, refused
+	}
+	b, err := s.seal.open(clientIDPurpose, raw)
+	var sc sealedClient
+	if err != nil || json.Unmarshal(b, &sc) != nil || len(sc.Redirects) == 0 {
+		return nil, refused
+	}
+	return &client{ID: id, Name: sc.Name, RedirectURIs: sc.Redirects}, nil
+}
+
+func redirectBytes(uris []string) int {
+	n := 0
+	for _, u := range uris {
+		n += len(u)
+	}
+	return n
 }
 
 // checkClientMetadata is the part of a registration or metadata document
@@ -213,7 +259,7 @@ func (s *Server) clientDocument(ctx context.Context, r *http.Request, id string)
 	if ok && now.Before(e.until) {
 		return e.c, nil
 	}
-	n, err := s.store.Incr(ctx, "rl:fetch:"+s.clientAddr(r), s.o.Limits.Window)
+	n, err := s.store.Incr(ctx, "rl:fetch:"+s.limitAddr(r), s.o.Limits.Window)
 	if err != nil {
 		return nil, err
 	}

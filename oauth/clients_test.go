@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -189,5 +190,80 @@ func TestLookalikeHostsAreRefused(t *testing.T) {
 		"code_challenge": {s256(randomSecret())}, "code_challenge_method": {"S256"}}
 	if p := b.get(srv.url + "/authorize?" + q.Encode()); p.Code != 400 || !strings.Contains(p.Body, "ASCII") {
 		t.Errorf("a lookalike client_id: %d %s", p.Code, p.Body)
+	}
+}
+
+// TestClientIDsAreSealed: a registration is its client_id, sealed under
+// the state key: an id changed by one character, made up, or issued by a
+// server with another key names no client (an error page, nothing sent to
+// its redirect), and registering stores nothing.
+func TestClientIDsAreSealed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.server()
+	other := e.server(func(o *Options) { o.StateKey = []byte("another-state-key-0123456789abcdef!!") })
+	a := e.register(srv, "Sealed", "https://a.example/cb")
+	foreign := e.register(other, "Foreign", "https://evil.example/cb")
+	tampered := []byte(a.ID)
+	tampered[len(tampered)-5] ^= 1
+	for _, id := range []string{string(tampered), foreign.ID, clientPrefix + strings.Repeat("A", 200)} {
+		res, err := http.Get(srv.url + "/authorize?" + url.Values{"client_id": {id}, "redirect_uri": {"https://evil.example/cb"},
+			"response_type": {"code"}, "code_challenge_method": {"S256"}, "code_challenge": {oauthtest.S256(strings.Repeat("v", 43))}}.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || res.Header.Get("Location") != "" {
+			t.Errorf("client_id %.20s…: %d %q", id, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	if c, err := srv.lookupClient(context.Background(), httptest.NewRequest("GET", "/", nil), a.ID); err != nil ||
+		c.Name != "Sealed" || !slices.Equal(c.RedirectURIs, []string{"https://a.example/cb"}) {
+		t.Fatalf("own client: %+v %v", c, err)
+	}
+	m := e.store.(*MemoryStore)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k := range m.m {
+		if strings.HasPrefix(k, "client:") {
+			t.Errorf("registration stored %s", k)
+		}
+	}
+}
+
+// TestRedirectHostsAreHostNames: a redirect's host is put in the consent
+// page's CSP (form-action), so it must be a host name or an IP literal,
+// nothing a header could read as more. Before: "https://app.example;sandbox/cb"
+// was registered, and its consent page's policy gained a "sandbox"
+// directive (any directive without a value, the page's forms then
+// blocked); after: refused at registration, as is any host with a
+// character no host name has.
+func TestRedirectHostsAreHostNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := e.server(func(o *Options) { o.Limits.RegisterPerAddress = 100 })
+	ag := e.agent("csp")
+	for _, r := range []string{"https://app.example;sandbox/cb", "https://app.example,x/cb", "https://app.example'x/cb", `https://app.example"/cb`,
+		"https://app.example!/cb", "https://*.example/cb", "http://127.0.0.1;sandbox/cb"} {
+		body, _ := json.Marshal(map[string]any{"redirect_uris": []string{r}})
+		res, _ := http.Post(srv.url+"/register", "application/json", bytes.NewReader(body))
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if res.StatusCode == 201 {
+			a := &oauthtest.App{Base: srv.url, ID: out["client_id"].(string), Redirect: r, Resource: srv.Resource()}
+			b := oauthtest.NewBrowser()
+			p, _ := b.Get(a.AuthorizeURL(""))
+			f, _ := oauthtest.FormOf(p.Body)
+			f.Set("api_key", ag.key)
+			f.Set("pin", ag.pin)
+			p, _ = b.Submit(srv.url, "/authorize/agent", f)
+			t.Errorf("registered %q; its consent page's policy: %q", r, p.H.Get("Content-Security-Policy"))
+		}
+	}
+	for _, r := range []string{"https://app.example/cb", "https://app-1.example:8443/cb", "https://[2001:db8::1]/cb", "https://192.0.2.1/cb", "http://localhost:7/cb", "com.example.app:/cb"} {
+		if a := e.register(srv, "Good", r); a.ID == "" {
+			t.Errorf("%q refused", r)
+		}
 	}
 }

@@ -45,6 +45,28 @@ func ClientAddr(r *http.Request, trusted []netip.Prefix) string {
 	return peer.String()
 }
 
+// AddressKey is what one client counts under in a limit by address: an
+// IPv4 address, or the /64 of an IPv6 one (a host holds a whole /64, and
+// would otherwise have 2^64 budgets). Every limit by address uses it.
+func AddressKey(addr string) netip.Prefix {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return netip.Prefix{} // unparseable: one shared count
+	}
+	a = a.Unmap()
+	bits := 32
+	if a.Is6() {
+		bits = 64
+	}
+	p, _ := a.Prefix(bits)
+	return p
+}
+
+// limitAddr is the request's client as its limits by address count it.
+func (s *Server) limitAddr(r *http.Request) string {
+	return AddressKey(s.clientAddr(r)).String()
+}
+
 func inPrefixes(a netip.Addr, ps []netip.Prefix) bool {
 	for _, p := range ps {
 		if p.Contains(a) {
@@ -65,7 +87,7 @@ func accountKey(kind, v string) string {
 // may go on: under the address limit, and the account not locked by its
 // recent failures. why is shown to the person.
 func (s *Server) signInAllowed(ctx context.Context, r *http.Request, account string) (ok bool, why string, err error) {
-	n, err := s.store.Incr(ctx, "rl:signin:"+s.clientAddr(r), s.o.Limits.Window)
+	n, err := s.store.Incr(ctx, "rl:signin:"+s.limitAddr(r), s.o.Limits.Window)
 	if err != nil {
 		return false, "", err
 	}

@@ -31,3 +31,18 @@ func TestClientAddr(t *testing.T) {
 		}
 	}
 }
+
+func TestAddressKey(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]string{
+		"192.0.2.7":               "192.0.2.7/32",
+		"::ffff:192.0.2.7":        "192.0.2.7/32", // IPv4-mapped: the same host
+		"2001:db8:1:2:aaaa::1":    "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::ffff": "2001:db8:1:2::/64",
+		"not an address":          "invalid Prefix",
+	} {
+		if got := AddressKey(addr).String(); got != want {
+			t.Errorf("AddressKey(%q) = %s, want %s", addr, got, want)
+		}
+	}
+}

@@ -2,10 +2,12 @@ package oauth
 
 import (
 	"errors"
+	"net/netip"
 	"net/url"
 	"strings"
 
 	"github.com/myapihq/myapihq-mcp/internal/loopback"
+	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // Redirect URIs: where the authorization code goes, so the one thing a
@@ -34,6 +36,9 @@ func checkRedirectURI(raw string) error {
 	}
 	if !asciiHost(u) {
 		return errors.New("a redirect_uri's host must be written in ASCII (an internationalised name as punycode, xn--…), so the consent page shows it as it is")
+	}
+	if u.Host != "" && !hostName(u.Hostname()) {
+		return errors.New("a redirect_uri's host must be a host name or an IP address")
 	}
 	scheme := strings.ToLower(u.Scheme)
 	switch {
@@ -104,13 +109,26 @@ func redirectSource(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// asciiHost: the host is written in ASCII. The consent page names where
-// the code goes by its host; one in Unicode may look like another
-// (аpple.com with a Cyrillic а), while its punycode (xn--pple-43d.com)
-// cannot pass for apple.com. Every browser sends the ASCII form anyway.
-func asciiHost(u *url.URL) bool {
-	for i := 0; i < len(u.Host); i++ {
-		if u.Host[i] >= 0x80 {
+// asciiHost: the host is written in printable ASCII. The consent page
+// names where the code goes by its host; one in Unicode may look like
+// another (аpple.com with a Cyrillic а), while its punycode
+// (xn--pple-43d.com) cannot pass for apple.com. Every browser sends the
+// ASCII form anyway.
+func asciiHost(u *url.URL) bool { return textsafe.PrintableASCII(u.Host) }
+
+// hostName: h is an IP address or a DNS name (letters, digits, '-' and
+// '_' in dot-separated labels). A redirect's host goes into the consent
+// page's Content-Security-Policy (redirectSource): anything else (';',
+// ',', quotes, '*') would be read there as more than a host.
+func hostName(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || !onlyFrom(label, "-_") {
 			return false
 		}
 	}

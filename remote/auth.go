@@ -81,7 +81,9 @@ func (g *Gate) unauthorized(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // scopeMissing is the scope an OAuth caller lacks for this request ("" if
-// none): each tools/call, in a batch too, needs its tool's scope.
+// none): each tools/call, in a batch too, needs its tool's scope; reading
+// a resource or completing an argument (which reads the caller's
+// organizations) needs read.
 func (g *Gate) scopeMissing(t *Tenant, body []byte, p peek) string {
 	if t.Scopes == nil || g.ScopeOf == nil {
 		return ""
@@ -96,7 +98,7 @@ func (g *Gate) scopeMissing(t *Tenant, body []byte, p peek) string {
 		switch c.Method {
 		case "tools/call":
 			need = g.ScopeOf(c.Params.Name)
-		case "resources/read":
+		case "resources/read", "completion/complete": // a completion offers the caller's org ids and domains
 			need = oauth.ScopeRead
 		}
 		if need != "" && !oauth.Covers(t.Scopes, need) {

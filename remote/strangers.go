@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/myapihq/myapihq-mcp/oauth"
 )
 
 // Strangers bounds what callers nobody has vouched for cost the HQ, per
@@ -58,7 +60,7 @@ func (s *Strangers) Begin(addr string) (done func(refused bool), retryAfter time
 	if window <= 0 {
 		window = time.Minute
 	}
-	key := addressKey(addr)
+	key := oauth.AddressKey(addr)
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -114,21 +116,4 @@ func (s *Strangers) makeRoom(now time.Time, window time.Duration) {
 			delete(s.by, k)
 		}
 	}
-}
-
-// addressKey is what one address counts under: an IPv4 address, or the
-// /64 of an IPv6 one (a host holds a whole /64, and would otherwise have
-// 2^64 budgets).
-func addressKey(addr string) netip.Prefix {
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return netip.Prefix{} // unparseable: one shared count
-	}
-	a = a.Unmap()
-	bits := 32
-	if a.Is6() {
-		bits = 64
-	}
-	p, _ := a.Prefix(bits)
-	return p
 }

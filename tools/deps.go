@@ -90,6 +90,10 @@ type Deps struct {
 	// each request brings its credentials (the multi-tenant mode); the
 	// profile's stored ones are masked without it.
 	Secrets func(ctx context.Context) []mask.Secret
+	// ScopesWithheld are the OAuth scopes the caller's connection was not
+	// allowed (nil: every one, or a caller no scope binds, as an API key's
+	// bearer): a tool whose answer is worth every scope checks it.
+	ScopesWithheld func(ctx context.Context) []string
 	// Trail is the caller's audit trail (nil: none; an audited call then
 	// says its entry was not written).
 	Trail func(ctx context.Context) Trail
@@ -183,4 +187,13 @@ func (d *Deps) masker(ctx context.Context) *mask.Masker {
 	}
 	d.lastMasker.secrets, d.lastMasker.m = secrets, mask.New(secrets...)
 	return d.lastMasker.m
+}
+
+// scopesWithheld are the OAuth scopes this call's connection lacks (nil
+// outside OAuth).
+func (d *Deps) scopesWithheld(ctx context.Context) []string {
+	if d.ScopesWithheld == nil {
+		return nil
+	}
+	return d.ScopesWithheld(ctx)
 }

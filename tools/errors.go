@@ -44,6 +44,11 @@ func (d *Deps) failure(_ context.Context, tool string, err error) (*mcp.CallTool
 	if _, isHQ := hqclient.AsError(err); isHQ || errors.As(err, &ne) || errors.As(err, &st) {
 		return mcp.NewToolResultError(d.explain(tool, err)), nil
 	}
+	var bc *hqclient.BadCheckoutURLError
+	if errors.As(err, &bc) {
+		return mcp.NewToolResultError(fmt.Sprintf("%s failed: %v. Do not send the human to any checkout link from this answer; "+
+			"tell them to add a card from the MyAPIHQ dashboard instead.", tool, err)), nil
+	}
 	var se *credentials.SaveError
 	var ue *credentials.UnavailableError
 	var te *credentials.TimeoutError

@@ -31,6 +31,15 @@ func keyTools(d *Deps) []toolkit.Tool {
 			},
 			OpenWorld: true,
 			Handler: func(ctx context.Context, a toolkit.Args) (*mcp.CallToolResult, error) {
+				// A key shown opens everything the account can do (paid
+				// imports and service calls take the key alone) and outlives
+				// an OAuth connection's revocation: only a connection allowed
+				// every scope may see one.
+				if withheld := d.scopesWithheld(ctx); a.Bool("reveal") && len(withheld) > 0 {
+					return mcp.NewToolResultError(fmt.Sprintf("create_key refused: a key shown in full can do everything the account can, "+
+						"and this connection was not allowed %s. Nothing was created. Call create_key without reveal, or sign in "+
+						"again allowing every scope.", strings.Join(withheld, ", "))), nil
+				}
 				r, err := d.client(ctx).CreateKey(ctx, hqclient.CreateKeyRequest{Name: a.Str("name"), Scopes: a.Strs("scopes")})
 				if err != nil {
 					return nil, err

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // Kinds of secret, as Display shows them; the names are the credential
@@ -79,17 +80,25 @@ var names = map[string]string{
 }
 
 // storedNames are the words that make a member name a secret's for what
-// is kept (an audit entry): any name holding one, in any case, is never
+// is kept (an audit entry): any name holding one, in any case and however
+// its words are joined (X-Api-Key, api key, apiKey, private_key), is never
 // stored, whatever its value looks like. Wider than names, which are the
-// members an answer shows as Display does.
-var storedNames = []string{"pin", "password", "passwd", "secret", "token", "api_key", "apikey", "authorization",
-	"cookie", "credential", "private_key", "client_secret"}
+// members an answer shows as Display does; a name caught by mistake (a
+// "shipping" holds "pin") costs a value in the trail, never a secret.
+var storedNames = []string{"pin", "password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "authorization",
+	"bearer", "jwt", "session", "cookie", "credential", "privatekey", "otp", "cvc", "cvv", "cardnumber"}
 
 // SecretName says whether a member named name may hold a secret (pin,
 // X-Api-Key, client_secret, Authorization, …): what is stored keeps no
 // value of such a member.
 func SecretName(name string) bool {
-	name = strings.ToLower(name)
+	name = strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', ' ', '.':
+			return -1 // words joined any way read as one
+		}
+		return unicode.ToLower(r)
+	}, name)
 	for _, n := range storedNames {
 		if strings.Contains(name, n) {
 			return true

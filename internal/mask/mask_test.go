@@ -177,3 +177,18 @@ func TestErr(t *testing.T) {
 		t.Error("an error with nothing to mask was changed")
 	}
 }
+
+func TestSecretName(t *testing.T) {
+	t.Parallel()
+	for _, n := range []string{"pin", "PIN", "X-Api-Key", "api-key", "Api Key", "apiKey", "api_key", "client_secret", "client-secret",
+		"Authorization", "Bearer", "JWT", "x_pwd", "Passphrase", "private-key", "privateKey", "session_id", "Set-Cookie", "refresh.token"} {
+		if !SecretName(n) {
+			t.Errorf("%q is not read as a secret's name", n)
+		}
+	}
+	for _, n := range []string{"note", "name", "amount_cents", "org_id", "domain", "key_id", "method"} {
+		if SecretName(n) {
+			t.Errorf("%q is read as a secret's name", n)
+		}
+	}
+}

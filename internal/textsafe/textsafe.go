@@ -34,6 +34,20 @@ func Hidden(r rune) bool {
 	return unicode.IsControl(r) || Invisible(r) || r == utf8.RuneError
 }
 
+// PrintableASCII says whether s holds only printable ASCII (no space, no
+// control character): a host or URL a human reads as it is, where a
+// Unicode look-alike (аpple.com with a Cyrillic а) or a line break could
+// pass for something else. An internationalised name is written as its
+// punycode (xn--…), which cannot.
+func PrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // Quote is QuoteN with the MaxQuoted cap.
 func Quote(s string) string { return QuoteN(s, MaxQuoted) }
 

@@ -211,3 +211,19 @@ func (a *App) Tokens(code string) (access, refresh string, err error) {
 	}
 	return out["access_token"].(string), out["refresh_token"].(string), nil
 }
+
+// Connect is a host registered as name at base that signs in with an
+// agent's key and PIN, allows scope, and redeems the code: its access
+// token.
+func Connect(base, name, key, pin, scope string) (string, error) {
+	a, err := Register(base, name)
+	if err != nil {
+		return "", err
+	}
+	code, err := a.SignInAsAgent(NewBrowser(), key, pin, scope)
+	if err != nil {
+		return "", err
+	}
+	at, _, err := a.Tokens(code)
+	return at, err
+}
