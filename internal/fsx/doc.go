@@ -1,6 +1,7 @@
 // Package fsx holds the file primitives every store of the server shares:
 // an inter-process lock on a path, a write that replaces a file
-// atomically, and an open that follows no symbolic link. It imports nothing of the project, so any package may use it.
+// atomically, an open that follows no symbolic link, and a bounded read of
+// a regular file. It imports nothing of the project, so any package may use it.
 package fsx
 
 import "errors"
