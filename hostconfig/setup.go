@@ -12,8 +12,15 @@ import (
 	"github.com/myapihq/myapihq-mcp/internal/fsx"
 )
 
+// MaxConfigBytes caps the file setup reads. Not lower: Claude Code keeps
+// its projects' history in ~/.claude.json, which has been seen past 100 MB.
+const MaxConfigBytes = 256 << 20
+
 // FS is the file system setup reads and writes.
 type FS interface {
+	// ReadFile reads a regular file of at most MaxConfigBytes, following
+	// links; a device, FIFO or folder fails with fsx.ErrNotRegular and a
+	// larger file with fsx.ErrTooLarge, before it is read.
 	ReadFile(name string) ([]byte, error)
 	Stat(name string) (fs.FileInfo, error)
 	// EvalSymlinks resolves a path that may be a link (a dotfiles
@@ -33,7 +40,9 @@ type FS interface {
 // OSFS is the machine's file system.
 type OSFS struct{}
 
-func (OSFS) ReadFile(name string) ([]byte, error)         { return os.ReadFile(name) }
+func (OSFS) ReadFile(name string) ([]byte, error) {
+	return fsx.ReadRegular(name, MaxConfigBytes)
+}
 func (OSFS) Stat(name string) (fs.FileInfo, error)        { return os.Stat(name) }
 func (OSFS) EvalSymlinks(name string) (string, error)     { return filepath.EvalSymlinks(name) }
 func (OSFS) MkdirAll(name string, perm fs.FileMode) error { return os.MkdirAll(name, perm) }
@@ -103,7 +112,7 @@ func Setup(o Options, e Env) (Result, error) {
 	old, err := e.FS.ReadFile(target)
 	exists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return res, fmt.Errorf("cannot read %s: %w", path, err)
+		return res, readError(h, path, target, err)
 	}
 	content, change, err := h.plan(path, old, o.Name, o.Server, o.Force)
 	if err != nil {
@@ -137,6 +146,28 @@ func Setup(o Options, e Env) (Result, error) {
 		return res, fmt.Errorf("cannot write %s: %w (the old file is unchanged)", path, err)
 	}
 	return res, nil
+}
+
+// readError says why the host's file was not read and what to do: a
+// path that leads to a device or a FIFO, or a file too large to be
+// settings, is left alone rather than read without end.
+func readError(h Host, path, target string, err error) error {
+	at := path
+	if target != path {
+		at = fmt.Sprintf("%s (a link to %s)", path, target)
+	}
+	why := err // without the path, which at already names
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		why = pe.Err
+	}
+	switch {
+	case errors.Is(err, fsx.ErrNotRegular):
+		return fmt.Errorf("%s: %w; make it %s's JSON settings file (or remove it), then run setup again; nothing was changed", at, why, h.Title)
+	case errors.Is(err, fsx.ErrTooLarge):
+		return fmt.Errorf("%s: %w: check it is %s's settings file and shrink it, or add the server by hand (docs/install.md); nothing was changed", at, why, h.Title)
+	}
+	return fmt.Errorf("cannot read %s: %w", at, err)
 }
 
 // backup copies the old file beside it, under a name no earlier backup
