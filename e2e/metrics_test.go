@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,33 @@ func TestMetricsCanBeProtected(t *testing.T) {
 				t.Error("the metrics token is in the log")
 			}
 		})
+	}
+}
+
+// TestMetricsAddNoPackageInitsToStart: /metrics is the remote mode's, but
+// every package linked runs its initialisers on every start, stdio
+// included. The Prometheus client library's (with protobuf, procfs,
+// runtime/metrics and expvar) cost ~1.3 ms of a cold start; none of them
+// may run (docs/dependencies.md).
+func TestMetricsAddNoPackageInitsToStart(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary, "--version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("--version: %v\n%s", err, out)
+	}
+	heavy := regexp.MustCompile(`^init (\S*(prometheus|protobuf|procfs)\S*|expvar|runtime/metrics) `)
+	inits := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "init ") {
+			inits++
+		}
+		if heavy.MatchString(line) {
+			t.Errorf("runs at every start: %s", line)
+		}
+	}
+	if inits == 0 {
+		t.Fatalf("GODEBUG=inittrace=1 traced no init:\n%s", out)
 	}
 }

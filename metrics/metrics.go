@@ -1,12 +1,16 @@
-// Package metrics holds the Prometheus collectors of the remote mode, on a
-// registry of their own (no global state: tests build as many as they like).
+// Package metrics holds the remote mode's metrics and serves them in the
+// Prometheus text format. It is plain code of its own, not the client
+// library: every package linked runs its initialisers on every start of
+// every mode, and the library's added ~1 ms to each stdio start and ~2.4
+// MB to the binary, for an endpoint only the remote mode serves
+// (docs/dependencies.md). No global state: tests build as many as they like.
 //
 // Every label value comes from a set this package defines: a value from
 // outside (a client's elicitation action, a tool name, a status an
 // upstream sent) is mapped into its set, and anything else counts as
 // "invalid", "unknown" or "other". A tenant cannot write its text into
 // /metrics, for whoever scrapes it to read, nor grow its series: the
-// collectors are unexported, and the methods below are the only way in.
+// counters are unexported, and the methods below are the only way in.
 package metrics
 
 import (
@@ -14,10 +18,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Outcomes of a tool call (myapihq_mcp_tool_calls_total's outcome).
@@ -74,48 +74,52 @@ func in(s map[string]bool, v, other string) string {
 
 // Metrics are what an operator graphs and alerts on.
 type Metrics struct {
-	Registry *prometheus.Registry
-	InFlight prometheus.Gauge
+	InFlight Gauge // tool calls being served now
 
-	toolCalls    *prometheus.CounterVec   // tool, outcome
-	toolLatency  *prometheus.HistogramVec // tool
-	hqRequests   *prometheus.CounterVec   // status
-	consent      *prometheus.CounterVec   // outcome
-	limited      *prometheus.CounterVec   // reason
-	httpRequests *prometheus.CounterVec   // code
+	toolCalls    *counter   // outcome, tool
+	toolLatency  *histogram // tool
+	hqRequests   *counter   // status
+	consent      *counter   // outcome
+	limited      *counter   // reason
+	httpRequests *counter   // code
 
 	mu    sync.RWMutex
 	tools map[string]bool // the offered tools' names (Offer)
 }
 
-// New registers every collector, with the Go runtime and process ones.
+// New makes the metrics, every count at zero.
 func New() *Metrics {
-	m := &Metrics{
-		Registry: prometheus.NewRegistry(),
-		toolCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "myapihq_mcp_tool_calls_total",
-			Help: "Tool calls by tool (\"unknown\" for a name not offered) and outcome (ok, tool_error, error, input_required)."}, []string{"tool", "outcome"}),
-		toolLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "myapihq_mcp_tool_call_duration_seconds",
-			Help:    "Tool call latency, HQ round trips included.",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}}, []string{"tool"}),
-		InFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "myapihq_mcp_tool_calls_in_flight",
-			Help: "Tool calls being served now."}),
-		hqRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "myapihq_mcp_hq_requests_total",
-			Help: "Requests to the HQ API by HTTP status (\"error\" when no answer came, \"other\" for a status HTTP does not define)."}, []string{"status"}),
-		consent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "myapihq_mcp_consent_total",
-			Help: "Consent questions: asked, accept, decline, cancel, invalid (an answer with another action), refused_legacy."}, []string{"outcome"}),
-		limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "myapihq_mcp_limited_total",
-			Help: "Requests refused by a limit: rate, concurrency (per tenant), scope (OAuth), unknown_keys (per address, before the HQ is asked)."}, []string{"reason"}),
-		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "myapihq_mcp_http_requests_total",
-			Help: "MCP endpoint requests by HTTP status code."}, []string{"code"}),
+	return &Metrics{
+		toolCalls: newCounter("myapihq_mcp_tool_calls_total",
+			"Tool calls by tool (\"unknown\" for a name not offered) and outcome (ok, tool_error, error, input_required).", "outcome", "tool"),
+		toolLatency: newHistogram("myapihq_mcp_tool_call_duration_seconds", "Tool call latency, HQ round trips included.", "tool",
+			.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60),
+		hqRequests: newCounter("myapihq_mcp_hq_requests_total",
+			"Requests to the HQ API by HTTP status (\"error\" when no answer came, \"other\" for a status HTTP does not define).", "status"),
+		consent: newCounter("myapihq_mcp_consent_total",
+			"Consent questions: asked, accept, decline, cancel, invalid (an answer with another action), refused_legacy.", "outcome"),
+		limited: newCounter("myapihq_mcp_limited_total",
+			"Requests refused by a limit: rate, concurrency (per tenant), scope (OAuth), unknown_keys (per address, before the HQ is asked).", "reason"),
+		httpRequests: newCounter("myapihq_mcp_http_requests_total", "MCP endpoint requests by HTTP status code.", "code"),
 	}
-	m.Registry.MustRegister(m.toolCalls, m.toolLatency, m.InFlight, m.hqRequests, m.consent, m.limited, m.httpRequests,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return m
 }
 
-// Handler serves /metrics.
+// Handler serves /metrics: every family now, in the text format.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		body := text(m.families())
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body)
+	})
+}
+
+// families is a snapshot of every metric.
+func (m *Metrics) families() []family {
+	fams := []family{m.toolCalls.collect(), m.toolLatency.collect(), m.hqRequests.collect(),
+		m.consent.collect(), m.limited.collect(), m.httpRequests.collect(),
+		gauge("myapihq_mcp_tool_calls_in_flight", "Tool calls being served now.", float64(m.InFlight.Value()))}
+	return append(fams, runtimeFamilies()...)
 }
 
 // Offer names the tools the server offers: the only tool labels.
@@ -134,25 +138,25 @@ func (m *Metrics) tool(name string) string {
 // ObserveTool records one finished call.
 func (m *Metrics) ObserveTool(tool, outcome string, took time.Duration) {
 	tool = m.tool(tool)
-	m.toolCalls.WithLabelValues(tool, in(outcomes, outcome, OutcomeError)).Inc()
-	m.toolLatency.WithLabelValues(tool).Observe(took.Seconds())
+	m.toolCalls.inc(in(outcomes, outcome, OutcomeError), tool)
+	m.toolLatency.observe(tool, took.Seconds())
 }
 
 // Consent counts a consent outcome: one of the Consent* constants, or a
 // client's elicitation action (an action the protocol does not define
 // counts as ConsentInvalid).
 func (m *Metrics) Consent(outcome string) {
-	m.consent.WithLabelValues(in(consents, outcome, ConsentInvalid)).Inc()
+	m.consent.inc(in(consents, outcome, ConsentInvalid))
 }
 
 // Limited counts a request refused for reason (a Limit* constant).
 func (m *Metrics) Limited(reason string) {
-	m.limited.WithLabelValues(in(limits, reason, "other")).Inc()
+	m.limited.inc(in(limits, reason, "other"))
 }
 
 // HTTPRequest counts an MCP endpoint request by its answer's status.
 func (m *Metrics) HTTPRequest(code int) {
-	m.httpRequests.WithLabelValues(status(code)).Inc()
+	m.httpRequests.inc(status(code))
 }
 
 // status names an HTTP status: one HTTP defines, or "other".
@@ -168,10 +172,10 @@ func (m *Metrics) Transport(next http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		res, err := next.RoundTrip(r)
 		if err != nil {
-			m.hqRequests.WithLabelValues("error").Inc()
+			m.hqRequests.inc("error")
 			return res, err
 		}
-		m.hqRequests.WithLabelValues(status(res.StatusCode)).Inc()
+		m.hqRequests.inc(status(res.StatusCode))
 		return res, nil
 	})
 }
