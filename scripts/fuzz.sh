@@ -14,7 +14,7 @@ scale=${FUZZSCALE:-1}
 for spec in app:FuzzStdioStream:30000 tools:FuzzValidate:50000 hqclient:FuzzResponseBodies:15000 \
 	credentials:FuzzParseEnvFile:80000 sandbox:FuzzOrgInput:50000 internal/textsafe:FuzzQuote:50000 internal/mask:FuzzMask:30000 \
 	services:FuzzCheckPath:50000 \
-	audit:FuzzRecord:12000 internal/signed:FuzzOpen:30000; do
+	audit:FuzzRecord:12000 internal/signed:FuzzOpen:30000 internal/markup:FuzzEscape:100000 internal/markup:FuzzLink:100000; do
 	IFS=: read -r pkg name n <<<"$spec"
 	n=$((n * scale))
 	start=$(date +%s)
