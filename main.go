@@ -100,6 +100,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	s := app.NewSettings()
 	s.Config.Version = buildVersion()
 
+	var version *bool
 	root := &cobra.Command{
 		Use:   "myapihq-mcp",
 		Short: "An MCP server for MyAPIHQ (identity, keys, orgs, billing, brand imports)",
@@ -107,18 +108,27 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 Without a command it serves MCP on stdin/stdout, like 'myapihq-mcp stdio'.
 Every flag can also be set by the MYAPI_* variable its help names; a flag wins.`,
 		Example:       rootExamples,
-		Version:       s.Config.Version, // parsed from the build info once
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Args:          noArgs,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if *version {
+				return nil // --version prints, whatever the environment holds
+			}
 			return usage(app.ApplyEnv(cmd.Flags(), os.LookupEnv))
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if *version {
+				fmt.Fprintln(stdout, "myapihq-mcp", s.Config.Version)
+				return nil
+			}
 			return app.RunStdio(cmd.Context(), s.Config, stdin, stdout, stderr)
 		},
 	}
-	root.SetVersionTemplate("myapihq-mcp {{.Version}}\n")
+	// Our own --version rather than cobra's: cobra prints its version
+	// through text/template, and a reachable template execution keeps
+	// every exported method in the binary (internal/markup says more).
+	version = root.Flags().BoolP("version", "v", false, "Print the version")
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -1,16 +1,16 @@
 package oauth
 
 import (
-	"html/template"
+	"io"
 	"net/http"
-	"sync"
 
+	"github.com/myapihq/myapihq-mcp/internal/markup"
 	"github.com/myapihq/myapihq-mcp/internal/textsafe"
 )
 
 // The sign-in pages: server-rendered forms that need no script. Every
 // string a client supplied (its name, its redirect host, its document URL)
-// reaches them clipped (clip) and escaped (html/template); the browser is
+// reaches them clipped (textsafe) and escaped (markup); the browser is
 // told to load nothing but our stylesheet, to post forms only here (and,
 // from the consent page, to the client's redirect), and never to frame
 // them.
@@ -36,27 +36,49 @@ type scopeChoice struct {
 	Checked    bool
 }
 
-// pages are parsed on first use: parsing them at package init cost every
-// start of every mode about 1 ms (GODEBUG=inittrace=1), stdio included.
-var pages = sync.OnceValue(func() *template.Template { return template.Must(template.New("").Parse(pageSource)) })
+// The pages, one function each, written with markup (internal/markup):
+// the format is ours, every value in it is escaped.
 
-const pageSource = `
-{{define "head"}}<!doctype html>
+func head(w *markup.Builder, p page) {
+	w.F(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin"><title>{{.Title}} · MyAPIHQ</title>
+<meta name="referrer" content="same-origin"><title>%s · MyAPIHQ</title>
 <link rel="stylesheet" href="/authorize/style.css"></head><body><main>
-<h1>{{.Title}}</h1>{{end}}
-{{define "who"}}<p class="who"><strong>{{.Client}}</strong> wants to use MyAPIHQ for you.
-After you sign in, you will be sent back to <strong>{{.Host}}</strong>.
-{{if .Registered}}This app registered itself: MyAPIHQ has not checked that it is what its name says.{{end}}
-{{if .ClientURL}}It is described by a document at <strong>{{.ClientURL}}</strong>.{{end}}</p>
-{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}{{end}}
-{{define "tail"}}</main></body></html>{{end}}
+<h1>%s</h1>`, p.Title, p.Title)
+}
 
-{{define "signin"}}{{template "head" .}}{{template "who" .}}
+func tail(w *markup.Builder) { w.F(`</main></body></html>`) }
+
+// about says who the client is and where the person will be sent back.
+func about(w *markup.Builder, p page) {
+	w.If(p.Registered, `
+This app registered itself: MyAPIHQ has not checked that it is what its name says.`)
+	w.If(p.ClientURL != "", `
+It is described by a document at <strong>%s</strong>.`, p.ClientURL)
+	w.F(`</p>`)
+	w.If(p.Error != "", `
+<p class="error" role="alert">%s</p>`, p.Error)
+}
+
+func who(w *markup.Builder, p page) {
+	w.F(`<p class="who"><strong>%s</strong> wants to use MyAPIHQ for you.
+After you sign in, you will be sent back to <strong>%s</strong>.`, p.Client, p.Host)
+	about(w, p)
+}
+
+func hidden(w *markup.Builder, p page) {
+	w.F(`
+<input type="hidden" name="flow" value="%s"><input type="hidden" name="csrf" value="%s">`, p.Flow, p.CSRF)
+}
+
+func signin(w *markup.Builder, p page) {
+	head(w, p)
+	who(w, p)
+	w.F(`
 <section><h2>Sign in with an agent's API key</h2>
-<form method="post" action="/authorize/agent">
-<input type="hidden" name="flow" value="{{.Flow}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
+<form method="post" action="/authorize/agent">`)
+	hidden(w, p)
+	w.F(`
 <label for="api_key">API key</label>
 <input id="api_key" name="api_key" type="password" autocomplete="off" required maxlength="512" placeholder="hq_live_…">
 <label for="pin">Agent PIN <span class="hint">(optional: billing and key tools need it)</span></label>
@@ -64,54 +86,98 @@ After you sign in, you will be sent back to <strong>{{.Host}}</strong>.
 <button type="submit">Sign in as this agent</button>
 </form></section>
 <section><h2>Or sign in as a human and pick one of your agents</h2>
-<form method="post" action="/authorize/human">
-<input type="hidden" name="flow" value="{{.Flow}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
+<form method="post" action="/authorize/human">`)
+	hidden(w, p)
+	w.F(`
 <label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required maxlength="320" value="{{.Email}}">
+<input id="email" name="email" type="email" autocomplete="username" required maxlength="320" value="%s">
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
 <button type="submit">Sign in</button>
 </form></section>
-{{template "tail" .}}{{end}}
+`, p.Email)
+	tail(w)
+}
 
-{{define "choose"}}{{template "head" .}}{{template "who" .}}
-<form method="post" action="/authorize/choose">
-<input type="hidden" name="flow" value="{{.Flow}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
-<fieldset><legend>Which agent should {{.Client}} act as?</legend>
-{{range $i, $a := .Agents}}<div class="choice"><input type="radio" id="agent{{$i}}" name="agent" value="{{$a.ID}}"{{if eq $i 0}} checked{{end}}>
-<label for="agent{{$i}}">{{if $a.Label}}{{$a.Label}} {{end}}<code>{{$a.ID}}</code></label></div>
-{{end}}</fieldset>
+func choose(w *markup.Builder, p page) {
+	head(w, p)
+	who(w, p)
+	w.F(`
+<form method="post" action="/authorize/choose">`)
+	hidden(w, p)
+	w.F(`
+<fieldset><legend>Which agent should %s act as?</legend>
+`, p.Client)
+	for i, a := range p.Agents {
+		w.F(`<div class="choice"><input type="radio" id="agent%d" name="agent" value="%s"`, i, a.ID)
+		w.If(i == 0, ` checked`)
+		w.F(`>
+<label for="agent%d">`, i)
+		w.If(a.Label != "", `%s `, a.Label)
+		w.F(`<code>%s</code></label></div>
+`, a.ID)
+	}
+	w.F(`</fieldset>
 <label for="pin">That agent's PIN</label>
 <input id="pin" name="pin" type="password" autocomplete="off" required maxlength="256">
 <p class="hint">MyAPIHQ lets you see your agents but not act as them: with the PIN (the one you linked the agent with),
 this server makes an API key for this connection only, named after the app, and revokes it when the connection is ended.</p>
 <button type="submit">Continue</button>
 </form>
-{{template "tail" .}}{{end}}
+`)
+	tail(w)
+}
 
-{{define "consent"}}{{template "head" .}}
-<p class="who">Allow <strong>{{.Client}}</strong> to act as
-{{if .Account.ID}}agent {{if .Account.Label}}<strong>{{.Account.Label}}</strong> {{end}}<code>{{.Account.ID}}</code>{{else}}the agent whose API key you gave{{end}}?
-It will be sent back to <strong>{{.Host}}</strong>.
-{{if .Registered}}This app registered itself: MyAPIHQ has not checked that it is what its name says.{{end}}
-{{if .ClientURL}}It is described by a document at <strong>{{.ClientURL}}</strong>.{{end}}</p>
-{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
-<form method="post" action="/authorize/consent">
-<input type="hidden" name="flow" value="{{.Flow}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
+func consent(w *markup.Builder, p page) {
+	head(w, p)
+	w.F(`
+<p class="who">Allow <strong>%s</strong> to act as
+`, p.Client)
+	if p.Account.ID != "" {
+		w.F(`agent `)
+		w.If(p.Account.Label != "", `<strong>%s</strong> `, p.Account.Label)
+		w.F(`<code>%s</code>`, p.Account.ID)
+	} else {
+		w.F(`the agent whose API key you gave`)
+	}
+	w.F(`?
+It will be sent back to <strong>%s</strong>.`, p.Host)
+	about(w, p)
+	w.F(`
+<form method="post" action="/authorize/consent">`)
+	hidden(w, p)
+	w.F(`
 <fieldset><legend>It may</legend>
-{{range .Scopes}}<div class="choice"><input type="checkbox" id="scope-{{.Name}}" name="scope" value="{{.Name}}"{{if .Checked}} checked{{end}}>
-<label for="scope-{{.Name}}"><strong>{{.Name}}</strong>: {{.Text}}</label></div>
-{{end}}</fieldset>
-{{if .KeyOnly}}<p class="hint">No PIN was given: billing and key tools will say they need it.</p>{{end}}
+`)
+	for _, sc := range p.Scopes {
+		w.F(`<div class="choice"><input type="checkbox" id="scope-%s" name="scope" value="%s"`, sc.Name, sc.Name)
+		w.If(sc.Checked, ` checked`)
+		w.F(`>
+<label for="scope-%s"><strong>%s</strong>: %s</label></div>
+`, sc.Name, sc.Name, sc.Text)
+	}
+	w.F(`</fieldset>`)
+	w.If(p.KeyOnly, `
+<p class="hint">No PIN was given: billing and key tools will say they need it.</p>`)
+	w.F(`
 <p class="hint">You can end this connection at any time by revoking its tokens in the app, or by revoking the agent's API key.</p>
 <div class="actions"><button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button></div>
 </form>
-{{template "tail" .}}{{end}}
+`)
+	tail(w)
+}
 
-{{define "error"}}{{template "head" .}}<p class="error" role="alert">{{.Message}}</p>
-<p>Nothing was authorized. Close this page and start again from the app.</p>{{template "tail" .}}{{end}}
-`
+func errorText(w *markup.Builder, p page) {
+	head(w, p)
+	w.F(`<p class="error" role="alert">%s</p>
+<p>Nothing was authorized. Close this page and start again from the app.</p>`, p.Message)
+	tail(w)
+}
+
+var pages = map[string]func(*markup.Builder, page){
+	"signin": signin, "choose": choose, "consent": consent, "error": errorText,
+}
 
 const styleSheet = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}
 main{max-width:34rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002}
@@ -145,8 +211,10 @@ func (s *Server) render(w http.ResponseWriter, code int, name string, p page, fo
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(code)
-	if err := pages().ExecuteTemplate(w, name, p); err != nil {
-		s.log.Warn().Err(err).Str("page", name).Msg("oauth: page not written")
+	var b markup.Builder
+	pages[name](&b, p)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		s.log.Debug().Err(err).Str("page", name).Msg("oauth: page not written")
 	}
 }
 

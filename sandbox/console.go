@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"fmt"
-	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/myapihq/myapihq-mcp/internal/loopback"
+	"github.com/myapihq/myapihq-mcp/internal/markup"
 )
 
 // The console is the page a human watches their agent's sandbox session on:
@@ -52,10 +52,6 @@ type console struct {
 	// (webhook deliveries, import progress).
 	poll time.Duration
 }
-
-var consoleTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("console").ParseFS(consoleFiles, "console/*.html"))
-})
 
 func newConsole(s *Server) *console {
 	c := &console{s: s, log: newRequestLog(requestLogSize, s.now), quit: make(chan struct{}), poll: time.Second}
@@ -162,7 +158,14 @@ func (c *console) render(ctx context.Context, w io.Writer, focus, which string) 
 	if err != nil {
 		return err
 	}
-	return consoleTmpl().ExecuteTemplate(w, which, v)
+	var b markup.Builder
+	if which == "page" {
+		consolePage(&b, *v)
+	} else {
+		consoleLive(&b, *v)
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
 }
 
 // events streams the live part of the page each time it changes: on every

@@ -197,7 +197,7 @@ func TestConsoleHostileValuesAreInert(t *testing.T) {
 				t.Errorf("%s: %q came through", name, bad)
 			}
 		}
-		if !strings.Contains(out, "&lt;img src=x onerror=alert(1)&gt;⟨U&#43;001B⟩[31m⟨U&#43;202E⟩evil") {
+		if !strings.Contains(out, "&lt;img src=x onerror=alert(1)&gt;⟨U+001B⟩[31m⟨U+202E⟩evil") {
 			t.Errorf("%s: the hostile org name is not shown escaped and visible", name)
 		}
 	}
@@ -470,7 +470,7 @@ func TestConsoleShowsAuditTrail(t *testing.T) {
 	if del < 0 || top < 0 || del > top {
 		t.Fatalf("audit rows missing or not newest first")
 	}
-	for _, want := range []string{"$25.00", "elicitation declined", "&lt;img src=x onerror=alert(7)&gt;⟨U&#43;202E⟩", `class="o-declined"`} {
+	for _, want := range []string{"$25.00", "elicitation declined", "&lt;img src=x onerror=alert(7)&gt;⟨U+202E⟩", `class="o-declined"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -3,11 +3,11 @@ package sandbox
 import (
 	"database/sql"
 	"errors"
-	"html/template"
+	"io"
 	"net/http"
 	"strings"
-	"sync"
 
+	"github.com/myapihq/myapihq-mcp/internal/markup"
 	"github.com/myapihq/myapihq-mcp/internal/randid"
 )
 
@@ -156,21 +156,6 @@ type jsonRaw string
 
 func (j jsonRaw) MarshalJSON() ([]byte, error) { return []byte(j), nil }
 
-// pageTmpl is parsed on first use: a server that never serves a page
-// (the MCP server without --sandbox) should not pay for it at start.
-var pageTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · MyAPIHQ sandbox</title>
-<style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}
-input,button{font:inherit;padding:.4rem;margin:.2rem 0;width:100%}</style></head>
-<body><h1>{{.Title}}</h1><p>{{.Text}}</p>{{if .Form}}<form method="post">
-<input type="hidden" name="checkout_token" value="{{.Form}}">
-<label>Card number <input name="card" value="4242 4242 4242 4242" autocomplete="off"></label>
-<label>Expiry <input name="exp" value="12/34"></label>
-<button type="submit">Save card</button></form>{{end}}
-<p><small>MyAPIHQ sandbox: no real payment is made.</small></p></body></html>`))
-})
-
 func page(w http.ResponseWriter, status int, title, text string) {
 	renderPage(w, status, title, text, "")
 }
@@ -179,7 +164,20 @@ func page(w http.ResponseWriter, status int, title, text string) {
 func renderPage(w http.ResponseWriter, status int, title, text, form string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	pageTmpl().Execute(w, map[string]any{"Title": title, "Text": text, "Form": form}) //nolint:errcheck
+	var b markup.Builder
+	b.F(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>%s · MyAPIHQ sandbox</title>
+<style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}
+input,button{font:inherit;padding:.4rem;margin:.2rem 0;width:100%%}</style></head>
+<body><h1>%s</h1><p>%s</p>`, title, title, text)
+	b.If(form != "", `<form method="post">
+<input type="hidden" name="checkout_token" value="%s">
+<label>Card number <input name="card" value="4242 4242 4242 4242" autocomplete="off"></label>
+<label>Expiry <input name="exp" value="12/34"></label>
+<button type="submit">Save card</button></form>`, form)
+	b.F(`
+<p><small>MyAPIHQ sandbox: no real payment is made.</small></p></body></html>`)
+	io.WriteString(w, b.String()) //nolint:errcheck // the client went away
 }
 
 // GET /_sandbox/checkout/{id}: the hosted page setup-payment points to.
