@@ -204,13 +204,24 @@ func Build(cfg Config, mode Mode) (*App, error) {
 		server.WithResourceCompletionProvider(d.Completions()),
 		server.WithPromptCompletionProvider(d.Completions()),
 	}
+	hooks := &server.Hooks{}
 	if mode != MultiTenant {
 		// Over HTTP sessions come and go for the life of the server: a
 		// finished one's login and retry keys go with it.
-		opts = append(opts, server.WithHooks(d.Hooks()))
+		hooks = d.Hooks()
 	}
+	toolsReady := make(chan struct{})
+	hooks.AddBeforeAny(toolsFirst(toolsReady))
+	opts = append(opts, server.WithHooks(hooks))
 	a.MCP = server.NewMCPServer("myapihq-mcp", cfg.Version, opts...)
-	a.Pipeline.Register(a.MCP, a.Tools)
+	// mcp-go decodes each tool's input schema as it registers it: ~40 % of
+	// our own start (BenchmarkStart), and the initialize answer needs no
+	// tool. So they are registered while that answer is on its way to the
+	// host; any other request waits for them (toolsFirst).
+	go func() {
+		defer close(toolsReady)
+		a.Pipeline.Register(a.MCP, a.Tools)
+	}()
 	prompts.Register(a.MCP, prompts.For(d.Offered))
 	if mode != MultiTenant {
 		tools.RegisterResources(a.MCP, d) // this profile's account, as whoami sees it

@@ -614,3 +614,52 @@ func TestAuthRotateKey(t *testing.T) {
 		t.Fatalf("the old key is still listed: %s", raw)
 	}
 }
+
+// TestToolsListOnTheHeelsOfInitialize: the tools are registered while the
+// initialize answer is on its way (app.Build); a host that sends tools/list
+// and a call in the same write as initialize still sees every tool.
+func TestToolsListOnTheHeelsOfInitialize(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	out, _, code := cli(t, e, "tools", "--json")
+	if code != 0 {
+		t.Fatalf("tools --json: exit %d", code)
+	}
+	var offered struct{ Tools []json.RawMessage }
+	if err := json.Unmarshal([]byte(out), &offered); err != nil || len(offered.Tools) < 30 {
+		t.Fatalf("tools --json: %v (%d tools)", err, len(offered.Tools))
+	}
+	input := strings.Join([]string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_balance","arguments":{}}}`,
+	}, "\n") + "\n"
+	for i := range 8 {
+		cmd := exec.Command(binary, append([]string{"stdio"}, e.sandboxArgs()...)...)
+		cmd.Env = append(cmd.Environ(), e.vars()...)
+		cmd.Stdin = strings.NewReader(input)
+		stdout, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(stdout)), "\n") {
+			var msg struct {
+				ID     int             `json:"id"`
+				Error  json.RawMessage `json:"error"`
+				Result struct {
+					Tools []json.RawMessage `json:"tools"`
+				} `json:"result"`
+			}
+			if json.Unmarshal([]byte(line), &msg) != nil {
+				t.Fatalf("run %d: not JSON: %q", i, line)
+			}
+			switch {
+			case msg.Error != nil:
+				t.Fatalf("run %d: request %d right after initialize failed: %s", i, msg.ID, msg.Error)
+			case msg.ID == 2 && len(msg.Result.Tools) != len(offered.Tools):
+				t.Fatalf("run %d: tools/list right after initialize listed %d tools, the server offers %d", i, len(msg.Result.Tools), len(offered.Tools))
+			}
+		}
+	}
+}
