@@ -7,13 +7,16 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// toolsFirst holds every request but initialize and ping until ready is
-// closed, when the tools are registered: a tools/list or tools/call sent
-// on the heels of initialize sees every tool, never part of them.
+// toolsFirst holds every request but the handshake (initialize, or
+// server/discover from the 2026-07-28 era on, which replaces it) and ping
+// until ready is closed, when the tools are registered: a tools/list or
+// tools/call sent on the heels of the handshake sees every tool, never
+// part of them. The handshake's answer needs no tool: the capabilities
+// are set when the server is made.
 func toolsFirst(ready <-chan struct{}) server.BeforeAnyHookFunc {
 	return func(ctx context.Context, _ any, method mcp.MCPMethod, _ any) {
 		switch method {
-		case mcp.MethodInitialize, mcp.MethodPing:
+		case mcp.MethodInitialize, mcp.MethodServerDiscover, mcp.MethodPing:
 			return
 		}
 		select {

@@ -8,7 +8,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// TestToolsFirst: initialize and ping pass at once; anything else waits
+// TestToolsFirst: the handshake (either era's) and ping pass at once; anything else waits
 // until the tools are registered.
 func TestToolsFirst(t *testing.T) {
 	t.Parallel()
@@ -19,7 +19,7 @@ func TestToolsFirst(t *testing.T) {
 		go func() { hook(context.Background(), 1, method, nil); close(done) }()
 		return done
 	}
-	for _, m := range []mcp.MCPMethod{mcp.MethodInitialize, mcp.MethodPing} {
+	for _, m := range []mcp.MCPMethod{mcp.MethodInitialize, mcp.MethodServerDiscover, mcp.MethodPing} {
 		select {
 		case <-passed(m):
 		case <-time.After(10 * time.Second):
