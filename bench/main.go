@@ -7,7 +7,8 @@
 //
 // Both servers are built as the release is (stripped, trimpath). With
 // -repeat N every measure runs N times and every budget must hold in each
-// run; the exit status says whether they all did.
+// run; the exit status says whether they all did (-strict=false: always 0,
+// for the CI smoke run that only checks the program still runs).
 // It speaks raw JSON-RPC over the child's pipes, so the client adds
 // nothing but a pipe write and a line read to what is measured.
 package main
@@ -41,6 +42,7 @@ var (
 	jsonOut  = flag.String("json", "", "also write results as JSON lines to this file")
 	cgo      = flag.String("cgo", "0", "CGO_ENABLED for both builds")
 	repeat   = flag.Int("repeat", 1, "measure this many times in a row; every budget must hold in each")
+	strict   = flag.Bool("strict", true, "exit non-zero when a budget is missed (the CI smoke run, too short to measure, turns it off)")
 )
 
 // releaseFlags build both servers as the release does (.goreleaser.yaml):
@@ -150,7 +152,7 @@ func run() error {
 			}
 		}
 	}
-	if missed > 0 {
+	if missed > 0 && *strict {
 		return fmt.Errorf("%d budget(s) missed over %d run(s)", missed, *repeat)
 	}
 	return nil
