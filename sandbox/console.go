@@ -203,9 +203,15 @@ func (c *console) events(w http.ResponseWriter, r *http.Request) {
 			last = sum
 			var ev bytes.Buffer
 			ev.WriteString("event: page\n")
-			for _, line := range bytes.Split(buf.Bytes(), []byte("\n")) {
+			// An event-stream line ends at CRLF, LF or a lone CR: a CR left
+			// in a value (ids are not spelled out) would end a data line
+			// and could dispatch half a page. The page reads the same with
+			// every line break an LF.
+			page := bytes.ReplaceAll(buf.Bytes(), []byte("\r\n"), []byte("\n"))
+			page = bytes.ReplaceAll(page, []byte("\r"), []byte("\n"))
+			for _, line := range bytes.Split(page, []byte("\n")) {
 				ev.WriteString("data: ")
-				ev.Write(bytes.TrimSuffix(line, []byte("\r")))
+				ev.Write(line)
 				ev.WriteString("\n")
 			}
 			ev.WriteString("\n")

@@ -70,6 +70,11 @@ func TestConsoleStreamCannotBeSplit(t *testing.T) {
 	}
 	tt.do("POST", "/hq/orgs/"+o["id"].(string)+"/webhooks", key, map[string]any{"url": "http://127.0.0.1:9/" + "?q=" + forge, "name": forge})
 	tt.do("GET", "/_services/mydomainapi.com/%0D%0Devent:%20page%0Ddata:%20FORGED", key, nil)
+	// Ids are the sandbox's own and shown as they are: only a tampered
+	// state file holds one like this, but the stream must not split on it.
+	if _, err := tt.s.st.db.Exec(`UPDATE orgs SET id = id || ?`, forge); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", tt.srv.URL+"/_sandbox/console/events", nil)
