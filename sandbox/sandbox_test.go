@@ -244,6 +244,9 @@ func TestCheckoutAndVerifyPages(t *testing.T) {
 	if !strings.Contains(string(page), "<form") {
 		t.Fatalf("checkout page: %s", page)
 	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Fatalf("checkout page CSP: %q", csp)
+	}
 	if err := CompleteCheckout(context.Background(), http.DefaultClient, u); err != nil {
 		t.Fatalf("submit: %v", err)
 	}
