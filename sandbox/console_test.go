@@ -131,6 +131,9 @@ func TestConsoleRendersEverySection(t *testing.T) {
 			t.Errorf("%s: %q not on the page", what, s)
 		}
 	}
+	if strings.Contains(page, "%!") { // fmt's mark of a verb without its argument, or of the wrong type
+		t.Error("a format verb of the page and its arguments do not match")
+	}
 	if strings.Contains(page, "red;background") && strings.Contains(page, `fill="red`) {
 		t.Error("a palette value that is not a hex color was used as a color")
 	}
