@@ -14,14 +14,15 @@ import (
 // part of them. The handshake's answer needs no tool: the capabilities
 // are set when the server is made.
 func toolsFirst(ready <-chan struct{}) server.BeforeAnyHookFunc {
-	return func(ctx context.Context, _ any, method mcp.MCPMethod, _ any) {
+	return func(_ context.Context, _ any, method mcp.MCPMethod, _ any) {
 		switch method {
 		case mcp.MethodInitialize, mcp.MethodServerDiscover, mcp.MethodPing:
 			return
 		}
-		select {
-		case <-ready:
-		case <-ctx.Done():
-		}
+		// Not cut short when ctx ends (stdin closed right after the
+		// request): the hook cannot refuse the request, which would then
+		// go ahead without the tools; registration is CPU work of a few
+		// milliseconds that always ends.
+		<-ready
 	}
 }

@@ -14,9 +14,13 @@ func TestToolsFirst(t *testing.T) {
 	t.Parallel()
 	ready := make(chan struct{})
 	hook := toolsFirst(ready)
+	// A request whose context has ended (stdin closed at once) waits too:
+	// the hook cannot refuse it, so it would list no tool.
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
 	passed := func(method mcp.MCPMethod) <-chan struct{} {
 		done := make(chan struct{})
-		go func() { hook(context.Background(), 1, method, nil); close(done) }()
+		go func() { hook(ended, 1, method, nil); close(done) }()
 		return done
 	}
 	for _, m := range []mcp.MCPMethod{mcp.MethodInitialize, mcp.MethodServerDiscover, mcp.MethodPing} {
