@@ -165,8 +165,8 @@ func page(w http.ResponseWriter, status int, title, text string) {
 // renderPage shows a page; form, if set, is the checkout form's token.
 func renderPage(w http.ResponseWriter, status int, title, text, form string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// As the console's: no script at all, the page's own inline style, the
-	// form posted only here, never framed.
+	// Stricter than the console's (these pages need no script): only their
+	// own inline style, the form posted only here, never framed.
 	w.Header().Set("Content-Security-Policy", pageCSP)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
