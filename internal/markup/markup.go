@@ -18,9 +18,6 @@ import (
 	"strings"
 )
 
-// Raw is markup written as is: our own, or a Builder's output.
-type Raw string
-
 // URL is a link target, for an href or src attribute.
 type URL string
 
@@ -28,8 +25,9 @@ type URL string
 type Builder struct{ b strings.Builder }
 
 // F writes format, a piece of our markup, with each verb filled by its
-// argument made safe: a string escaped, a URL checked and escaped, a Raw
-// as is; numbers and booleans are written as fmt writes them.
+// argument made safe: a string escaped, a URL checked and escaped;
+// numbers and booleans are written as fmt writes them. Nothing else is
+// written unescaped: the only markup is the format's.
 func (w *Builder) F(format string, args ...any) {
 	safe := make([]any, len(args))
 	for i, a := range args {
@@ -38,8 +36,6 @@ func (w *Builder) F(format string, args ...any) {
 			safe[i] = Escape(v)
 		case URL:
 			safe[i] = Escape(Link(string(v)))
-		case Raw:
-			safe[i] = string(v)
 		case int, int64, float64, bool:
 			safe[i] = v
 		default:
@@ -57,9 +53,6 @@ func (w *Builder) If(cond bool, format string, args ...any) {
 		w.F(format, args...)
 	}
 }
-
-// Raw is what has been written.
-func (w *Builder) Raw() Raw { return Raw(w.b.String()) }
 
 // String is what has been written.
 func (w *Builder) String() string { return w.b.String() }

@@ -8,7 +8,7 @@ import (
 func TestF(t *testing.T) {
 	t.Parallel()
 	var w Builder
-	w.F(`<a href="%s" title="%s">%s</a>%s %d`, URL("javascript:alert(1)"), `"><script>`, "<b>&</b>", Raw("<br>"), 7)
+	w.F(`<a href="%s" title="%s">%s</a><br> %d`, URL("javascript:alert(1)"), `"><script>`, "<b>&</b>", 7)
 	w.If(false, "never %s", "x")
 	w.If(true, " %s", "'")
 	want := `<a href="#" title="&#34;&gt;&lt;script&gt;">&lt;b&gt;&amp;&lt;/b&gt;</a><br> 7 &#39;`
